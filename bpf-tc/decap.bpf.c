@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Uplink ingress: check and decapsulate tunnelled channel packets, and hand
+ * them to the overlay link as if they had arrived there.
+ *
+ * Only AMT data messages to this RP's tunnel address and port are touched.
+ * Each must come from a known remote RP's endpoint, be well formed, and
+ * carry a channel this RP subscribed to from that very RP; anything else of
+ * that kind is dropped and counted.  The control protocol on the same port,
+ * and all other traffic, passes to the stack untouched.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "proto/tunnel.h"
+#include "maps.bpf.h"
+#include "packet.bpf.h"
+
+struct tunnel_pkt {
+	struct ethhdr eth;
+	struct ipv6hdr outer;
+	struct udphdr udp;
+	struct amt_data_hdr amt;
+	struct ipv6hdr inner;
+} __attribute__((packed));
+
+/* Look the sender up: its slot, or the reason it is refused. */
+static __always_inline int sender_slot(const struct tunnel_pkt *p, __u32 *slot)
+{
+	struct mdcs_endpoint ep = {};
+	__u32 *v;
+
+	ep.addr = p->outer.saddr;
+	ep.port = p->udp.source;
+	v = bpf_map_lookup_elem(&rp_endpoints, &ep);
+	if (v && ep.port) {
+		*slot = *v;
+		return 0;
+	}
+	ep.port = 0;
+	if (bpf_map_lookup_elem(&rp_endpoints, &ep))
+		return MDCS_CNT_DROP_WRONG_PORT;
+	return MDCS_CNT_DROP_UNKNOWN_RP;
+}
+
+/* Checks on the lengths and the inner header, in the order they can fail. */
+static __always_inline int check_inner(const struct tunnel_pkt *p, __u32 len)
+{
+	__u32 outer_len = len - MDCS_ETH_HLEN;
+	__u32 payload = bpf_ntohs(p->outer.payload_len);
+
+	if (MDCS_IP6_HLEN + payload > outer_len)
+		return MDCS_CNT_DROP_TRUNCATED;
+	if (MDCS_IP6_HLEN + payload != outer_len ||
+	    bpf_ntohs(p->udp.len) != payload ||
+	    MDCS_ENCAP_LEN + MDCS_IP6_HLEN + bpf_ntohs(p->inner.payload_len) !=
+		    outer_len)
+		return MDCS_CNT_DROP_BAD_LENGTH;
+	if (p->inner.version != 6)
+		return MDCS_CNT_DROP_BAD_VERSION;
+	if (!ROUTABLE_MULTICAST(p->inner.daddr))
+		return MDCS_CNT_DROP_NOT_MULTICAST;
+	/* The RP's own forwarding takes one hop; it must not be the last. */
+	if (p->inner.hop_limit < 2)
+		return MDCS_CNT_DROP_HOP_LIMIT;
+	return 0;
+}
+
+static __always_inline int check_channel(const struct tunnel_pkt *p,
+					 __u32 slot)
+{
+	struct mdcs_channel ch;
+	__u32 *expected;
+
+	ch.source = p->inner.saddr;
+	ch.group = p->inner.daddr;
+	expected = bpf_map_lookup_elem(&rx_channels, &ch);
+	if (!expected)
+		return MDCS_CNT_DROP_NOT_SUBSCRIBED;
+	if (*expected != slot)
+		return MDCS_CNT_DROP_WRONG_RP;
+	return 0;
+}
+
+/* On an Ethernet overlay the kernel only accepts the group's own MAC. */
+static __always_inline int set_group_mac(struct __sk_buff *skb,
+					 const struct mdcs_dp_config *cfg)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+	if (!cfg->overlay_hlen)
+		return 0;
+	if ((void *)(ip6 + 1) > data_end)
+		return -1;
+	eth->h_dest[0] = 0x33;
+	eth->h_dest[1] = 0x33;
+	__builtin_memcpy(&eth->h_dest[2], &ip6->daddr.s6_addr[12], 4);
+	return 0;
+}
+
+SEC("tc")
+int mdcs_decap(struct __sk_buff *skb)
+{
+	const struct mdcs_dp_config *cfg = dp_config_get();
+	__u32 slot, len = skb->len;
+	struct tunnel_pkt *p;
+	void *data_end;
+	int reason;
+
+	if (!cfg)
+		return TC_ACT_OK;
+	/* The headers may not all sit in the linear part of the buffer. */
+	if (len >= sizeof(*p) &&
+	    (long)skb->data + sizeof(*p) > (long)skb->data_end)
+		bpf_skb_pull_data(skb, sizeof(*p));
+	p = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	/* Everything but UDP to the tunnel address is somebody else's. */
+	if ((void *)&p->udp > data_end ||
+	    p->eth.h_proto != bpf_htons(ETH_P_IPV6) ||
+	    p->outer.version != 6 || p->outer.nexthdr != IPPROTO_UDP ||
+	    !IN6_EQUAL(p->outer.daddr, cfg->local))
+		return TC_ACT_OK;
+	if ((void *)&p->inner > data_end)
+		return drop(MDCS_CNT_DROP_TRUNCATED);
+	if (p->udp.dest != cfg->port ||
+	    (p->amt.version_type & 0x0f) != AMT_TYPE_MCAST_DATA)
+		return TC_ACT_OK; /* other ports, and control for rpd */
+	if (p->amt.version_type >> 4 != AMT_VERSION)
+		return drop(MDCS_CNT_DROP_BAD_VERSION);
+
+	reason = sender_slot(p, &slot);
+	if (reason)
+		return drop(reason);
+	if ((void *)(p + 1) > data_end)
+		return drop(MDCS_CNT_DROP_TRUNCATED);
+	reason = check_inner(p, len);
+	if (!reason)
+		reason = check_channel(p, slot);
+	if (reason)
+		return drop(reason);
+
+	if (bpf_skb_adjust_room(skb, -MDCS_ENCAP_LEN, BPF_ADJ_ROOM_MAC, 0) ||
+	    set_group_mac(skb, cfg))
+		return drop(MDCS_CNT_DROP_NO_ROOM);
+	count_add(MDCS_CNT_DECAP_PACKETS, 1);
+	count_add(MDCS_CNT_DECAP_BYTES, len - MDCS_ETH_HLEN - MDCS_ENCAP_LEN);
+	return bpf_redirect(cfg->overlay_ifindex, BPF_F_INGRESS);
+}
+
+char LICENSE[] SEC("license") = "GPL";

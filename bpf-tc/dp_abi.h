@@ -1,0 +1,91 @@
+/* The tc-BPF datapath's maps and settings, shared by the programs and rpd. */
+#ifndef MDCS_BPF_DP_ABI_H
+#define MDCS_BPF_DP_ABI_H
+
+#include <linux/types.h>
+#ifdef __bpf__
+#include <linux/in6.h>
+#else
+#include <netinet/in.h>
+#endif
+
+#define MDCS_MAX_RPS 4096        /* remote RP slots */
+#define MDCS_MAX_CHANNELS 65536  /* channels in each direction */
+#define MDCS_MAX_FANOUT 1024     /* subscribed RPs per channel */
+
+/* A channel: the key of both channel maps. */
+struct mdcs_channel {
+	struct in6_addr source;
+	struct in6_addr group;
+};
+
+/*
+ * tx_channels value: the remote RPs subscribed to one channel, as slots of
+ * remote_rps.  rpd replaces the whole value at once; with a hash map that
+ * does not preallocate, a reader sees either the old set or the new one.
+ */
+struct mdcs_fanout {
+	__u16 count;
+	__u16 slot[MDCS_MAX_FANOUT];
+};
+
+/* remote_rps value, indexed by slot: where a remote RP's tunnel ends. */
+struct mdcs_rp {
+	struct in6_addr addr;
+	__be16 port;
+	__u16 in_use;
+};
+
+/*
+ * rp_endpoints key: a remote RP's tunnel source.  Besides (addr, port),
+ * rpd also stores (addr, 0), so that a packet from a known address but
+ * another port can be told from one of an unknown sender.
+ */
+struct mdcs_endpoint {
+	struct in6_addr addr;
+	__be16 port;
+	__u16 pad;
+};
+
+/* The single entry of dp_config. */
+struct mdcs_dp_config {
+	struct in6_addr local; /* this RP's tunnel address */
+	__be16 port;           /* this RP's tunnel port */
+	__u8 hop_limit;        /* of the outer header */
+	__u8 traffic_class;    /* of the outer header */
+	__u32 overlay_ifindex;
+	__u32 inner_mtu;       /* largest inner packet, octets */
+	__u32 overlay_hlen;    /* link header on the overlay: 0 (tun), 14 */
+};
+
+#define MDCS_COUNTERS(X)                                                       \
+	X(ENCAP_PACKETS, "encap-packets")                                      \
+	X(ENCAP_COPIES, "encap-copies")                                        \
+	X(ENCAP_BYTES, "encap-bytes")                                          \
+	X(DECAP_PACKETS, "decap-packets")                                      \
+	X(DECAP_BYTES, "decap-bytes")                                          \
+	X(DROP_NO_CHANNEL, "drop-no-channel")                                  \
+	X(DROP_TOO_BIG, "drop-too-big")                                        \
+	X(DROP_NO_ROUTE, "drop-no-route")                                      \
+	X(DROP_NO_NEIGHBOR, "drop-no-neighbor")                                \
+	X(DROP_ROUTE_LOOP, "drop-route-loop")                                  \
+	X(DROP_NO_ROOM, "drop-no-room")                                        \
+	X(DROP_CLONE, "drop-clone-failed")                                     \
+	X(DROP_TRUNCATED, "drop-truncated")                                    \
+	X(DROP_BAD_LENGTH, "drop-bad-length")                                  \
+	X(DROP_BAD_VERSION, "drop-bad-version")                                \
+	X(DROP_UNKNOWN_RP, "drop-unknown-rp")                                  \
+	X(DROP_WRONG_PORT, "drop-wrong-port")                                  \
+	X(DROP_NOT_MULTICAST, "drop-not-multicast")                            \
+	X(DROP_HOP_LIMIT, "drop-hop-limit")                                    \
+	X(DROP_NOT_SUBSCRIBED, "drop-not-subscribed")                          \
+	X(DROP_WRONG_RP, "drop-wrong-rp")
+
+enum mdcs_counter {
+#define MDCS_COUNTER_ENUM(id, name) MDCS_CNT_##id,
+	MDCS_COUNTERS(MDCS_COUNTER_ENUM)
+#undef MDCS_COUNTER_ENUM
+	MDCS_CNT_MAX
+};
+
+#endif

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Overlay egress: encapsulate a channel's packets and replicate them to
+ * every subscribed remote RP.
+ *
+ * pim6d forwards a channel onto the overlay link once rpd has joined it on
+ * behalf of remote RPs.  Each such packet is looked up by (S,G), gets one
+ * outer IPv6/UDP/AMT header, and one copy per subscribed RP leaves through
+ * the interface the FIB picks for that RP.  The original is dropped.  What is
+ * not routable multicast (PIM and MLD for rpd, unicast) passes untouched.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "proto/tunnel.h"
+#include "maps.bpf.h"
+#include "packet.bpf.h"
+
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+
+/* Everything in front of the inner packet, as it goes on the wire. */
+struct encap_hdr {
+	struct ethhdr eth;
+	struct ipv6hdr ip6;
+	struct udphdr udp;
+	struct amt_data_hdr amt;
+} __attribute__((packed));
+
+/* The part of encap_hdr that differs between copies, from ip6.daddr on. */
+struct copy_patch {
+	struct in6_addr daddr;
+	__be16 sport;
+	__be16 dport;
+	__be16 len;
+	__u16 check;
+} __attribute__((packed));
+
+/* Outer destination address: Ethernet header, then 24 octets of IPv6. */
+#define PATCH_OFF (MDCS_ETH_HLEN + 24)
+
+_Static_assert(sizeof(struct encap_hdr) == MDCS_ETH_HLEN + MDCS_ENCAP_LEN,
+	       "encapsulation header size");
+_Static_assert(PATCH_OFF + sizeof(struct copy_patch) ==
+		       __builtin_offsetof(struct encap_hdr, amt),
+	       "copy patch must end at the AMT header");
+
+/* Sum of the UDP checksum's fixed parts: all but the destination and port. */
+static __always_inline __u64 fixed_sum(const struct encap_hdr *h,
+				       const struct in6_addr *src, __u64 inner)
+{
+	__u32 words[4] = {};
+
+	/* pseudo-header length and next header, as 32-bit fields */
+	words[0] = bpf_htonl(bpf_ntohs(h->udp.len));
+	words[1] = bpf_htonl(IPPROTO_UDP);
+	/* source port beside a zero destination port, length beside zero */
+	__builtin_memcpy(&words[2], &h->udp.source, 2);
+	__builtin_memcpy(&words[3], &h->udp.len, 2);
+	/* the AMT header's two octets, still 16-bit aligned */
+	__u32 amt = 0;
+
+	__builtin_memcpy(&amt, &h->amt, sizeof(h->amt));
+	return sum_in6(src) + words[0] + words[1] + words[2] +
+	       words[3] + amt + inner;
+}
+
+static __always_inline __u16 copy_csum(__u64 fixed, const struct mdcs_rp *rp)
+{
+	__u32 port = 0;
+	__u16 c;
+
+	__builtin_memcpy(&port, &rp->port, 2);
+	c = csum_fold64(fixed + sum_in6(&rp->addr) + port);
+	return c ? c : 0xffff; /* zero means "no checksum" in UDP */
+}
+
+static __always_inline int grow_head(struct __sk_buff *skb, __u32 l2)
+{
+	if (l2)
+		return bpf_skb_adjust_room(skb, MDCS_ENCAP_LEN,
+					   BPF_ADJ_ROOM_MAC, 0);
+	return bpf_skb_change_head(skb, MDCS_ETH_HLEN + MDCS_ENCAP_LEN, 0);
+}
+
+/* What each copy needs; bpf_loop hands it to send_copy. */
+struct fanout_walk {
+	struct __sk_buff *skb;
+	const struct mdcs_dp_config *cfg;
+	const struct mdcs_fanout *fanout;
+	__u64 fixed;
+	__u32 outer_len;
+	__u32 copies;
+	struct copy_patch patch;
+};
+
+static long send_copy(__u32 i, void *arg)
+{
+	struct fanout_walk *w = arg;
+	const struct mdcs_dp_config *cfg = w->cfg;
+	struct bpf_fib_lookup fib = {};
+	__u8 macs[2 * ETH_ALEN];
+	const struct mdcs_rp *rp;
+	__u32 slot;
+	long rc;
+
+	if (i >= MDCS_MAX_FANOUT)
+		return 1;
+	slot = w->fanout->slot[i];
+	rp = bpf_map_lookup_elem(&remote_rps, &slot);
+	if (!rp || !rp->in_use)
+		return 0;
+
+	fib.family = AF_INET6;
+	fib.l4_protocol = IPPROTO_UDP;
+	fib.sport = cfg->port;
+	fib.dport = rp->port;
+	fib.tot_len = (__u16)w->outer_len;
+	fib.ifindex = cfg->overlay_ifindex;
+	__builtin_memcpy(fib.ipv6_src, &cfg->local, 16);
+	__builtin_memcpy(fib.ipv6_dst, &rp->addr, 16);
+	rc = bpf_fib_lookup(w->skb, &fib, sizeof(fib), 0);
+	/* A route to an RP through the overlay would feed this program. */
+	if ((rc == BPF_FIB_LKUP_RET_SUCCESS ||
+	     rc == BPF_FIB_LKUP_RET_NO_NEIGH) &&
+	    fib.ifindex == cfg->overlay_ifindex) {
+		drop(MDCS_CNT_DROP_ROUTE_LOOP);
+		return 0;
+	}
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_SUCCESS:
+		break;
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		drop(MDCS_CNT_DROP_NO_NEIGHBOR);
+		return 0;
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		drop(MDCS_CNT_DROP_TOO_BIG);
+		return 0;
+	default:
+		drop(MDCS_CNT_DROP_NO_ROUTE);
+		return 0;
+	}
+
+	__builtin_memcpy(macs, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(macs + ETH_ALEN, fib.smac, ETH_ALEN);
+	w->patch.daddr = rp->addr;
+	w->patch.dport = rp->port;
+	w->patch.check = copy_csum(w->fixed, rp);
+	if (bpf_skb_store_bytes(w->skb, 0, macs, sizeof(macs), 0) ||
+	    bpf_skb_store_bytes(w->skb, PATCH_OFF, &w->patch,
+				sizeof(w->patch), 0) ||
+	    bpf_clone_redirect(w->skb, fib.ifindex, 0)) {
+		drop(MDCS_CNT_DROP_CLONE);
+		return 0;
+	}
+	w->copies++;
+	return 0;
+}
+
+SEC("tc")
+int mdcs_encap(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	const struct mdcs_dp_config *cfg = dp_config_get();
+	struct fanout_walk w = { .skb = skb };
+	struct mdcs_fanout *fanout;
+	struct mdcs_channel ch;
+	struct encap_hdr h = {};
+	struct ipv6hdr *ip6;
+	__u32 l2, inner_len;
+	__u64 inner_sum = 0;
+
+	if (!cfg || skb->protocol != bpf_htons(ETH_P_IPV6))
+		return TC_ACT_OK;
+	l2 = cfg->overlay_hlen ? MDCS_ETH_HLEN : 0;
+	ip6 = data + l2;
+	if ((void *)(ip6 + 1) > data_end || ip6->version != 6 ||
+	    !ROUTABLE_MULTICAST(ip6->daddr))
+		return TC_ACT_OK;
+
+	ch.source = ip6->saddr;
+	ch.group = ip6->daddr;
+	fanout = bpf_map_lookup_elem(&tx_channels, &ch);
+	if (!fanout)
+		return drop(MDCS_CNT_DROP_NO_CHANNEL);
+
+	inner_len = skb->len - l2;
+	if (inner_len > cfg->inner_mtu || inner_len > MDCS_INNER_MTU_MAX)
+		return drop(MDCS_CNT_DROP_TOO_BIG);
+	/* The checksum reads the whole packet straight from the buffer. */
+	if (bpf_skb_pull_data(skb, skb->len) ||
+	    sum_packet(skb, l2, inner_len, &inner_sum))
+		return drop(MDCS_CNT_DROP_TRUNCATED);
+
+	h.eth.h_proto = bpf_htons(ETH_P_IPV6);
+	h.ip6.version = 6;
+	h.ip6.priority = cfg->traffic_class >> 4;
+	h.ip6.flow_lbl[0] = (cfg->traffic_class & 0x0f) << 4;
+	h.ip6.payload_len = bpf_htons(MDCS_ENCAP_LEN - MDCS_IP6_HLEN +
+				      inner_len);
+	h.ip6.nexthdr = IPPROTO_UDP;
+	h.ip6.hop_limit = cfg->hop_limit;
+	h.ip6.saddr = cfg->local;
+	h.udp.source = cfg->port;
+	h.udp.len = h.ip6.payload_len;
+	h.amt.version_type = AMT_DATA_OCTET0;
+
+	if (grow_head(skb, l2) ||
+	    bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0))
+		return drop(MDCS_CNT_DROP_NO_ROOM);
+
+	w.cfg = cfg;
+	w.fanout = fanout;
+	w.fixed = fixed_sum(&h, &cfg->local, inner_sum);
+	w.outer_len = MDCS_ENCAP_LEN + inner_len;
+	w.patch.sport = h.udp.source;
+	w.patch.len = h.udp.len;
+	bpf_loop(fanout->count < MDCS_MAX_FANOUT ? fanout->count
+						 : MDCS_MAX_FANOUT,
+		 send_copy, &w, 0);
+
+	count_add(MDCS_CNT_ENCAP_PACKETS, 1);
+	count_add(MDCS_CNT_ENCAP_COPIES, w.copies);
+	count_add(MDCS_CNT_ENCAP_BYTES, (__u64)w.copies * w.outer_len);
+	return TC_ACT_SHOT;
+}
+
+char LICENSE[] SEC("license") = "GPL";

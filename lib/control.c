@@ -1,0 +1,180 @@
+/* Building, parsing and authenticating RP-RP control messages. */
+#include <endian.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "control.h"
+
+const char *ctl_strerror(enum ctl_error e)
+{
+	switch (e) {
+	case CTL_OK:
+		return "ok";
+	case CTL_ERR_SHORT:
+		return "shorter than its header";
+	case CTL_ERR_MAGIC:
+		return "not an mdcs control message";
+	case CTL_ERR_VERSION:
+		return "unsupported version";
+	case CTL_ERR_TYPE:
+		return "unknown message type";
+	case CTL_ERR_LENGTH:
+		return "length fields disagree";
+	case CTL_ERR_FIELD:
+		return "a field has an invalid value";
+	case CTL_ERR_SIGNATURE:
+		return "bad signature";
+	}
+	return "unknown error";
+}
+
+int ctl_identity_from_seed(struct ctl_identity *id, const uint8_t seed[32])
+{
+	if (sodium_init() < 0)
+		return -1;
+	return crypto_sign_seed_keypair(id->pk, id->sk, seed);
+}
+
+/*
+ * The signature covers the recipient's key and then the message; both are
+ * laid out in one buffer because Ed25519 signs a contiguous message.
+ */
+static int sign_for(uint8_t *msg, size_t body_end,
+		    const struct ctl_identity *self, const uint8_t *peer_pk)
+{
+	uint8_t signed_part[MDCS_CTL_KEY_LEN + MDCS_CTL_MAX_LEN];
+
+	memcpy(signed_part, peer_pk, MDCS_CTL_KEY_LEN);
+	memcpy(signed_part + MDCS_CTL_KEY_LEN, msg, body_end);
+	return crypto_sign_detached(msg + body_end, NULL, signed_part,
+				    MDCS_CTL_KEY_LEN + body_end, self->sk);
+}
+
+static ssize_t finish(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
+		      size_t body_end, uint64_t timestamp,
+		      const struct ctl_identity *self, const uint8_t *peer_pk)
+{
+	struct mdcs_ctl_hdr *h = (struct mdcs_ctl_hdr *)buf;
+	size_t len = body_end + MDCS_CTL_SIG_LEN;
+
+	if (len > cap || len > MDCS_CTL_MAX_LEN)
+		return -1;
+	h->magic[0] = MDCS_CTL_MAGIC0;
+	h->magic[1] = MDCS_CTL_MAGIC1;
+	h->version = MDCS_CTL_VERSION;
+	h->type = type;
+	h->length = htobe16(len);
+	h->reserved = 0;
+	h->timestamp = htobe64(timestamp);
+	memcpy(h->sender, self->pk, MDCS_CTL_KEY_LEN);
+	if (sign_for(buf, body_end, self, peer_pk))
+		return -1;
+	return (ssize_t)len;
+}
+
+ssize_t ctl_build_subscribe(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
+			    uint16_t hold_time,
+			    const struct mdcs_ctl_channel *channels, unsigned n,
+			    uint64_t timestamp, const struct ctl_identity *self,
+			    const uint8_t *peer_pk)
+{
+	size_t off = sizeof(struct mdcs_ctl_hdr);
+	struct mdcs_ctl_subscribe *s = (void *)(buf + off);
+	size_t body_end = off + sizeof(*s) + n * sizeof(*channels);
+
+	if ((type != MDCS_CTL_SUBSCRIBE && type != MDCS_CTL_UNSUBSCRIBE) ||
+	    n > MDCS_CTL_MAX_CHANNELS || body_end + MDCS_CTL_SIG_LEN > cap)
+		return -1;
+	s->hold_time = htobe16(type == MDCS_CTL_SUBSCRIBE ? hold_time : 0);
+	s->count = htobe16(n);
+	memcpy(s + 1, channels, n * sizeof(*channels));
+	return finish(buf, cap, type, body_end, timestamp, self, peer_pk);
+}
+
+ssize_t ctl_build_ack(uint8_t *buf, size_t cap, uint64_t acked,
+		      const struct mdcs_ctl_status *statuses, unsigned n,
+		      uint64_t timestamp, const struct ctl_identity *self,
+		      const uint8_t *peer_pk)
+{
+	size_t off = sizeof(struct mdcs_ctl_hdr);
+	struct mdcs_ctl_ack *a = (void *)(buf + off);
+	size_t body_end = off + sizeof(*a) + n * sizeof(*statuses);
+
+	if (n > MDCS_CTL_MAX_CHANNELS || body_end + MDCS_CTL_SIG_LEN > cap)
+		return -1;
+	a->acked = htobe64(acked);
+	a->count = htobe16(n);
+	a->reserved = 0;
+	memcpy(a + 1, statuses, n * sizeof(*statuses));
+	return finish(buf, cap, MDCS_CTL_SUBSCRIBE_ACK, body_end, timestamp,
+		      self, peer_pk);
+}
+
+static enum ctl_error parse_body(const uint8_t *body, size_t body_len,
+				 struct ctl_msg *m)
+{
+	if (m->type == MDCS_CTL_SUBSCRIBE_ACK) {
+		const struct mdcs_ctl_ack *a = (const void *)body;
+
+		if (body_len < sizeof(*a))
+			return CTL_ERR_LENGTH;
+		m->acked = be64toh(a->acked);
+		m->count = be16toh(a->count);
+		m->statuses = (const void *)(a + 1);
+		if (body_len != sizeof(*a) + m->count * sizeof(*m->statuses))
+			return CTL_ERR_LENGTH;
+	} else {
+		const struct mdcs_ctl_subscribe *s = (const void *)body;
+
+		if (body_len < sizeof(*s))
+			return CTL_ERR_LENGTH;
+		m->hold_time = be16toh(s->hold_time);
+		m->count = be16toh(s->count);
+		m->channels = (const void *)(s + 1);
+		if (body_len != sizeof(*s) + m->count * sizeof(*m->channels))
+			return CTL_ERR_LENGTH;
+		if ((m->type == MDCS_CTL_SUBSCRIBE) != (m->hold_time > 0))
+			return CTL_ERR_FIELD;
+	}
+	if (m->count > MDCS_CTL_MAX_CHANNELS)
+		return CTL_ERR_FIELD;
+	return CTL_OK;
+}
+
+enum ctl_error ctl_parse(const uint8_t *buf, size_t len, struct ctl_msg *m)
+{
+	const struct mdcs_ctl_hdr *h = (const void *)buf;
+	size_t hlen = sizeof(*h);
+
+	memset(m, 0, sizeof(*m));
+	if (len < 2 || buf[0] != MDCS_CTL_MAGIC0 || buf[1] != MDCS_CTL_MAGIC1)
+		return CTL_ERR_MAGIC;
+	if (len < hlen + MDCS_CTL_SIG_LEN)
+		return CTL_ERR_SHORT;
+	if (h->version != MDCS_CTL_VERSION)
+		return CTL_ERR_VERSION;
+	if (h->type < MDCS_CTL_SUBSCRIBE || h->type > MDCS_CTL_SUBSCRIBE_ACK)
+		return CTL_ERR_TYPE;
+	if (be16toh(h->length) != len || len > MDCS_CTL_MAX_LEN)
+		return CTL_ERR_LENGTH;
+	m->type = h->type;
+	m->timestamp = be64toh(h->timestamp);
+	m->sender = h->sender;
+	m->buf = buf;
+	m->len = len;
+	return parse_body(buf + hlen, len - hlen - MDCS_CTL_SIG_LEN, m);
+}
+
+enum ctl_error ctl_verify(const struct ctl_msg *m, const uint8_t *self_pk)
+{
+	uint8_t signed_part[MDCS_CTL_KEY_LEN + MDCS_CTL_MAX_LEN];
+	size_t body_end = m->len - MDCS_CTL_SIG_LEN;
+
+	memcpy(signed_part, self_pk, MDCS_CTL_KEY_LEN);
+	memcpy(signed_part + MDCS_CTL_KEY_LEN, m->buf, body_end);
+	if (crypto_sign_verify_detached(m->buf + body_end, signed_part,
+					MDCS_CTL_KEY_LEN + body_end,
+					m->sender) != 0)
+		return CTL_ERR_SIGNATURE;
+	return CTL_OK;
+}

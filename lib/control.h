@@ -1,0 +1,68 @@
+/* Building, parsing and authenticating RP-RP control messages. */
+#ifndef MDCS_CONTROL_H
+#define MDCS_CONTROL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "proto/control.h"
+
+/* An RP's signing identity. */
+struct ctl_identity {
+	uint8_t pk[MDCS_CTL_KEY_LEN];
+	uint8_t sk[64]; /* libsodium's secret key: seed and public key */
+};
+
+/* A parsed message; pointers lead into the caller's buffer. */
+struct ctl_msg {
+	enum mdcs_ctl_type type;
+	uint64_t timestamp;
+	const uint8_t *sender;
+	uint16_t hold_time;                      /* SUBSCRIBE */
+	uint64_t acked;                          /* SUBSCRIBE_ACK */
+	unsigned count;
+	const struct mdcs_ctl_channel *channels; /* (UN)SUBSCRIBE */
+	const struct mdcs_ctl_status *statuses;  /* SUBSCRIBE_ACK */
+	const uint8_t *buf;
+	size_t len;
+};
+
+enum ctl_error {
+	CTL_OK,
+	CTL_ERR_SHORT,
+	CTL_ERR_MAGIC,
+	CTL_ERR_VERSION,
+	CTL_ERR_TYPE,
+	CTL_ERR_LENGTH,
+	CTL_ERR_FIELD,
+	CTL_ERR_SIGNATURE,
+};
+
+const char *ctl_strerror(enum ctl_error e);
+
+/* Key pair from a 32-octet seed. */
+int ctl_identity_from_seed(struct ctl_identity *id, const uint8_t seed[32]);
+
+/*
+ * Build a signed SUBSCRIBE (hold_time > 0) or UNSUBSCRIBE for n channels,
+ * at most MDCS_CTL_MAX_CHANNELS.  Returns the length, or -1 if it does not
+ * fit cap.
+ */
+ssize_t ctl_build_subscribe(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
+			    uint16_t hold_time,
+			    const struct mdcs_ctl_channel *channels, unsigned n,
+			    uint64_t timestamp, const struct ctl_identity *self,
+			    const uint8_t *peer_pk);
+
+ssize_t ctl_build_ack(uint8_t *buf, size_t cap, uint64_t acked,
+		      const struct mdcs_ctl_status *statuses, unsigned n,
+		      uint64_t timestamp, const struct ctl_identity *self,
+		      const uint8_t *peer_pk);
+
+/* Check the framing and fill m; the signature is checked by ctl_verify. */
+enum ctl_error ctl_parse(const uint8_t *buf, size_t len, struct ctl_msg *m);
+
+/* Check m's signature by its sender, addressed to the RP owning self_pk. */
+enum ctl_error ctl_verify(const struct ctl_msg *m, const uint8_t *self_pk);
+
+#endif

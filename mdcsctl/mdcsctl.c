@@ -1,0 +1,199 @@
+/* mdcsctl: show an RP's datapath state, read from its pinned BPF maps. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dp_abi.h"
+#include "prefix.h"
+
+#define PIN_BASE "/sys/fs/bpf/mdcs"
+
+static const char *const counter_names[] = {
+#define COUNTER_NAME(id, name) name,
+	MDCS_COUNTERS(COUNTER_NAME)
+#undef COUNTER_NAME
+};
+
+struct ctl {
+	char root[512];
+	bool json;
+};
+
+static int open_map(const struct ctl *c, const char *name)
+{
+	char path[600];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", c->root, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		fprintf(stderr, "mdcsctl: %s: %s\n", path, strerror(errno));
+	return fd;
+}
+
+/* The one instance under PIN_BASE, when none is named. */
+static int find_instance(char *name, size_t len)
+{
+	DIR *d = opendir(PIN_BASE);
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && found++ == 0)
+			snprintf(name, len, "%s", e->d_name);
+	closedir(d);
+	return found == 1 ? 0 : -1;
+}
+
+static int show_counters(const struct ctl *c)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int fd = open_map(c, "counters");
+	uint64_t *v;
+
+	if (fd < 0 || ncpu <= 0)
+		return 1;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return 1;
+	printf(c->json ? "{" : "");
+	for (uint32_t k = 0; k < MDCS_CNT_MAX; k++) {
+		uint64_t sum = 0;
+
+		if (bpf_map_lookup_elem(fd, &k, v) == 0)
+			for (int i = 0; i < ncpu; i++)
+				sum += v[i];
+		if (c->json)
+			printf("%s\"%s\": %llu", k ? ", " : "",
+			       counter_names[k], (unsigned long long)sum);
+		else
+			printf("%-22s %llu\n", counter_names[k],
+			       (unsigned long long)sum);
+	}
+	printf(c->json ? "}\n" : "");
+	free(v);
+	close(fd);
+	return 0;
+}
+
+static void print_channel(const struct ctl *c, const struct mdcs_channel *ch,
+			  bool first)
+{
+	char s[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
+
+	if (c->json)
+		printf("%s{\"source\": \"%s\", \"group\": \"%s\"", first ? "" : ", ",
+		       addr6_str(&ch->source, s), addr6_str(&ch->group, g));
+	else
+		printf("(%s, %s)", addr6_str(&ch->source, s),
+		       addr6_str(&ch->group, g));
+}
+
+/* Channels sent, with their subscribed RP slots, and channels received,
+ * with the slot of the RP that serves them. */
+static int show_channels(const struct ctl *c)
+{
+	int tx = open_map(c, "tx_channels"), rx = open_map(c, "rx_channels");
+	struct mdcs_channel key, *prev = NULL;
+	struct mdcs_fanout *f = malloc(sizeof(*f));
+	bool first = true;
+	uint32_t slot;
+
+	if (tx < 0 || rx < 0 || !f)
+		return 1;
+	printf(c->json ? "{\"sent\": [" : "sent:\n");
+	while (bpf_map_get_next_key(tx, prev, &key) == 0) {
+		if (bpf_map_lookup_elem(tx, &key, f) == 0) {
+			printf(c->json ? "" : "  ");
+			print_channel(c, &key, first);
+			printf(c->json ? ", \"rp-slots\": [" : " to slots");
+			for (unsigned i = 0; i < f->count; i++)
+				printf(c->json ? "%s%u" : "%s %u",
+				       c->json && i ? ", " : "", f->slot[i]);
+			printf(c->json ? "]}" : "\n");
+			first = false;
+		}
+		prev = &key;
+	}
+	printf(c->json ? "], \"received\": [" : "received:\n");
+	prev = NULL;
+	first = true;
+	while (bpf_map_get_next_key(rx, prev, &key) == 0) {
+		if (bpf_map_lookup_elem(rx, &key, &slot) == 0) {
+			printf(c->json ? "" : "  ");
+			print_channel(c, &key, first);
+			printf(c->json ? ", \"rp-slot\": %u}" : " from slot %u\n",
+			       slot);
+			first = false;
+		}
+		prev = &key;
+	}
+	printf(c->json ? "]}\n" : "");
+	free(f);
+	close(tx);
+	close(rx);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mdcsctl [-n INSTANCE] [-j] show counters|channels\n"
+		   "\n"
+		   "  -n, --instance NAME  the RP instance (default: the only "
+		   "one)\n"
+		   "  -j, --json           JSON output\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "instance", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl c = { .json = false };
+	char instance[256] = "";
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "n:jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			snprintf(instance, sizeof(instance), "%s", optarg);
+			break;
+		case 'j':
+			c.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 2 || strcmp(argv[optind], "show")) {
+		usage(stderr);
+		return 2;
+	}
+	if (!instance[0] && find_instance(instance, sizeof(instance))) {
+		fprintf(stderr, "mdcsctl: name the instance with -n: none or "
+				"several under " PIN_BASE "\n");
+		return 1;
+	}
+	snprintf(c.root, sizeof(c.root), "%s/%s", PIN_BASE, instance);
+	if (!strcmp(argv[optind + 1], "counters"))
+		return show_counters(&c);
+	if (!strcmp(argv[optind + 1], "channels"))
+		return show_channels(&c);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,569 @@
+/* Channel subscriptions in both directions, as soft state. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "channels.h"
+#include "log.h"
+
+struct rx_channel {
+	struct remote_rp *rp;
+	uint64_t expires_ms; /* when pim6d's Join runs out */
+	int status;          /* last status from the serving RP, -1: none */
+};
+
+struct tx_subscriber {
+	uint32_t slot;
+	uint64_t expires_ms;
+};
+
+struct tx_channel {
+	unsigned n, cap;
+	struct tx_subscriber *sub;
+};
+
+static void tx_free(void *data)
+{
+	struct tx_channel *tx = data;
+
+	if (tx)
+		free(tx->sub);
+	free(tx);
+}
+
+/* Room for one more subscriber, up to the datapath's maximum. */
+static bool tx_reserve(struct tx_channel *tx)
+{
+	unsigned cap = tx->cap ? 2 * tx->cap : 4;
+	struct tx_subscriber *p;
+
+	if (tx->n < tx->cap)
+		return true;
+	if (tx->n == MDCS_MAX_FANOUT)
+		return false;
+	if (cap > MDCS_MAX_FANOUT)
+		cap = MDCS_MAX_FANOUT;
+	p = realloc(tx->sub, cap * sizeof(*p));
+	if (!p)
+		return false;
+	tx->sub = p;
+	tx->cap = cap;
+	return true;
+}
+
+#define SWEEP_MS 1000
+
+static const char *chan_str(const struct mdcs_channel *ch, char *buf,
+			    size_t len)
+{
+	char s[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
+
+	snprintf(buf, len, "(%s,%s)", addr6_str(&ch->source, s),
+		 addr6_str(&ch->group, g));
+	return buf;
+}
+
+#define CHAN_STRLEN (2 * INET6_ADDRSTRLEN + 4)
+
+static void to_wire(struct mdcs_ctl_channel *w, const struct mdcs_channel *ch)
+{
+	memcpy(w->source, &ch->source, 16);
+	memcpy(w->group, &ch->group, 16);
+}
+
+static void from_wire(struct mdcs_channel *ch, const struct mdcs_ctl_channel *w)
+{
+	memcpy(&ch->source, w->source, 16);
+	memcpy(&ch->group, w->group, 16);
+}
+
+/* --- receiving: channels this RP subscribes to --- */
+
+static void rx_subscribe_one(struct channels *cs, const struct mdcs_channel *ch,
+			     struct remote_rp *rp, enum mdcs_ctl_type type)
+{
+	struct mdcs_ctl_channel w;
+
+	to_wire(&w, ch);
+	mesh_send_channels(cs->mesh, rp, type, cs->conf->hold_time, &w, 1);
+}
+
+static void pim_join(void *arg, const struct in6_addr *source,
+		     const struct in6_addr *group, unsigned holdtime)
+{
+	struct channels *cs = arg;
+	struct mdcs_channel ch = { *source, *group };
+	struct rx_channel *rx = chantab_get(&cs->rx, &ch);
+	char c[CHAN_STRLEN];
+
+	if (!rx) {
+		struct remote_rp *rp = mesh_rp_for_source(cs->mesh, source);
+
+		if (!rp) {
+			log_info("pim: join %s: no remote RP serves the source",
+				 chan_str(&ch, c, sizeof(c)));
+			return;
+		}
+		rx = calloc(1, sizeof(*rx));
+		if (!rx || chantab_add(&cs->rx, &ch, rx)) {
+			free(rx);
+			return;
+		}
+		rx->rp = rp;
+		rx->status = -1;
+		datapath_set_rx(cs->dp, &ch, rp->slot);
+		log_notice("subscribing to %s at %s",
+			   chan_str(&ch, c, sizeof(c)), rp->conf->name);
+		rx_subscribe_one(cs, &ch, rp, MDCS_CTL_SUBSCRIBE);
+	}
+	rx->expires_ms = loop_now_ms() + holdtime * 1000ULL;
+}
+
+static void rx_leave(struct channels *cs, const struct mdcs_channel *ch)
+{
+	struct rx_channel *rx = chantab_del(&cs->rx, ch);
+	char c[CHAN_STRLEN];
+
+	if (!rx)
+		return;
+	log_notice("unsubscribing from %s at %s", chan_str(ch, c, sizeof(c)),
+		   rx->rp->conf->name);
+	datapath_del_rx(cs->dp, ch);
+	rx_subscribe_one(cs, ch, rx->rp, MDCS_CTL_UNSUBSCRIBE);
+	free(rx);
+}
+
+static void pim_prune(void *arg, const struct in6_addr *source,
+		      const struct in6_addr *group)
+{
+	struct channels *cs = arg;
+	struct mdcs_channel ch = { *source, *group };
+
+	rx_leave(cs, &ch);
+}
+
+static void mesh_ack(void *arg, struct remote_rp *rp,
+		     const struct mdcs_ctl_status *st, unsigned n)
+{
+	struct channels *cs = arg;
+	char c[CHAN_STRLEN];
+
+	for (unsigned i = 0; i < n; i++) {
+		struct mdcs_channel ch;
+		struct rx_channel *rx;
+
+		from_wire(&ch, &st[i].channel);
+		rx = chantab_get(&cs->rx, &ch);
+		if (!rx || rx->rp != rp || rx->status == st[i].status)
+			continue;
+		rx->status = st[i].status;
+		if (st[i].status != MDCS_CTL_ACCEPTED)
+			log_warn("%s refused %s: status %u", rp->conf->name,
+				 chan_str(&ch, c, sizeof(c)), st[i].status);
+	}
+}
+
+/* Collects the channels received from one RP, to refresh them. */
+struct batch {
+	struct remote_rp *rp;
+	struct mdcs_ctl_channel *ch;
+	unsigned n;
+};
+
+static void collect_rx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	struct batch *b = arg;
+	struct rx_channel *rx = data;
+
+	if (rx->rp == b->rp)
+		to_wire(&b->ch[b->n++], ch);
+}
+
+static void refresh_due(void *arg)
+{
+	struct channels *cs = arg;
+	struct batch b = { 0 };
+
+	b.ch = calloc(cs->rx.count ? cs->rx.count : 1, sizeof(*b.ch));
+	for (unsigned i = 0; b.ch && i < cs->mesh->n_rps; i++) {
+		b.rp = &cs->mesh->rps[i];
+		b.n = 0;
+		chantab_each(&cs->rx, collect_rx, &b);
+		if (b.n)
+			mesh_send_channels(cs->mesh, b.rp, MDCS_CTL_SUBSCRIBE,
+					   cs->conf->hold_time, b.ch, b.n);
+	}
+	free(b.ch);
+	timer_arm(cs->loop, &cs->refresh_timer,
+		  cs->conf->refresh_interval * 1000ULL);
+}
+
+/* --- sending: channels remote RPs subscribe to here --- */
+
+static int tx_write(struct channels *cs, const struct mdcs_channel *ch,
+		    const struct tx_channel *tx)
+{
+	struct mdcs_fanout f = { .count = (uint16_t)tx->n };
+
+	for (unsigned i = 0; i < tx->n; i++)
+		f.slot[i] = (uint16_t)tx->sub[i].slot;
+	return datapath_set_fanout(cs->dp, ch, &f);
+}
+
+static void pim_send_one(struct channels *cs, const struct mdcs_channel *ch,
+			 bool join)
+{
+	struct pim_jp_entry e = { ch->source, ch->group, join };
+
+	pimlink_send(cs->pim, &e, 1, cs->conf->jp_interval * 7 / 2);
+}
+
+static bool served_here(const struct channels *cs, const struct in6_addr *s)
+{
+	for (unsigned i = 0; i < cs->conf->n_prefixes; i++)
+		if (prefix6_contains(&cs->conf->prefixes[i], s))
+			return true;
+	return false;
+}
+
+static int tx_subscribe(struct channels *cs, struct remote_rp *rp,
+			const struct mdcs_channel *ch, unsigned hold_time)
+{
+	struct tx_channel *tx = chantab_get(&cs->tx, ch);
+	uint64_t expires = loop_now_ms() + hold_time * 1000ULL;
+	char c[CHAN_STRLEN];
+	bool created = false;
+
+	if (!served_here(cs, &ch->source))
+		return MDCS_CTL_NOT_SERVED;
+	if (!tx) {
+		if (cs->tx.count >= MDCS_MAX_CHANNELS)
+			return MDCS_CTL_TABLE_FULL;
+		tx = calloc(1, sizeof(*tx));
+		if (!tx || chantab_add(&cs->tx, ch, tx)) {
+			free(tx);
+			return MDCS_CTL_TABLE_FULL;
+		}
+		created = true;
+	}
+	for (unsigned i = 0; i < tx->n; i++) {
+		if (tx->sub[i].slot == rp->slot) {
+			tx->sub[i].expires_ms = expires;
+			return MDCS_CTL_ACCEPTED;
+		}
+	}
+	if (!tx_reserve(tx)) {
+		if (created)
+			tx_free(chantab_del(&cs->tx, ch));
+		return MDCS_CTL_FANOUT_FULL;
+	}
+	tx->sub[tx->n++] = (struct tx_subscriber){ rp->slot, expires };
+	if (tx_write(cs, ch, tx)) {
+		tx->n--;
+		if (created)
+			tx_free(chantab_del(&cs->tx, ch));
+		return MDCS_CTL_TABLE_FULL;
+	}
+	log_notice("%s subscribed to %s", rp->conf->name,
+		   chan_str(ch, c, sizeof(c)));
+	if (created)
+		pim_send_one(cs, ch, true);
+	return MDCS_CTL_ACCEPTED;
+}
+
+/* Remove subscriber i; the last one gone takes the channel with it. */
+static void tx_remove(struct channels *cs, const struct mdcs_channel *ch,
+		      struct tx_channel *tx, unsigned i)
+{
+	tx->sub[i] = tx->sub[--tx->n];
+	tx_write(cs, ch, tx);
+	if (tx->n == 0) {
+		pim_send_one(cs, ch, false);
+		tx_free(chantab_del(&cs->tx, ch));
+	}
+}
+
+static void mesh_subscribe(void *arg, struct remote_rp *rp,
+			   const struct mdcs_ctl_channel *w, unsigned n,
+			   unsigned hold_time, struct mdcs_ctl_status *st)
+{
+	struct channels *cs = arg;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct mdcs_channel ch;
+
+		from_wire(&ch, &w[i]);
+		st[i].channel = w[i];
+		st[i].status = (uint8_t)tx_subscribe(cs, rp, &ch, hold_time);
+	}
+}
+
+static void mesh_unsubscribe(void *arg, struct remote_rp *rp,
+			     const struct mdcs_ctl_channel *w, unsigned n)
+{
+	struct channels *cs = arg;
+	char c[CHAN_STRLEN];
+
+	for (unsigned i = 0; i < n; i++) {
+		struct mdcs_channel ch;
+		struct tx_channel *tx;
+
+		from_wire(&ch, &w[i]);
+		tx = chantab_get(&cs->tx, &ch);
+		for (unsigned j = 0; tx && j < tx->n; j++) {
+			if (tx->sub[j].slot == rp->slot) {
+				log_notice("%s unsubscribed from %s",
+					   rp->conf->name,
+					   chan_str(&ch, c, sizeof(c)));
+				tx_remove(cs, &ch, tx, j);
+				break;
+			}
+		}
+	}
+}
+
+/* Collects the channels sent, for one Join/Prune round to pim6d. */
+struct jp_batch {
+	struct pim_jp_entry *e;
+	unsigned n;
+	bool join;
+};
+
+static void collect_tx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	struct jp_batch *b = arg;
+
+	b->e[b->n++] = (struct pim_jp_entry){ ch->source, ch->group, b->join };
+}
+
+static int by_group(const void *a, const void *b)
+{
+	const struct pim_jp_entry *x = a, *y = b;
+
+	return memcmp(&x->group, &y->group, sizeof(x->group));
+}
+
+static void send_all_tx(struct channels *cs, bool join)
+{
+	struct jp_batch b = { .join = join };
+
+	if (!cs->tx.count)
+		return;
+	b.e = calloc(cs->tx.count, sizeof(*b.e));
+	if (!b.e)
+		return;
+	chantab_each(&cs->tx, collect_tx, &b);
+	qsort(b.e, b.n, sizeof(*b.e), by_group);
+	pimlink_send(cs->pim, b.e, b.n, cs->conf->jp_interval * 7 / 2);
+	free(b.e);
+}
+
+static void jp_due(void *arg)
+{
+	struct channels *cs = arg;
+
+	send_all_tx(cs, true);
+	timer_arm(cs->loop, &cs->jp_timer, cs->conf->jp_interval * 1000ULL);
+}
+
+static void pim_neighbor_up(void *arg)
+{
+	struct channels *cs = arg;
+
+	send_all_tx(cs, true);
+}
+
+/* --- expiry --- */
+
+static void sweep_rx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	struct channels *cs = arg;
+	struct rx_channel *rx = data;
+
+	if (rx->expires_ms <= loop_now_ms())
+		rx_leave(cs, ch);
+}
+
+static void sweep_tx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	struct channels *cs = arg;
+	struct tx_channel *tx = data;
+	uint64_t now = loop_now_ms();
+	char c[CHAN_STRLEN];
+
+	for (unsigned i = tx->n; i-- > 0;) {
+		struct remote_rp *rp;
+
+		if (tx->sub[i].expires_ms > now)
+			continue;
+		rp = mesh_rp_by_slot(cs->mesh, tx->sub[i].slot);
+		log_notice("subscription of %s to %s expired",
+			   rp ? rp->conf->name : "?",
+			   chan_str(ch, c, sizeof(c)));
+		tx_remove(cs, ch, tx, i);
+		if (!tx->n)
+			return; /* freed with its last subscriber */
+	}
+}
+
+static void sweep_due(void *arg)
+{
+	struct channels *cs = arg;
+
+	chantab_each(&cs->rx, sweep_rx, cs);
+	chantab_each(&cs->tx, sweep_tx, cs);
+	timer_arm(cs->loop, &cs->sweep_timer, SWEEP_MS);
+}
+
+/* --- taking over an earlier rpd's state --- */
+
+struct adopt {
+	struct channels *cs;
+	struct mdcs_channel *stale;
+	unsigned n_stale, cap_stale;
+};
+
+static void note_stale(struct adopt *a, const struct mdcs_channel *ch)
+{
+	if (a->n_stale == a->cap_stale) {
+		unsigned cap = a->cap_stale ? 2 * a->cap_stale : 64;
+		struct mdcs_channel *p = realloc(a->stale, cap * sizeof(*p));
+
+		if (!p)
+			return;
+		a->stale = p;
+		a->cap_stale = cap;
+	}
+	a->stale[a->n_stale++] = *ch;
+}
+
+static void adopt_tx(void *arg, const struct mdcs_channel *ch,
+		     const struct mdcs_fanout *f)
+{
+	struct adopt *a = arg;
+	struct channels *cs = a->cs;
+	uint64_t expires = loop_now_ms() + cs->conf->hold_time * 1000ULL;
+	struct tx_channel *tx = calloc(1, sizeof(*tx));
+
+	for (unsigned i = 0; tx && i < f->count && i < MDCS_MAX_FANOUT; i++)
+		if (mesh_rp_by_slot(cs->mesh, f->slot[i]) && tx_reserve(tx))
+			tx->sub[tx->n++] =
+				(struct tx_subscriber){ f->slot[i], expires };
+	if (!tx || !tx->n || !served_here(cs, &ch->source) ||
+	    chantab_add(&cs->tx, ch, tx)) {
+		tx_free(tx);
+		note_stale(a, ch);
+	}
+}
+
+static void adopt_rx(void *arg, const struct mdcs_channel *ch, uint32_t slot)
+{
+	struct adopt *a = arg;
+	struct channels *cs = a->cs;
+	struct remote_rp *rp = mesh_rp_by_slot(cs->mesh, slot);
+	struct rx_channel *rx;
+
+	if (!rp || rp != mesh_rp_for_source(cs->mesh, &ch->source)) {
+		note_stale(a, ch);
+		return;
+	}
+	rx = calloc(1, sizeof(*rx));
+	if (!rx || chantab_add(&cs->rx, ch, rx)) {
+		free(rx);
+		note_stale(a, ch);
+		return;
+	}
+	rx->rp = rp;
+	rx->status = -1;
+	/* pim6d re-joins when it sees rpd's new generation ID. */
+	rx->expires_ms = loop_now_ms() + PIM_JP_HOLDTIME * 1000ULL;
+}
+
+static void rewrite_tx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	tx_write(arg, ch, data);
+}
+
+static void adopt(struct channels *cs)
+{
+	struct adopt a = { .cs = cs };
+	struct mdcs_fanout none = { .count = 0 };
+
+	datapath_each_tx(cs->dp, adopt_tx, &a);
+	for (unsigned i = 0; i < a.n_stale; i++)
+		datapath_set_fanout(cs->dp, &a.stale[i], &none);
+	a.n_stale = 0;
+	datapath_each_rx(cs->dp, adopt_rx, &a);
+	for (unsigned i = 0; i < a.n_stale; i++)
+		datapath_del_rx(cs->dp, &a.stale[i]);
+	free(a.stale);
+	/* Rewrite adopted fanouts: subscribers of removed RPs are gone. */
+	chantab_each(&cs->tx, rewrite_tx, cs);
+	if (cs->tx.count || cs->rx.count)
+		log_notice("took over %zu sent and %zu received channels",
+			   cs->tx.count, cs->rx.count);
+}
+
+int channels_init(struct channels *cs, struct loop *loop,
+		  const struct rpd_conf *conf, struct datapath *dp,
+		  struct pimlink *pim, struct mesh *mesh)
+{
+	memset(cs, 0, sizeof(*cs));
+	cs->loop = loop;
+	cs->conf = conf;
+	cs->dp = dp;
+	cs->pim = pim;
+	cs->mesh = mesh;
+	timer_init(&cs->refresh_timer, refresh_due, cs);
+	timer_init(&cs->jp_timer, jp_due, cs);
+	timer_init(&cs->sweep_timer, sweep_due, cs);
+	if (chantab_init(&cs->rx) || chantab_init(&cs->tx))
+		return -1;
+	return 0;
+}
+
+void channels_start(struct channels *cs)
+{
+	adopt(cs);
+	refresh_due(cs);
+	timer_arm(cs->loop, &cs->jp_timer, cs->conf->jp_interval * 1000ULL);
+	timer_arm(cs->loop, &cs->sweep_timer, SWEEP_MS);
+}
+
+static void stop_rx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	rx_leave(arg, ch);
+}
+
+static void stop_tx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	struct channels *cs = arg;
+	struct mdcs_fanout none = { .count = 0 };
+
+	datapath_set_fanout(cs->dp, ch, &none);
+	tx_free(chantab_del(&cs->tx, ch));
+}
+
+void channels_stop(struct channels *cs)
+{
+	timer_cancel(cs->loop, &cs->refresh_timer);
+	timer_cancel(cs->loop, &cs->jp_timer);
+	timer_cancel(cs->loop, &cs->sweep_timer);
+	chantab_each(&cs->rx, stop_rx, cs);
+	send_all_tx(cs, false);
+	chantab_each(&cs->tx, stop_tx, cs);
+	chantab_fini(&cs->rx, free);
+	chantab_fini(&cs->tx, tx_free);
+}
+
+const struct pimlink_ops channels_pim_ops = {
+	.join = pim_join,
+	.prune = pim_prune,
+	.neighbor_up = pim_neighbor_up,
+};
+
+const struct mesh_ops channels_mesh_ops = {
+	.subscribe = mesh_subscribe,
+	.unsubscribe = mesh_unsubscribe,
+	.ack = mesh_ack,
+};

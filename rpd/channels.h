@@ -1,0 +1,47 @@
+/* Channel subscriptions in both directions, as soft state. */
+#ifndef RPD_CHANNELS_H
+#define RPD_CHANNELS_H
+
+/*
+ * Receiving: pim6d joins (S,G) through rpd when a receiver in the AS wants
+ * a remote source; rpd subscribes at the RP serving S and lets that RP's
+ * packets through decapsulation.  Sending: a remote RP subscribes; rpd
+ * joins (S,G) at pim6d so the channel reaches the overlay link, and lists
+ * the RP in the channel's fanout.  Both sides expire unless refreshed.
+ */
+
+#include "chantab.h"
+#include "conf.h"
+#include "datapath.h"
+#include "loop.h"
+#include "mesh.h"
+#include "pimlink.h"
+
+struct channels {
+	struct loop *loop;
+	const struct rpd_conf *conf;
+	struct datapath *dp;
+	struct pimlink *pim;
+	struct mesh *mesh;
+	struct chantab rx; /* struct rx_channel, channels received */
+	struct chantab tx; /* struct tx_channel, channels sent */
+	struct timer refresh_timer;
+	struct timer jp_timer;
+	struct timer sweep_timer;
+};
+
+extern const struct pimlink_ops channels_pim_ops;
+extern const struct mesh_ops channels_mesh_ops;
+
+int channels_init(struct channels *cs, struct loop *loop,
+		  const struct rpd_conf *conf, struct datapath *dp,
+		  struct pimlink *pim, struct mesh *mesh);
+
+/* Take over the channels an earlier rpd left in the datapath's maps, and
+ * start the refresh timers. */
+void channels_start(struct channels *cs);
+
+/* Unsubscribe and prune everything, and clear the maps. */
+void channels_stop(struct channels *cs);
+
+#endif

@@ -1,0 +1,260 @@
+/* rpd's configuration: read from YANG instance data and checked by libyang. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libyang/libyang.h>
+#include <sodium.h>
+
+#include "conf.h"
+
+#define INSTANCE_XPATH                                                         \
+	"/ietf-routing:routing/control-plane-protocols"                        \
+	"/control-plane-protocol[type='mdcs:mdcs']"
+
+struct loader {
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct loader *ld, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ld->err, ld->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int fail_ly(struct loader *ld, const struct ly_ctx *ctx,
+		   const char *what)
+{
+	const struct ly_err_item *e = ly_err_last(ctx);
+
+	if (!e)
+		return fail(ld, "%s", what);
+	return fail(ld, "%s: %s%s%s", what, e->msg, e->path ? " at " : "",
+		    e->path ? e->path : "");
+}
+
+/* A leaf's canonical value under n, defaults included; NULL if absent. */
+static const char *leaf(const struct lyd_node *n, const char *path)
+{
+	struct lyd_node *found = NULL;
+
+	if (lyd_find_path(n, path, 0, &found) || !found)
+		return NULL;
+	return lyd_get_value(found);
+}
+
+static unsigned leaf_uint(const struct lyd_node *n, const char *path)
+{
+	const char *v = leaf(n, path);
+
+	return v ? (unsigned)strtoul(v, NULL, 10) : 0;
+}
+
+static int copy_str(struct loader *ld, char *dst, size_t cap,
+		    const struct lyd_node *n, const char *path)
+{
+	const char *v = leaf(n, path);
+
+	if (!v)
+		return fail(ld, "%s is missing", path);
+	snprintf(dst, cap, "%s", v);
+	return 0;
+}
+
+static int parse_addr(struct loader *ld, struct in6_addr *a,
+		      const struct lyd_node *n, const char *path)
+{
+	const char *v = leaf(n, path);
+
+	if (!v || inet_pton(AF_INET6, v, a) != 1)
+		return fail(ld, "%s: not an IPv6 address", path);
+	return 0;
+}
+
+static int parse_prefixes(struct loader *ld, const struct lyd_node *n,
+			  const char *path, struct prefix6 **out,
+			  unsigned *count)
+{
+	struct ly_set *set = NULL;
+
+	*out = NULL;
+	*count = 0;
+	if (lyd_find_xpath(n, path, &set))
+		return fail(ld, "cannot read %s", path);
+	if (set->count) {
+		*out = calloc(set->count, sizeof(**out));
+		if (!*out) {
+			ly_set_free(set, NULL);
+			return fail(ld, "out of memory");
+		}
+	}
+	for (uint32_t i = 0; i < set->count; i++) {
+		const char *v = lyd_get_value(set->dnodes[i]);
+
+		if (!prefix6_parse(v, &(*out)[i])) {
+			ly_set_free(set, NULL);
+			return fail(ld, "%s: bad prefix %s", path, v);
+		}
+	}
+	*count = set->count;
+	ly_set_free(set, NULL);
+	return 0;
+}
+
+static int load_remote(struct loader *ld, const struct lyd_node *n,
+		       struct conf_remote *r)
+{
+	const char *key;
+
+	if (copy_str(ld, r->name, sizeof(r->name), n, "name") ||
+	    parse_addr(ld, &r->addr, n, "address"))
+		return -1;
+	r->port = leaf_uint(n, "port");
+	key = leaf(n, "public-key");
+	if (!key || sodium_hex2bin(r->public_key, sizeof(r->public_key), key,
+				   strlen(key), NULL, NULL, NULL))
+		return fail(ld, "remote-rp %s: bad public-key", r->name);
+	return parse_prefixes(ld, n, "source-prefix", &r->prefixes,
+			      &r->n_prefixes);
+}
+
+static int load_rp(struct loader *ld, const struct lyd_node *m,
+		   struct rpd_conf *c)
+{
+	const struct lyd_node *rp = NULL;
+
+	if (lyd_find_path(m, "rp", 0, (struct lyd_node **)&rp) || !rp)
+		return fail(ld, "mdcs/rp is missing");
+	if (parse_addr(ld, &c->tunnel_addr, rp, "tunnel-address") ||
+	    parse_addr(ld, &c->overlay_addr, rp, "overlay-address") ||
+	    copy_str(ld, c->uplink, sizeof(c->uplink), rp,
+		     "uplink-interface") ||
+	    copy_str(ld, c->overlay, sizeof(c->overlay), rp,
+		     "overlay-interface") ||
+	    copy_str(ld, c->key_file, sizeof(c->key_file), rp,
+		     "private-key-file"))
+		return -1;
+	c->tunnel_port = leaf_uint(rp, "tunnel-port");
+	c->hop_limit = leaf_uint(rp, "hop-limit");
+	c->traffic_class = leaf_uint(rp, "traffic-class");
+	c->inner_mtu = leaf_uint(rp, "inner-mtu");
+	return parse_prefixes(ld, rp, "source-prefix", &c->prefixes,
+			      &c->n_prefixes);
+}
+
+static void load_timers(const struct lyd_node *m, struct rpd_conf *c)
+{
+	c->hello_interval = leaf_uint(m, "timers/hello-interval");
+	c->jp_interval = leaf_uint(m, "timers/join-prune-interval");
+	c->refresh_interval = leaf_uint(m, "timers/subscription-refresh");
+	c->hold_time = leaf_uint(m, "timers/subscription-hold");
+	c->max_skew = leaf_uint(m, "timers/max-clock-skew");
+}
+
+/* What YANG cannot say: a tunnel address inside a remote RP's prefixes
+ * would route the tunnel into itself. */
+static int check_addresses(struct loader *ld, const struct rpd_conf *c)
+{
+	for (unsigned i = 0; i < c->n_remotes; i++) {
+		const struct conf_remote *r = &c->remotes[i];
+
+		for (unsigned j = 0; j < r->n_prefixes; j++) {
+			char p[PREFIX6_STRLEN];
+
+			if (prefix6_contains(&r->prefixes[j], &c->tunnel_addr))
+				return fail(ld,
+					    "tunnel-address lies in %s, served "
+					    "by remote-rp %s",
+					    prefix6_str(&r->prefixes[j], p),
+					    r->name);
+		}
+		if (!memcmp(&r->addr, &c->tunnel_addr, sizeof(r->addr)))
+			return fail(ld, "remote-rp %s has this RP's address",
+				    r->name);
+	}
+	return 0;
+}
+
+static int load_instance(struct loader *ld, const struct lyd_node *inst,
+			 struct rpd_conf *c)
+{
+	struct lyd_node *m = NULL;
+	struct ly_set *set = NULL;
+	int rc = 0;
+
+	if (copy_str(ld, c->instance, sizeof(c->instance), inst, "name"))
+		return -1;
+	if (lyd_find_path(inst, "mdcs:mdcs", 0, &m) || !m)
+		return fail(ld, "instance %s has no mdcs container",
+			    c->instance);
+	if (load_rp(ld, m, c))
+		return -1;
+	load_timers(m, c);
+	if (lyd_find_xpath(m, "remote-rp", &set))
+		return fail(ld, "cannot read remote-rp");
+	c->remotes = calloc(set->count ? set->count : 1, sizeof(*c->remotes));
+	if (!c->remotes)
+		rc = fail(ld, "out of memory");
+	for (uint32_t i = 0; !rc && i < set->count; i++) {
+		rc = load_remote(ld, set->dnodes[i], &c->remotes[i]);
+		c->n_remotes = i + 1;
+	}
+	ly_set_free(set, NULL);
+	return rc ? rc : check_addresses(ld, c);
+}
+
+int conf_load(const char *path, const char *yang_path, struct rpd_conf *c,
+	      char *err, size_t errlen)
+{
+	struct loader ld = { err, errlen };
+	struct ly_ctx *ctx = NULL;
+	struct lyd_node *tree = NULL;
+	struct ly_set *set = NULL;
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (ly_ctx_new(yang_path, 0, &ctx))
+		return fail(&ld, "cannot create a YANG context");
+	ly_log_options(LY_LOSTORE_LAST);
+	if (!ly_ctx_load_module(ctx, "mdcs", NULL, NULL)) {
+		fail_ly(&ld, ctx, "cannot load the mdcs YANG module");
+		goto out;
+	}
+	if (lyd_parse_data_path(ctx, path, LYD_UNKNOWN,
+				LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
+				LYD_VALIDATE_NO_STATE, &tree)) {
+		fail_ly(&ld, ctx, path);
+		goto out;
+	}
+	if (!tree || lyd_find_xpath(tree, INSTANCE_XPATH, &set) ||
+	    set->count != 1) {
+		fail(&ld, "%s: needs exactly one mdcs control-plane-protocol",
+		     path);
+		goto out;
+	}
+	rc = load_instance(&ld, set->dnodes[0], c);
+out:
+	ly_set_free(set, NULL);
+	lyd_free_all(tree);
+	ly_ctx_destroy(ctx);
+	if (rc)
+		conf_free(c);
+	return rc;
+}
+
+void conf_free(struct rpd_conf *c)
+{
+	for (unsigned i = 0; i < c->n_remotes; i++)
+		free(c->remotes[i].prefixes);
+	free(c->remotes);
+	free(c->prefixes);
+	c->remotes = NULL;
+	c->prefixes = NULL;
+	c->n_remotes = 0;
+	c->n_prefixes = 0;
+}

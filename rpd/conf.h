@@ -1,0 +1,53 @@
+/* rpd's configuration: read from YANG instance data and checked by libyang. */
+#ifndef RPD_CONF_H
+#define RPD_CONF_H
+
+#include <net/if.h>
+#include <stdint.h>
+
+#include "prefix.h"
+#include "proto/control.h"
+
+struct conf_remote {
+	char name[64];
+	struct in6_addr addr;
+	uint16_t port;
+	uint8_t public_key[MDCS_CTL_KEY_LEN];
+	struct prefix6 *prefixes;
+	unsigned n_prefixes;
+};
+
+struct rpd_conf {
+	char instance[64];
+	struct in6_addr tunnel_addr;
+	uint16_t tunnel_port;
+	char uplink[IF_NAMESIZE];
+	char overlay[IF_NAMESIZE];
+	struct in6_addr overlay_addr;
+	char key_file[4096];
+	struct prefix6 *prefixes;
+	unsigned n_prefixes;
+	uint8_t hop_limit;
+	uint8_t traffic_class;
+	uint16_t inner_mtu;
+
+	unsigned hello_interval;   /* seconds */
+	unsigned jp_interval;      /* seconds */
+	unsigned refresh_interval; /* seconds */
+	unsigned hold_time;        /* seconds */
+	unsigned max_skew;         /* seconds */
+
+	struct conf_remote *remotes;
+	unsigned n_remotes;
+};
+
+/*
+ * Load the one mdcs instance from a JSON or XML file of the mdcs YANG
+ * model; yang_path lists the directories holding the modules, separated by
+ * ':'.  On failure, returns -1 with the reason in err.
+ */
+int conf_load(const char *path, const char *yang_path, struct rpd_conf *c,
+	      char *err, size_t errlen);
+void conf_free(struct rpd_conf *c);
+
+#endif

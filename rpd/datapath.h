@@ -1,0 +1,66 @@
+/* rpd's side of the tc-BPF datapath: loading, attaching, map updates. */
+#ifndef RPD_DATAPATH_H
+#define RPD_DATAPATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp_abi.h"
+
+/* Where rpd pins an instance's maps. */
+#define DATAPATH_PIN_BASE "/sys/fs/bpf/mdcs"
+
+struct mdcs_encap;
+struct mdcs_decap;
+
+struct datapath {
+	struct mdcs_encap *encap;
+	struct mdcs_decap *decap;
+	char pin_root[256];
+	int overlay_ifindex;
+	int uplink_ifindex;
+};
+
+/* Make DATAPATH_PIN_BASE/<instance> (mounting the BPF file system if it
+ * is not there) and write its path to buf. */
+int datapath_pin_dir(const char *instance, char *buf, size_t len);
+
+/*
+ * Load both programs with their maps pinned in pin_root; maps an earlier
+ * rpd pinned there are reused, with their contents.
+ */
+int datapath_open(struct datapath *dp, const char *pin_root);
+
+/* Attach encapsulation to the overlay's egress, decapsulation to the
+ * uplink's ingress, replacing what an earlier rpd attached. */
+int datapath_attach(struct datapath *dp, int overlay_ifindex,
+		    int uplink_ifindex);
+
+/* Unload; with remove, detach the programs and unpin the maps as well. */
+void datapath_close(struct datapath *dp, bool remove);
+
+int datapath_set_config(struct datapath *dp, const struct mdcs_dp_config *c);
+
+int datapath_get_rp(struct datapath *dp, uint32_t slot, struct mdcs_rp *rp);
+int datapath_set_rp(struct datapath *dp, uint32_t slot,
+		    const struct in6_addr *addr, uint16_t port);
+int datapath_clear_rp(struct datapath *dp, uint32_t slot);
+
+/* Replace a channel's set of subscribed RPs; an empty set removes it. */
+int datapath_set_fanout(struct datapath *dp, const struct mdcs_channel *ch,
+			const struct mdcs_fanout *f);
+
+int datapath_set_rx(struct datapath *dp, const struct mdcs_channel *ch,
+		    uint32_t slot);
+int datapath_del_rx(struct datapath *dp, const struct mdcs_channel *ch);
+
+/* Walk the channel maps, e.g. to take over an earlier rpd's state. */
+typedef void (*datapath_tx_cb)(void *arg, const struct mdcs_channel *ch,
+			       const struct mdcs_fanout *f);
+typedef void (*datapath_rx_cb)(void *arg, const struct mdcs_channel *ch,
+			       uint32_t slot);
+void datapath_each_tx(struct datapath *dp, datapath_tx_cb cb, void *arg);
+void datapath_each_rx(struct datapath *dp, datapath_rx_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,216 @@
+/* rpd, the mdcs replication point daemon: start-up, signals, shutdown. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sodium.h>
+
+#include "channels.h"
+#include "conf.h"
+#include "config.h"
+#include "datapath.h"
+#include "identity.h"
+#include "log.h"
+#include "loop.h"
+#include "mesh.h"
+#include "netlink.h"
+#include "overlay.h"
+#include "pimlink.h"
+
+struct rpd {
+	struct rpd_conf conf;
+	struct ctl_identity id;
+	struct loop loop;
+	struct datapath dp;
+	struct overlay overlay;
+	struct mesh mesh;
+	struct pimlink pim;
+	struct channels channels;
+	int sigfd;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rpd [-d] [-s] [-y YANG_PATH] -c CONFIG\n"
+		"       rpd --keygen KEY_FILE\n"
+		"\n"
+		"  -c, --config FILE    mdcs YANG instance data (JSON or XML)\n"
+		"  -y, --yang PATH      directories of the YANG modules, "
+		"':'-separated\n"
+		"                       (default %s)\n"
+		"  -d, --debug          log debugging messages too\n"
+		"  -s, --syslog         log to syslog instead of stderr\n"
+		"  -g, --keygen FILE    write a new key file, print the public "
+		"key\n"
+		"  -h, --help           this text\n",
+		RPD_YANG_PATH);
+}
+
+static void on_signal(void *arg)
+{
+	struct rpd *r = arg;
+	struct signalfd_siginfo si;
+
+	if (read(r->sigfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	log_notice("signal %u: shutting down", si.ssi_signo);
+	loop_stop(&r->loop);
+}
+
+static int watch_signals(struct rpd *r)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	r->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (r->sigfd < 0)
+		return -1;
+	return loop_watch(&r->loop, r->sigfd, on_signal, r);
+}
+
+static void fill_dp_config(const struct rpd_conf *c, int overlay_ifindex,
+			   struct mdcs_dp_config *dc)
+{
+	memset(dc, 0, sizeof(*dc));
+	dc->local = c->tunnel_addr;
+	dc->port = htons(c->tunnel_port);
+	dc->hop_limit = c->hop_limit;
+	dc->traffic_class = c->traffic_class;
+	dc->overlay_ifindex = (uint32_t)overlay_ifindex;
+	dc->inner_mtu = c->inner_mtu;
+	dc->overlay_hlen = 0; /* a tun device has no link header */
+}
+
+/* Bring everything up in dependency order; on failure, the caller tears
+ * down whatever came up. */
+static int start(struct rpd *r)
+{
+	const struct rpd_conf *c = &r->conf;
+	char addr[INET6_ADDRSTRLEN], pins[256];
+	struct mdcs_dp_config dc;
+	int uplink;
+
+	if (identity_load(c->key_file, &r->id) || nl_init() ||
+	    loop_init(&r->loop) || watch_signals(r))
+		return -1;
+	uplink = nl_link_index(c->uplink);
+	if (!uplink) {
+		log_err("uplink interface %s does not exist", c->uplink);
+		return -1;
+	}
+	if (datapath_pin_dir(c->instance, pins, sizeof(pins)) ||
+	    datapath_open(&r->dp, pins) ||
+	    overlay_open(&r->overlay, c->overlay, c->inner_mtu))
+		return -1;
+	fill_dp_config(c, r->overlay.ifindex, &dc);
+	if (datapath_set_config(&r->dp, &dc) ||
+	    datapath_attach(&r->dp, r->overlay.ifindex, uplink))
+		return -1;
+	for (unsigned i = 0; i < c->n_remotes; i++)
+		if (nl_routes_sync(r->overlay.ifindex, &c->overlay_addr,
+				   c->remotes[i].prefixes,
+				   c->remotes[i].n_prefixes))
+			return -1;
+	if (channels_init(&r->channels, &r->loop, c, &r->dp, &r->pim,
+			  &r->mesh) ||
+	    mesh_open(&r->mesh, &r->loop, c, &r->id, &r->dp,
+		      &channels_mesh_ops, &r->channels) ||
+	    pimlink_start(&r->pim, &r->loop, &r->overlay, &c->overlay_addr,
+			  c->hello_interval, &channels_pim_ops, &r->channels))
+		return -1;
+	channels_start(&r->channels);
+	log_notice("RP %s up: tunnel [%s]:%u, uplink %s, overlay %s, "
+		   "%u remote RPs",
+		   c->instance, addr6_str(&c->tunnel_addr, addr), c->tunnel_port,
+		   c->uplink, c->overlay, c->n_remotes);
+	return 0;
+}
+
+/* Remove everything rpd installed, in reverse order of start(). */
+static void stop(struct rpd *r)
+{
+	if (r->channels.loop)
+		channels_stop(&r->channels);
+	if (r->pim.loop)
+		pimlink_stop(&r->pim);
+	mesh_close(&r->mesh);
+	if (r->overlay.ifindex)
+		nl_routes_sync(r->overlay.ifindex, &r->conf.overlay_addr, NULL,
+			       0);
+	if (r->dp.encap)
+		datapath_close(&r->dp, true);
+	overlay_close(&r->overlay, true);
+	loop_fini(&r->loop);
+	nl_fini();
+	if (r->sigfd >= 0)
+		close(r->sigfd);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "yang", required_argument, NULL, 'y' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "keygen", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *yang = RPD_YANG_PATH;
+	struct rpd r = { .sigfd = -1, .overlay = { .fd = -1 },
+			 .mesh = { .sock = -1 }, .loop = { .epfd = -1 } };
+	bool debug = false, to_syslog = false;
+	char err[512];
+	int opt, rc = EXIT_FAILURE;
+
+	while ((opt = getopt_long(argc, argv, "c:y:dsg:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'y':
+			yang = optarg;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 's':
+			to_syslog = true;
+			break;
+		case 'g':
+			return identity_generate(optarg) ? EXIT_FAILURE
+							 : EXIT_SUCCESS;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_FAILURE;
+		}
+	}
+	if (!config || optind != argc) {
+		usage(stderr);
+		return EXIT_FAILURE;
+	}
+	log_init("rpd", debug ? LOG_DEBUG : LOG_INFO, to_syslog);
+	if (conf_load(config, yang, &r.conf, err, sizeof(err))) {
+		log_err("%s", err);
+		return EXIT_FAILURE;
+	}
+	if (start(&r) == 0 && loop_run(&r.loop) == 0)
+		rc = EXIT_SUCCESS;
+	stop(&r);
+	conf_free(&r.conf);
+	sodium_memzero(&r.id, sizeof(r.id));
+	return rc;
+}

@@ -1,0 +1,74 @@
+/* The remote RPs and the signed control protocol spoken with them. */
+#ifndef RPD_MESH_H
+#define RPD_MESH_H
+
+#include <stdint.h>
+
+#include "conf.h"
+#include "control.h"
+#include "datapath.h"
+#include "loop.h"
+
+struct remote_rp {
+	const struct conf_remote *conf;
+	uint32_t slot;    /* in the datapath's remote_rps map */
+	uint64_t last_ts; /* newest timestamp accepted from it */
+};
+
+/* Why control messages were refused, and how many were taken. */
+struct mesh_stats {
+	uint64_t accepted;
+	uint64_t malformed;
+	uint64_t unknown_sender;
+	uint64_t bad_signature;
+	uint64_t replayed; /* not newer than one already accepted */
+	uint64_t stale;    /* timestamp beyond the allowed clock skew */
+	uint64_t sent;
+	uint64_t send_failed;
+};
+
+struct mesh_ops {
+	/* A remote RP subscribes; fill in one status per channel. */
+	void (*subscribe)(void *arg, struct remote_rp *rp,
+			  const struct mdcs_ctl_channel *ch, unsigned n,
+			  unsigned hold_time, struct mdcs_ctl_status *status);
+	void (*unsubscribe)(void *arg, struct remote_rp *rp,
+			    const struct mdcs_ctl_channel *ch, unsigned n);
+	void (*ack)(void *arg, struct remote_rp *rp,
+		    const struct mdcs_ctl_status *status, unsigned n);
+};
+
+struct mesh {
+	struct loop *loop;
+	int sock;
+	struct ctl_identity id;
+	struct remote_rp *rps;
+	unsigned n_rps;
+	unsigned max_skew; /* seconds */
+	uint64_t last_sent_ts;
+	const struct mesh_ops *ops;
+	void *arg;
+	struct mesh_stats stats;
+};
+
+/*
+ * Give every configured remote RP a datapath slot (keeping the one an
+ * earlier rpd gave it), program the datapath, and open the control socket.
+ */
+int mesh_open(struct mesh *m, struct loop *loop, const struct rpd_conf *c,
+	      const struct ctl_identity *id, struct datapath *dp,
+	      const struct mesh_ops *ops, void *arg);
+void mesh_close(struct mesh *m);
+
+struct remote_rp *mesh_rp_by_slot(struct mesh *m, uint32_t slot);
+
+/* The remote RP serving a source: the longest matching prefix wins. */
+struct remote_rp *mesh_rp_for_source(struct mesh *m, const struct in6_addr *s);
+
+/* Send SUBSCRIBE (hold_time > 0) or UNSUBSCRIBE for n channels, in as
+ * many messages as needed. */
+int mesh_send_channels(struct mesh *m, struct remote_rp *rp,
+		       enum mdcs_ctl_type type, unsigned hold_time,
+		       const struct mdcs_ctl_channel *ch, unsigned n);
+
+#endif

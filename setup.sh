@@ -1,0 +1,26 @@
+#!/bin/sh
+# Set up a Debian bookworm machine for mdcs: packages, FRR 8.4.4 with pim6d,
+# and a configured build tree.  Idempotent; run as root.
+#
+#   ./setup.sh            everything below
+#   MDCS_FRR_PREFIX=...   where FRR is installed (default /opt/mdcs/frr)
+#   MDCS_CACHE=...        where FRR's source and build are kept
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/scripts/frr-env.sh"
+
+[ "$(id -u)" = 0 ] || { echo "setup.sh: run as root" >&2; exit 1; }
+
+"$here/scripts/install-packages.sh"
+"$here/frr-plugin/build-frr.sh"
+"$here/scripts/mount-bpffs.sh"
+
+cd "$here"
+if [ ! -x configure ] || [ configure.ac -nt configure ]; then
+	autoreconf -fi
+fi
+if [ ! -f Makefile ] || [ configure -nt config.status ]; then
+	./configure --with-frr="$MDCS_FRR_PREFIX" --with-frr-src="$MDCS_FRR_SRC"
+fi
+echo "setup.sh: ready (FRR in $MDCS_FRR_PREFIX)"

@@ -1,0 +1,85 @@
+/* Crafted packets for the datapath tests: channel packets and tunnels. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <string.h>
+
+#include "csum.h"
+#include "packets.h"
+#include "proto/tunnel.h"
+
+void addr(struct in6_addr *a, const char *s)
+{
+	ck_assert(inet_pton(AF_INET6, s, a) == 1);
+}
+
+static void ip6_header(uint8_t *p, uint8_t tclass, uint16_t plen, uint8_t nh,
+		       uint8_t hop_limit, const struct in6_addr *s,
+		       const struct in6_addr *d)
+{
+	p[0] = 0x60 | tclass >> 4;
+	p[1] = (uint8_t)(tclass << 4);
+	p[2] = p[3] = 0;
+	p[4] = plen >> 8;
+	p[5] = plen & 0xff;
+	p[6] = nh;
+	p[7] = hop_limit;
+	memcpy(p + 8, s, 16);
+	memcpy(p + 24, d, 16);
+}
+
+static void udp_header(uint8_t *p, uint16_t sport, uint16_t dport,
+		       uint16_t len)
+{
+	uint16_t f[4] = { htons(sport), htons(dport), htons(len), 0 };
+
+	memcpy(p, f, sizeof(f));
+}
+
+/* Fill the UDP checksum of a packet whose IPv6 header is at p. */
+static void udp_checksum(uint8_t *p, uint16_t udp_len)
+{
+	struct in6_addr s, d;
+	uint64_t sum;
+	uint16_t c;
+
+	memcpy(&s, p + 8, 16);
+	memcpy(&d, p + 24, 16);
+	sum = csum_add_pseudo6(0, &s, &d, udp_len, IPPROTO_UDP);
+	c = csum_finish(csum_add(sum, p + 40, udp_len));
+	if (!c)
+		c = 0xffff;
+	memcpy(p + 46, &c, 2);
+}
+
+size_t pkt_channel(uint8_t *buf, const struct in6_addr *s,
+		   const struct in6_addr *g, uint8_t hop_limit, size_t len)
+{
+	uint16_t udp_len = (uint16_t)(8 + len);
+
+	ip6_header(buf, 0, udp_len, IPPROTO_UDP, hop_limit, s, g);
+	udp_header(buf + 40, 40000, 5001, udp_len);
+	for (size_t i = 0; i < len; i++)
+		buf[48 + i] = (uint8_t)(i * 7 + 1);
+	udp_checksum(buf, udp_len);
+	return 40 + udp_len;
+}
+
+size_t pkt_tunnel(uint8_t *buf, const struct tunnel_spec *t,
+		  const uint8_t *inner, size_t inner_len)
+{
+	uint16_t udp_len = (uint16_t)(8 + 2 + inner_len);
+	uint8_t *ip = buf + OFF_OUTER;
+
+	memcpy(buf, t->dst_mac, 6);
+	memcpy(buf + 6, t->src_mac, 6);
+	buf[12] = 0x86;
+	buf[13] = 0xdd;
+	ip6_header(ip, t->traffic_class, udp_len, IPPROTO_UDP, t->hop_limit,
+		   &t->src, &t->dst);
+	udp_header(buf + OFF_UDP, t->sport, t->dport, udp_len);
+	buf[OFF_AMT] = AMT_DATA_OCTET0;
+	buf[OFF_AMT + 1] = 0;
+	memcpy(buf + OFF_INNER, inner, inner_len);
+	udp_checksum(ip, udp_len);
+	return OFF_INNER + inner_len;
+}
