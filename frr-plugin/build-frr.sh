@@ -7,9 +7,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../scripts/frr-env.sh"
 
 jobs=$(nproc)
+# Configuration and run-time paths are FRR's usual ones: the topotest
+# library mounts /etc/frr and /var/run/frr privately for every router.
 options="--prefix=$MDCS_FRR_PREFIX
-	--sysconfdir=$MDCS_FRR_PREFIX/etc
-	--localstatedir=/var/run/mdcs-frr
+	--sysconfdir=/etc/frr --localstatedir=/var/run/frr
 	--enable-user=frr --enable-group=frr --enable-vty-group=frrvty
 	--enable-pim6d --enable-multipath=64
 	--disable-doc --disable-ripd --disable-ripngd --disable-ospfd

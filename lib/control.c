@@ -82,7 +82,9 @@ ssize_t ctl_build_subscribe(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
 	struct mdcs_ctl_subscribe *s = (void *)(buf + off);
 	size_t body_end = off + sizeof(*s) + n * sizeof(*channels);
 
+	/* Only what ctl_parse would accept is built. */
 	if ((type != MDCS_CTL_SUBSCRIBE && type != MDCS_CTL_UNSUBSCRIBE) ||
+	    (type == MDCS_CTL_SUBSCRIBE && hold_time == 0) ||
 	    n > MDCS_CTL_MAX_CHANNELS || body_end + MDCS_CTL_SIG_LEN > cap)
 		return -1;
 	s->hold_time = htobe16(type == MDCS_CTL_SUBSCRIBE ? hold_time : 0);

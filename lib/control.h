@@ -46,7 +46,7 @@ int ctl_identity_from_seed(struct ctl_identity *id, const uint8_t seed[32]);
 /*
  * Build a signed SUBSCRIBE (hold_time > 0) or UNSUBSCRIBE for n channels,
  * at most MDCS_CTL_MAX_CHANNELS.  Returns the length, or -1 if it does not
- * fit cap.
+ * fit cap or is not a message ctl_parse would accept.
  */
 ssize_t ctl_build_subscribe(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
 			    uint16_t hold_time,

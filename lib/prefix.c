@@ -1,4 +1,5 @@
 /* IPv6 prefixes and addresses: parsing, matching and printing. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,11 @@ bool prefix6_parse(const char *s, struct prefix6 *p)
 	buf[slash - s] = '\0';
 	if (inet_pton(AF_INET6, buf, &p->addr) != 1)
 		return false;
+	/* strtol would also take a sign or leading blanks. */
+	if (!isdigit((unsigned char)slash[1]))
+		return false;
 	len = strtol(slash + 1, &end, 10);
-	if (end == slash + 1 || *end || len < 0 || len > 128)
+	if (*end || len > 128)
 		return false;
 	p->len = (unsigned)len;
 	mask_host_bits(&p->addr, p->len);

@@ -35,13 +35,14 @@ struct rpd {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rpd [-d] [-s] [-y YANG_PATH] -c CONFIG\n"
+		"usage: rpd [-d] [-s] [-p PID_FILE] [-y YANG_PATH] -c CONFIG\n"
 		"       rpd --keygen KEY_FILE\n"
 		"\n"
 		"  -c, --config FILE    mdcs YANG instance data (JSON or XML)\n"
 		"  -y, --yang PATH      directories of the YANG modules, "
 		"':'-separated\n"
 		"                       (default %s)\n"
+		"  -p, --pid-file FILE  write rpd's process ID to FILE\n"
 		"  -d, --debug          log debugging messages too\n"
 		"  -s, --syslog         log to syslog instead of stderr\n"
 		"  -g, --keygen FILE    write a new key file, print the public "
@@ -88,6 +89,21 @@ static void fill_dp_config(const struct rpd_conf *c, int overlay_ifindex,
 	dc->overlay_ifindex = (uint32_t)overlay_ifindex;
 	dc->inner_mtu = c->inner_mtu;
 	dc->overlay_hlen = 0; /* a tun device has no link header */
+}
+
+/* Written once rpd is up, so that its presence means rpd is serving. */
+static int write_pid_file(const char *path)
+{
+	FILE *f;
+
+	if (!path)
+		return 0;
+	f = fopen(path, "we");
+	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f)) {
+		log_err("pid file %s: %m", path);
+		return -1;
+	}
+	return 0;
 }
 
 /* Bring everything up in dependency order; on failure, the caller tears
@@ -160,26 +176,30 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "yang", required_argument, NULL, 'y' },
+		{ "pid-file", required_argument, NULL, 'p' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "syslog", no_argument, NULL, 's' },
 		{ "keygen", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL, *yang = RPD_YANG_PATH;
+	const char *config = NULL, *yang = RPD_YANG_PATH, *pid_file = NULL;
 	struct rpd r = { .sigfd = -1, .overlay = { .fd = -1 },
 			 .mesh = { .sock = -1 }, .loop = { .epfd = -1 } };
 	bool debug = false, to_syslog = false;
 	char err[512];
 	int opt, rc = EXIT_FAILURE;
 
-	while ((opt = getopt_long(argc, argv, "c:y:dsg:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:y:p:dsg:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config = optarg;
 			break;
 		case 'y':
 			yang = optarg;
+			break;
+		case 'p':
+			pid_file = optarg;
 			break;
 		case 'd':
 			debug = true;
@@ -207,9 +227,12 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		return EXIT_FAILURE;
 	}
-	if (start(&r) == 0 && loop_run(&r.loop) == 0)
+	if (start(&r) == 0 && write_pid_file(pid_file) == 0 &&
+	    loop_run(&r.loop) == 0)
 		rc = EXIT_SUCCESS;
 	stop(&r);
+	if (pid_file)
+		unlink(pid_file);
 	conf_free(&r.conf);
 	sodium_memzero(&r.id, sizeof(r.id));
 	return rc;

@@ -1,0 +1,463 @@
+/*
+ * The signed RP-RP control messages (lib/control.c): building, parsing and
+ * verifying SUBSCRIBE, UNSUBSCRIBE and SUBSCRIBE_ACK, and that no altered,
+ * misaddressed or misattributed message verifies.
+ */
+#include <check.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+
+#define HDR_LEN sizeof(struct mdcs_ctl_hdr)
+#define OFF_LENGTH 4
+#define OFF_BODY HDR_LEN
+
+/* A is the sender, B the recipient, C a third RP. */
+static struct ctl_identity rp_a, rp_b, rp_c;
+static struct mdcs_ctl_channel chans[MDCS_CTL_MAX_CHANNELS + 1];
+static struct mdcs_ctl_status stats[MDCS_CTL_MAX_CHANNELS + 1];
+
+static void identity(struct ctl_identity *id, uint8_t fill)
+{
+	uint8_t seed[32];
+
+	memset(seed, fill, sizeof(seed));
+	ck_assert_int_eq(ctl_identity_from_seed(id, seed), 0);
+}
+
+static void setup(void)
+{
+	identity(&rp_a, 0xa1);
+	identity(&rp_b, 0xb2);
+	identity(&rp_c, 0xc3);
+	for (unsigned i = 0; i <= MDCS_CTL_MAX_CHANNELS; i++) {
+		for (unsigned j = 0; j < 16; j++) {
+			chans[i].source[j] = (uint8_t)(i * 16 + j);
+			chans[i].group[j] = (uint8_t)(0xff - i - j);
+		}
+		stats[i].channel = chans[i];
+		stats[i].status = (uint8_t)(i % 4);
+	}
+}
+
+/* A SUBSCRIBE of n channels from A to B. */
+static ssize_t subscribe(uint8_t *buf, size_t cap, unsigned n)
+{
+	return ctl_build_subscribe(buf, cap, MDCS_CTL_SUBSCRIBE, 105, chans, n,
+				   0x0123456789abcdefULL, &rp_a, rp_b.pk);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+/* Wire sizes counted from the layout in proto/control.h, not by sizeof. */
+static size_t subscribe_len(unsigned n)
+{
+	return 48 + 4 + 32 * n + 64;
+}
+
+static size_t ack_len(unsigned n)
+{
+	return 48 + 12 + 36 * n + 64;
+}
+
+START_TEST(identity_is_deterministic)
+{
+	struct ctl_identity again;
+
+	identity(&again, 0xa1);
+	ck_assert_mem_eq(again.pk, rp_a.pk, MDCS_CTL_KEY_LEN);
+	ck_assert_mem_eq(again.sk, rp_a.sk, sizeof(again.sk));
+	ck_assert_mem_ne(rp_a.pk, rp_b.pk, MDCS_CTL_KEY_LEN);
+}
+END_TEST
+
+static const unsigned counts[] = { 0, 1, MDCS_CTL_MAX_CHANNELS };
+
+START_TEST(subscribe_round_trip)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	unsigned n = counts[_i];
+	struct ctl_msg m;
+	ssize_t len = subscribe(buf, sizeof(buf), n);
+
+	ck_assert_int_eq(len, subscribe_len(n));
+	ck_assert_uint_eq(buf[0], 0x6d);
+	ck_assert_uint_eq(buf[1], 0x64);
+	ck_assert_uint_eq(buf[2], 1);
+	ck_assert_uint_eq(buf[3], MDCS_CTL_SUBSCRIBE);
+	ck_assert_uint_eq(buf[4] << 8 | buf[5], len);
+	ck_assert_int_eq(ctl_parse(buf, len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+	ck_assert_int_eq(m.type, MDCS_CTL_SUBSCRIBE);
+	ck_assert_uint_eq(m.timestamp, 0x0123456789abcdefULL);
+	ck_assert_mem_eq(m.sender, rp_a.pk, MDCS_CTL_KEY_LEN);
+	ck_assert_uint_eq(m.hold_time, 105);
+	ck_assert_uint_eq(m.count, n);
+	if (n)
+		ck_assert_mem_eq(m.channels, chans, n * sizeof(*chans));
+}
+END_TEST
+
+START_TEST(unsubscribe_round_trip)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	struct ctl_msg m;
+	ssize_t len;
+
+	/* An UNSUBSCRIBE carries no hold time, whatever it is given. */
+	len = ctl_build_subscribe(buf, sizeof(buf), MDCS_CTL_UNSUBSCRIBE, 77,
+				  chans, 3, 42, &rp_a, rp_b.pk);
+	ck_assert_int_eq(len, subscribe_len(3));
+	ck_assert_int_eq(ctl_parse(buf, len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+	ck_assert_int_eq(m.type, MDCS_CTL_UNSUBSCRIBE);
+	ck_assert_uint_eq(m.timestamp, 42);
+	ck_assert_mem_eq(m.sender, rp_a.pk, MDCS_CTL_KEY_LEN);
+	ck_assert_uint_eq(m.hold_time, 0);
+	ck_assert_uint_eq(m.count, 3);
+	ck_assert_mem_eq(m.channels, chans, 3 * sizeof(*chans));
+}
+END_TEST
+
+START_TEST(ack_round_trip)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	unsigned n = counts[_i];
+	struct ctl_msg m;
+	ssize_t len;
+
+	len = ctl_build_ack(buf, sizeof(buf), 0xfedcba9876543210ULL, stats, n,
+			    7, &rp_a, rp_b.pk);
+	ck_assert_int_eq(len, ack_len(n));
+	ck_assert_uint_eq(buf[3], MDCS_CTL_SUBSCRIBE_ACK);
+	ck_assert_int_eq(ctl_parse(buf, len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+	ck_assert_int_eq(m.type, MDCS_CTL_SUBSCRIBE_ACK);
+	ck_assert_uint_eq(m.timestamp, 7);
+	ck_assert_mem_eq(m.sender, rp_a.pk, MDCS_CTL_KEY_LEN);
+	ck_assert_uint_eq(m.acked, 0xfedcba9876543210ULL);
+	ck_assert_uint_eq(m.count, n);
+	if (n)
+		ck_assert_mem_eq(m.statuses, stats, n * sizeof(*stats));
+}
+END_TEST
+
+START_TEST(build_refuses_too_many)
+{
+	uint8_t buf[2 * MDCS_CTL_MAX_LEN];
+	unsigned n = MDCS_CTL_MAX_CHANNELS + 1;
+
+	ck_assert_int_eq(subscribe(buf, sizeof(buf), n), -1);
+	ck_assert_int_eq(ctl_build_subscribe(buf, sizeof(buf),
+					     MDCS_CTL_UNSUBSCRIBE, 0, chans, n,
+					     1, &rp_a, rp_b.pk),
+			 -1);
+	ck_assert_int_eq(ctl_build_ack(buf, sizeof(buf), 1, stats, n, 1, &rp_a,
+				       rp_b.pk),
+			 -1);
+}
+END_TEST
+
+START_TEST(build_refuses_small_cap)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+
+	ck_assert_int_eq(subscribe(buf, subscribe_len(2) - 1, 2), -1);
+	ck_assert_int_eq(subscribe(buf, subscribe_len(2), 2), subscribe_len(2));
+	ck_assert_int_eq(subscribe(buf, 10, 0), -1);
+	ck_assert_int_eq(ctl_build_ack(buf, ack_len(2) - 1, 1, stats, 2, 1,
+				       &rp_a, rp_b.pk),
+			 -1);
+	ck_assert_int_eq(ctl_build_ack(buf, ack_len(2), 1, stats, 2, 1, &rp_a,
+				       rp_b.pk),
+			 ack_len(2));
+}
+END_TEST
+
+START_TEST(build_refuses_ack_type)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+
+	ck_assert_int_eq(ctl_build_subscribe(buf, sizeof(buf),
+					     MDCS_CTL_SUBSCRIBE_ACK, 1, chans,
+					     1, 1, &rp_a, rp_b.pk),
+			 -1);
+}
+END_TEST
+
+/* Every single-bit change makes the message fail parsing or verifying. */
+/* A SUBSCRIBE without hold time would be refused by ctl_parse. */
+START_TEST(build_refuses_subscribe_without_hold)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+
+	ck_assert_int_eq(ctl_build_subscribe(buf, sizeof(buf),
+					     MDCS_CTL_SUBSCRIBE, 0, chans, 1, 1,
+					     &rp_a, rp_b.pk),
+			 -1);
+}
+END_TEST
+
+START_TEST(any_flipped_bit_fails)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t len;
+	struct ctl_msg m;
+
+	if (_i == 0)
+		len = subscribe(buf, sizeof(buf), 2);
+	else
+		len = ctl_build_ack(buf, sizeof(buf), 5, stats, 2, 6, &rp_a,
+				    rp_b.pk);
+	ck_assert_int_gt(len, 0);
+	for (ssize_t i = 0; i < len; i++) {
+		for (unsigned bit = 0; bit < 8; bit++) {
+			buf[i] ^= 1u << bit;
+			if (ctl_parse(buf, len, &m) == CTL_OK)
+				ck_assert_msg(ctl_verify(&m, rp_b.pk) ==
+						      CTL_ERR_SIGNATURE,
+					      "octet %zd bit %u", i, bit);
+			buf[i] ^= 1u << bit;
+		}
+	}
+	ck_assert_int_eq(ctl_parse(buf, len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+}
+END_TEST
+
+/* A message signed for B is no good at C, nor back at its sender A. */
+START_TEST(other_recipient_fails)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t len = subscribe(buf, sizeof(buf), 1);
+	struct ctl_msg m;
+
+	ck_assert_int_eq(ctl_parse(buf, len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_c.pk), CTL_ERR_SIGNATURE);
+	ck_assert_int_eq(ctl_verify(&m, rp_a.pk), CTL_ERR_SIGNATURE);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+}
+END_TEST
+
+START_TEST(other_sender_fails)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	size_t off = offsetof(struct mdcs_ctl_hdr, sender);
+	ssize_t len = subscribe(buf, sizeof(buf), 1);
+	struct ctl_msg m;
+
+	/* A's message claimed by C */
+	memcpy(buf + off, rp_c.pk, MDCS_CTL_KEY_LEN);
+	ck_assert_int_eq(ctl_parse(buf, len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_ERR_SIGNATURE);
+
+	/* C's message claiming to be A's */
+	len = ctl_build_subscribe(buf, sizeof(buf), MDCS_CTL_SUBSCRIBE, 105,
+				  chans, 1, 1, &rp_c, rp_b.pk);
+	memcpy(buf + off, rp_a.pk, MDCS_CTL_KEY_LEN);
+	ck_assert_int_eq(ctl_parse(buf, len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_ERR_SIGNATURE);
+}
+END_TEST
+
+static enum ctl_error parse(const uint8_t *buf, size_t len)
+{
+	struct ctl_msg m;
+
+	return ctl_parse(buf, len, &m);
+}
+
+START_TEST(parse_bad_magic)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t len = subscribe(buf, sizeof(buf), 1);
+
+	buf[0] = 'x';
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_MAGIC);
+	buf[0] = MDCS_CTL_MAGIC0;
+	buf[1] = 'x';
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_MAGIC);
+	ck_assert_int_eq(parse(buf, 0), CTL_ERR_MAGIC);
+}
+END_TEST
+
+START_TEST(parse_short)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+
+	subscribe(buf, sizeof(buf), 0);
+	ck_assert_int_eq(parse(buf, 2), CTL_ERR_SHORT);
+	ck_assert_int_eq(parse(buf, HDR_LEN), CTL_ERR_SHORT);
+	ck_assert_int_eq(parse(buf, HDR_LEN + 63), CTL_ERR_SHORT);
+}
+END_TEST
+
+START_TEST(parse_bad_version)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t len = subscribe(buf, sizeof(buf), 1);
+
+	buf[2] = 2;
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_VERSION);
+	buf[2] = 0;
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_VERSION);
+}
+END_TEST
+
+START_TEST(parse_bad_type)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t len = subscribe(buf, sizeof(buf), 1);
+
+	buf[3] = 0;
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
+	buf[3] = 4;
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
+	buf[3] = 0xff;
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
+}
+END_TEST
+
+START_TEST(parse_length_disagrees)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN + 1];
+	ssize_t len = subscribe(buf, sizeof(buf), 2);
+
+	/* the datagram is shorter or longer than its length field */
+	ck_assert_int_eq(parse(buf, len - 1), CTL_ERR_LENGTH);
+	ck_assert_int_eq(parse(buf, len + 1), CTL_ERR_LENGTH);
+	put16(buf + OFF_LENGTH, (uint16_t)(len + 1));
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_LENGTH);
+	put16(buf + OFF_LENGTH, (uint16_t)(len - 32));
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_LENGTH);
+}
+END_TEST
+
+/* An overlong datagram whose fields all agree is still refused. */
+START_TEST(parse_too_long)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN + 1] = { 0 };
+
+	subscribe(buf, sizeof(buf), 0);
+	put16(buf + OFF_LENGTH, MDCS_CTL_MAX_LEN + 1);
+	ck_assert_int_eq(parse(buf, MDCS_CTL_MAX_LEN + 1), CTL_ERR_LENGTH);
+}
+END_TEST
+
+START_TEST(parse_count_disagrees)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t len = subscribe(buf, sizeof(buf), 2);
+
+	put16(buf + OFF_BODY + 2, 3);
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_LENGTH);
+	put16(buf + OFF_BODY + 2, 1);
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_LENGTH);
+
+	len = ctl_build_ack(buf, sizeof(buf), 1, stats, 2, 1, &rp_a, rp_b.pk);
+	put16(buf + OFF_BODY + 8, 3);
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_LENGTH);
+	put16(buf + OFF_BODY + 8, 1);
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_LENGTH);
+}
+END_TEST
+
+START_TEST(parse_body_shorter_than_fixed_part)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	size_t len = HDR_LEN + 2 + 64;
+
+	/* a SUBSCRIBE_ACK header with a 2-octet body */
+	subscribe(buf, sizeof(buf), 0);
+	buf[3] = MDCS_CTL_SUBSCRIBE_ACK;
+	put16(buf + OFF_LENGTH, len);
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_LENGTH);
+}
+END_TEST
+
+START_TEST(parse_bad_hold_time)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t len = subscribe(buf, sizeof(buf), 1);
+
+	put16(buf + OFF_BODY, 0);
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_FIELD);
+
+	len = ctl_build_subscribe(buf, sizeof(buf), MDCS_CTL_UNSUBSCRIBE, 0,
+				  chans, 1, 1, &rp_a, rp_b.pk);
+	put16(buf + OFF_BODY, 30);
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_FIELD);
+}
+END_TEST
+
+/* More channels than a sender may put in one message, consistently framed. */
+START_TEST(parse_too_many_channels)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN] = { 0 };
+	unsigned n = MDCS_CTL_MAX_CHANNELS + 1;
+	size_t len = subscribe_len(n);
+
+	ck_assert_uint_le(len, MDCS_CTL_MAX_LEN);
+	subscribe(buf, sizeof(buf), 0);
+	put16(buf + OFF_LENGTH, len);
+	put16(buf + OFF_BODY + 2, n);
+	memcpy(buf + OFF_BODY + 4, chans, n * sizeof(*chans));
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_FIELD);
+}
+END_TEST
+
+static Suite *control_suite(void)
+{
+	Suite *s = suite_create("control");
+	TCase *b = tcase_create("build"), *a = tcase_create("authenticate"),
+	      *p = tcase_create("parse");
+	int n_counts = sizeof(counts) / sizeof(counts[0]);
+
+	tcase_add_checked_fixture(b, setup, NULL);
+	tcase_add_test(b, identity_is_deterministic);
+	tcase_add_loop_test(b, subscribe_round_trip, 0, n_counts);
+	tcase_add_test(b, unsubscribe_round_trip);
+	tcase_add_loop_test(b, ack_round_trip, 0, n_counts);
+	tcase_add_test(b, build_refuses_too_many);
+	tcase_add_test(b, build_refuses_small_cap);
+	tcase_add_test(b, build_refuses_ack_type);
+	tcase_add_test(b, build_refuses_subscribe_without_hold);
+	suite_add_tcase(s, b);
+
+	tcase_add_checked_fixture(a, setup, NULL);
+	tcase_add_loop_test(a, any_flipped_bit_fails, 0, 2);
+	tcase_add_test(a, other_recipient_fails);
+	tcase_add_test(a, other_sender_fails);
+	suite_add_tcase(s, a);
+
+	tcase_add_checked_fixture(p, setup, NULL);
+	tcase_add_test(p, parse_bad_magic);
+	tcase_add_test(p, parse_short);
+	tcase_add_test(p, parse_bad_version);
+	tcase_add_test(p, parse_bad_type);
+	tcase_add_test(p, parse_length_disagrees);
+	tcase_add_test(p, parse_too_long);
+	tcase_add_test(p, parse_count_disagrees);
+	tcase_add_test(p, parse_body_shorter_than_fixed_part);
+	tcase_add_test(p, parse_bad_hold_time);
+	tcase_add_test(p, parse_too_many_channels);
+	suite_add_tcase(s, p);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(control_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,98 @@
+"""
+Runs mdcs topotests on FRR's own topotest library, taken at test time from
+the FRR source package the set-up step unpacked (MDCS_FRR_SRC), with the
+FRR build in MDCS_FRR_PREFIX.
+
+The library expects a complete FRR in /usr/lib/frr and a kernel with
+loadable modules; three adjustments fit it to this project's minimal FRR
+build and to kernels without /proc/modules.
+"""
+
+import grp
+import importlib.util
+import os
+import pwd
+import shutil
+import sys
+
+FRR_SRC = os.environ.get("MDCS_FRR_SRC", "/var/cache/mdcs/frr-8.4.4")
+FRR_PREFIX = os.environ.get("MDCS_FRR_PREFIX", "/opt/mdcs/frr")
+FRR_TOPOTESTS = os.path.join(FRR_SRC, "tests", "topotests")
+# The daemons this project builds and its scenarios use.
+FRR_DAEMONS = ["zebra", "staticd", "pim6d", "pimd", "bgpd", "ospf6d"]
+
+if not os.path.isfile(os.path.join(FRR_TOPOTESTS, "lib", "topogen.py")):
+    raise RuntimeError(
+        "FRR's topotest library is not in {}: run ./setup.sh".format(FRR_TOPOTESTS)
+    )
+sys.path.insert(0, FRR_TOPOTESTS)
+os.environ["PATH"] = "{0}/bin:{0}/sbin:{1}".format(FRR_PREFIX, os.environ["PATH"])
+
+from lib import topogen, topotest  # noqa: E402  (FRR's library)
+
+# 1. Daemons live in the private prefix, not in /usr/lib/frr; the library
+#    keeps that default in two places.
+FRR_SBIN = os.path.join(FRR_PREFIX, "sbin")
+topogen.tgen_defaults["frrdir"] = FRR_SBIN
+_frr_router_init = topotest.Router.__init__
+
+
+def _router_init(self, name, **params):
+    _frr_router_init(self, name, **params)
+    self.config_defaults.defaults()["frrdir"] = FRR_SBIN
+
+
+topotest.Router.__init__ = _router_init
+
+
+# 2. Kernels built without loadable modules have no /proc/modules.
+def _module_present(module, load=True):
+    if not os.path.exists("/proc/modules"):
+        return False
+    return _frr_module_present(module, load)
+
+
+_frr_module_present = topotest.module_present
+topotest.module_present = _module_present
+
+_spec = importlib.util.spec_from_file_location(
+    "frr_conftest", os.path.join(FRR_TOPOTESTS, "conftest.py")
+)
+frr_conftest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(frr_conftest)
+
+
+# 3. The environment check wants every FRR daemon; check for the ones built.
+def _diagnose_env(rundir):
+    os.makedirs(rundir, exist_ok=True)
+    problems = []
+    if os.getuid() != 0:
+        problems.append("topotests run as root")
+    for tool in ("ip", "gdb", "tshark", "iperf", "nft"):
+        if not shutil.which(tool):
+            problems.append("{} is not installed".format(tool))
+    for daemon in FRR_DAEMONS:
+        if not os.path.isfile(os.path.join(FRR_PREFIX, "sbin", daemon)):
+            problems.append("FRR daemon {} is not built".format(daemon))
+    try:
+        pwd.getpwnam("frr")
+        if "frr" not in grp.getgrnam("frrvty").gr_mem:
+            problems.append('user "frr" is not in group "frrvty"')
+    except KeyError:
+        problems.append('user "frr" or group "frrvty" is missing')
+    for p in problems:
+        sys.stderr.write("topotest environment: {}\n".format(p))
+    return not problems
+
+
+frr_conftest.diagnose_env = _diagnose_env
+
+# Hand FRR's hooks and fixtures to pytest as this conftest's own.
+globals().update(
+    {
+        name: value
+        for name, value in vars(frr_conftest).items()
+        if name.startswith("pytest_")
+        or getattr(value, "_pytestfixturefunction", None) is not None
+    }
+)

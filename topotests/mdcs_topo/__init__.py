@@ -1,0 +1,1 @@
+"""Helpers for mdcs topotests: RPs, SSM traffic, captures, polling."""

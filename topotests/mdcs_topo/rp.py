@@ -1,0 +1,134 @@
+"""rpd inside a topotest router: keys, YANG configuration, start and stop."""
+
+import json
+import os
+import signal
+import subprocess
+
+from .poll import wait_for
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+SRCDIR = os.environ.get("MDCS_SRCDIR", os.path.dirname(os.path.dirname(_HERE)))
+BUILDDIR = os.environ.get("MDCS_BUILDDIR", SRCDIR)
+RPD = os.path.join(BUILDDIR, "rpd", "rpd")
+MDCSCTL = os.path.join(BUILDDIR, "mdcsctl", "mdcsctl")
+YANG_PATH = "{}:{}".format(
+    os.path.join(SRCDIR, "yang"),
+    os.environ.get("MDCS_IETF_YANG_DIR", "/usr/share/yuma/nmda-modules/ietf"),
+)
+
+
+class Rp:
+    """One RP: an rpd instance named after its router."""
+
+    def __init__(self, router, workdir, tunnel, uplink, prefixes, timers=None):
+        self.router = router
+        self.name = router.name
+        self.tunnel = tunnel
+        self.uplink = uplink
+        self.prefixes = prefixes
+        self.timers = timers or {}
+        self.dir = os.path.join(workdir, self.name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.key_file = os.path.join(self.dir, "rpd.key")
+        self.config_file = os.path.join(self.dir, "rpd.json")
+        self.pid_file = os.path.join(self.dir, "rpd.pid")
+        self.log_file = os.path.join(self.dir, "rpd.log")
+        if os.path.exists(self.key_file):
+            os.unlink(self.key_file)
+        self.public_key = router.cmd_raises(
+            "{} --keygen {}".format(RPD, self.key_file)
+        ).strip()
+        self.pid = None
+        self.proc = None
+
+    def configure(self, remotes):
+        """Write rpd's configuration: this RP and the given remote Rps."""
+        mdcs = {
+            "rp": {
+                "tunnel-address": self.tunnel,
+                "uplink-interface": self.uplink,
+                "private-key-file": self.key_file,
+                "source-prefix": self.prefixes,
+            },
+            "timers": self.timers,
+            "remote-rp": [
+                {
+                    "name": r.name,
+                    "address": r.tunnel,
+                    "public-key": r.public_key,
+                    "source-prefix": r.prefixes,
+                }
+                for r in remotes
+            ],
+        }
+        doc = {
+            "ietf-routing:routing": {
+                "control-plane-protocols": {
+                    "control-plane-protocol": [
+                        {"type": "mdcs:mdcs", "name": self.name, "mdcs:mdcs": mdcs}
+                    ]
+                }
+            }
+        }
+        with open(self.config_file, "w") as f:
+            json.dump(doc, f, indent=2)
+
+    def start(self):
+        """Start rpd and wait until it serves (its pid file appears)."""
+        if os.path.exists(self.pid_file):
+            os.unlink(self.pid_file)
+        log = open(self.log_file, "a")
+        self.proc = self.router.popen(
+            [RPD, "-d", "-y", YANG_PATH, "-c", self.config_file, "-p", self.pid_file],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        wait_for(
+            lambda: os.path.exists(self.pid_file) or self.proc.poll() is not None,
+            30,
+            "rpd on {} to come up".format(self.name),
+        )
+        assert self.proc.poll() is None, "rpd on {} exited:\n{}".format(
+            self.name, self.log_tail()
+        )
+        with open(self.pid_file) as f:
+            self.pid = int(f.read())
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Signal rpd by its pid and wait until it is gone."""
+        if self.pid is None:
+            return
+        pid, self.pid = self.pid, None
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        wait_for(
+            lambda: self.proc.poll() is not None,
+            timeout,
+            "rpd on {} to exit".format(self.name),
+        )
+        if os.path.exists(self.pid_file):
+            os.unlink(self.pid_file)
+
+    def running(self):
+        return self.pid is not None and os.path.exists("/proc/{}".format(self.pid))
+
+    def log_tail(self, lines=20):
+        try:
+            with open(self.log_file) as f:
+                return "".join(f.readlines()[-lines:])
+        except FileNotFoundError:
+            return ""
+
+    def ctl(self, what):
+        """mdcsctl's JSON view of this RP's datapath."""
+        out = self.router.cmd_raises(
+            "{} -n {} -j show {}".format(MDCSCTL, self.name, what)
+        )
+        return json.loads(out)
+
+    def counters(self):
+        return self.ctl("counters")

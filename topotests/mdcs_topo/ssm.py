@@ -1,0 +1,121 @@
+"""SSM traffic and what goes on the wire: iperf 2 streams, tshark captures."""
+
+import os
+import re
+import signal
+import socket
+import string
+import subprocess
+
+from .poll import wait_for
+from .proc import NodeProcess
+
+SOURCE = "2001:db8:1:1::10"
+GROUP = "ff3e::1234"
+IPERF_PORT = 5001
+DATAGRAM = 200  # octets of iperf payload
+
+
+def link_local(router, ifname):
+    """The EUI-64 link-local address the topotest library gives ifname."""
+    mac = router.cmd_raises("cat /sys/class/net/{}/address".format(ifname)).strip()
+    b = [int(x, 16) for x in mac.split(":")]
+    return "fe80::{:x}:{:x}:{:x}:{:x}".format(
+        (b[0] ^ 2) << 8 | b[1], b[2] << 8 | 0xFF, 0xFE << 8 | b[3], b[4] << 8 | b[5]
+    )
+
+
+def render_frr_conf(template, workdir, names):
+    """frr.conf with ${name} replaced, written under workdir."""
+    router = os.path.basename(os.path.dirname(template))
+    with open(template) as f:
+        text = string.Template(f.read()).substitute(names)
+    os.makedirs(os.path.join(workdir, router), exist_ok=True)
+    path = os.path.join(workdir, router, "frr.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+class SsmReceiver:
+    """iperf 2 as an SSM receiver: it joins (S,G) with MLDv2 on ifname."""
+
+    def __init__(self, router, ifname, workdir, name="iperf-server"):
+        self.proc = NodeProcess(
+            router,
+            ["iperf", "-s", "-u", "-V", "-e", "-i", "1",
+             "-B", "{}%{}".format(GROUP, ifname), "-H", SOURCE],
+            workdir,
+            name,
+        )
+
+    def leave(self):
+        """Stop receiving: closing the socket leaves the channel."""
+        return self.proc.stop(signal.SIGINT)
+
+
+def iperf_report(text):
+    """(lost, total, out_of_order) of the last UDP report iperf printed."""
+    totals = re.findall(r"(\d+)/\s*(\d+)\s+\(", text)
+    ooo = re.findall(r"(\d+) datagrams received out-of-order", text)
+    if not totals:
+        return None
+    lost, total = (int(x) for x in totals[-1])
+    return lost, total, int(ooo[-1]) if ooo else 0
+
+
+def send_stream(router, count, rate=100):
+    """Send count iperf 2 datagrams from S to G, at rate per second."""
+    return router.cmd_raises(
+        "iperf -c {} -u -V -T 16 -B {} -l {} -b {}pps -n {}".format(
+            GROUP, SOURCE, DATAGRAM, rate, count * DATAGRAM
+        )
+    )
+
+
+def send_udp(router, src, dst, port, payload):
+    """One UDP datagram from src to [dst]:port, sent from inside router."""
+    script = (
+        "import socket,sys;"
+        "s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM);"
+        "s.bind(({!r},0));"
+        "s.sendto(bytes.fromhex({!r}),({!r},{}))"
+    ).format(src, payload.hex(), dst, port)
+    router.cmd_raises("/usr/bin/python3 -c '{}'".format(script))
+
+
+class Capture:
+    """tshark writing what crosses an interface to a file."""
+
+    def __init__(self, router, ifname, workdir, name, bpf_filter):
+        self.file = os.path.join(workdir, name + ".pcapng")
+        self.proc = NodeProcess(
+            router,
+            ["tshark", "-n", "-i", ifname, "-f", bpf_filter, "-w", self.file],
+            workdir,
+            "tshark-" + name,
+        )
+        wait_for(
+            lambda: "Capturing on" in self.proc.output(),
+            20,
+            "tshark on {} to capture".format(ifname),
+        )
+
+    def stop(self):
+        self.proc.stop(signal.SIGINT)
+        return self
+
+    def fields(self, display_filter, *fields):
+        """One tuple of field values per packet matching display_filter."""
+        cmd = ["tshark", "-n", "-r", self.file, "-Y", display_filter, "-T", "fields",
+               "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,"]
+        for f in fields:
+            cmd += ["-e", f]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        return [tuple(line.split("|")) for line in out.splitlines() if line]
+
+
+def tunnel_decode(capture):
+    """What tshark makes of tunnelled packets: (AMT type, outer and inner
+    source, outer and inner destination, payload of the inner UDP)."""
+    return capture.fields("amt.type == 6", "amt.type", "ipv6.src", "ipv6.dst", "data.data")
