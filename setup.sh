@@ -2,7 +2,7 @@
 # Set up a Debian bookworm machine for mdcs: packages, FRR 8.4.4 with pim6d,
 # and a configured build tree.  Idempotent; run as root.
 #
-#   ./setup.sh            everything below
+#   ./setup.sh            packages, FRR, a configured build/ directory
 #   MDCS_FRR_PREFIX=...   where FRR is installed (default /opt/mdcs/frr)
 #   MDCS_CACHE=...        where FRR's source and build are kept
 set -eu
@@ -16,11 +16,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/frr-plugin/build-frr.sh"
 "$here/scripts/mount-bpffs.sh"
 
+# Build out of tree, in build/; the sanitizer build sits beside it.
 cd "$here"
-if [ ! -x configure ] || [ configure.ac -nt configure ]; then
+if [ ! -x configure ] || [ configure.ac -nt configure ] ||
+	[ Makefile.am -nt configure ]; then
 	autoreconf -fi
 fi
-if [ ! -f Makefile ] || [ configure -nt config.status ]; then
-	./configure --with-frr="$MDCS_FRR_PREFIX" --with-frr-src="$MDCS_FRR_SRC"
+mkdir -p build
+cd build
+if [ ! -f Makefile ] || [ ../configure -nt config.status ]; then
+	../configure --with-frr="$MDCS_FRR_PREFIX" --with-frr-src="$MDCS_FRR_SRC"
 fi
-echo "setup.sh: ready (FRR in $MDCS_FRR_PREFIX)"
+echo "setup.sh: ready: build/ is configured (FRR in $MDCS_FRR_PREFIX)"

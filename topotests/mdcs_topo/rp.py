@@ -132,3 +132,11 @@ class Rp:
 
     def counters(self):
         return self.ctl("counters")
+
+    def sent_channels(self):
+        """(S,G) this RP tunnels to remote RPs."""
+        return [(c["source"], c["group"]) for c in self.ctl("channels")["sent"]]
+
+    def received_channels(self):
+        """(S,G) this RP receives from remote RPs."""
+        return [(c["source"], c["group"]) for c in self.ctl("channels")["received"]]

@@ -73,15 +73,47 @@ def send_stream(router, count, rate=100):
     )
 
 
-def send_udp(router, src, dst, port, payload):
+class StreamSender:
+    """iperf 2 sending S to G in the background until stopped."""
+
+    def __init__(self, router, workdir, rate=50, seconds=120):
+        self.proc = NodeProcess(
+            router,
+            ["iperf", "-c", GROUP, "-u", "-V", "-T", "16", "-B", SOURCE,
+             "-l", str(DATAGRAM), "-b", "{}pps".format(rate), "-t", str(seconds)],
+            workdir,
+            "iperf-client",
+        )
+
+    def stop(self):
+        return self.proc.stop(signal.SIGINT)
+
+
+def channel_packet(src, group, payload, hop_limit=64):
+    """An IPv6/UDP packet from src to group, as a tunnel would carry it."""
+    udp_len = 8 + len(payload)
+    ip6 = bytes([0x60, 0, 0, 0]) + udp_len.to_bytes(2, "big") + bytes([17, hop_limit])
+    ip6 += socket.inet_pton(socket.AF_INET6, src)
+    ip6 += socket.inet_pton(socket.AF_INET6, group)
+    udp = (40000).to_bytes(2, "big") + IPERF_PORT.to_bytes(2, "big")
+    udp += udp_len.to_bytes(2, "big") + bytes(2)
+    return ip6 + udp + payload
+
+
+def amt_data(inner):
+    """An AMT Multicast Data message (RFC 7450, 5.1.6) around inner."""
+    return bytes([0x06, 0x00]) + inner
+
+
+def send_udp(router, src, dst, port, payload, sport=0):
     """One UDP datagram from src to [dst]:port, sent from inside router."""
     script = (
         "import socket,sys;"
         "s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM);"
-        "s.bind(({!r},0));"
+        "s.bind(({!r},{}));"
         "s.sendto(bytes.fromhex({!r}),({!r},{}))"
-    ).format(src, payload.hex(), dst, port)
-    router.cmd_raises("/usr/bin/python3 -c '{}'".format(script))
+    ).format(src, sport, payload.hex(), dst, port)
+    router.cmd_raises(["/usr/bin/python3", "-c", script])
 
 
 class Capture:
@@ -113,6 +145,23 @@ class Capture:
             cmd += ["-e", f]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         return [tuple(line.split("|")) for line in out.splitlines() if line]
+
+
+def stream_payloads(capture):
+    """Payloads of the iperf datagrams from S to G in a capture, in order."""
+    rows = capture.fields(
+        "ipv6.src == {} && ipv6.dst == {} && udp.dstport == {}".format(
+            SOURCE, GROUP, IPERF_PORT
+        ),
+        "data.data",
+    )
+    return [r[0] for r in rows]
+
+
+def tx_packets(router, ifname):
+    """Packets sent out of an interface so far."""
+    path = "/sys/class/net/{}/statistics/tx_packets".format(ifname)
+    return int(router.cmd_raises("cat " + path))
 
 
 def tunnel_decode(capture):

@@ -1,97 +1,34 @@
 """
-Inter-AS IPv6 SSM through the tc-BPF tunnel, over real FRR pim6d.
-
-       AS1 (source)                              AS2 (receivers)
-  src --------- r1 --------- rp1 ============== rp2 --------- r2 --------- rcv
-     2001:db8:1:1::/64  2001:db8:1:2::/64  2001:db8:ff::/64  2001:db8:2:2::/64
-                                    (no PIM)                 2001:db8:2:1::/64
-
-pim6d runs on r1, rp1, rp2 and r2; rpd runs on rp1 and rp2, each the far end
-of its RP's overlay link mdcs0.  The link between the RPs carries unicast
-only.  rcv joins (S,G) = (2001:db8:1:1::10, ff3e::1234) with MLDv2 through
-iperf 2; src sends the stream with iperf 2.
+Inter-AS IPv6 SSM through the tc-BPF tunnel, over real FRR pim6d; the
+topology is in conftest.py.  rcv joins (S,G) = (2001:db8:1:1::10,
+ff3e::1234) with MLDv2 through iperf 2; src sends the stream with iperf 2.
 """
 
-import os
 import signal
 
 import pytest
 
-from lib.topogen import Topogen, TopoRouter
-
 from mdcs_topo.poll import wait_for
-from mdcs_topo.rp import Rp
 from mdcs_topo.ssm import (
-    SOURCE,
     GROUP,
+    SOURCE,
+    Capture,
     SsmReceiver,
-    IPERF_PORT,
+    StreamSender,
+    amt_data,
+    channel_packet,
     iperf_report,
     send_stream,
     send_udp,
+    stream_payloads,
     tunnel_decode,
-    Capture,
-    link_local,
-    render_frr_conf,
+    tx_packets,
 )
 
 pytestmark = [pytest.mark.pim6d, pytest.mark.staticd]
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROUTERS = ["r1", "rp1", "rp2", "r2"]
-HOSTS = ["src", "rcv"]
-# Short soft-state timers, so that expiry shows within a test.
-TIMERS = {"subscription-refresh": 2, "subscription-hold": 6}
 STREAM = 200  # packets per stream
-
-
-def build_topo(tgen):
-    for name in HOSTS + ROUTERS:
-        tgen.add_router(name)
-    g = tgen.gears
-    tgen.add_link(g["src"], g["r1"], "src-eth0", "r1-eth0")
-    tgen.add_link(g["r1"], g["rp1"], "r1-eth1", "rp1-eth0")
-    tgen.add_link(g["rp1"], g["rp2"], "rp1-eth1", "rp2-eth1")
-    tgen.add_link(g["rp2"], g["r2"], "rp2-eth0", "r2-eth1")
-    tgen.add_link(g["r2"], g["rcv"], "r2-eth0", "rcv-eth0")
-
-
-@pytest.fixture(scope="module")
-def net(request):
-    tgen = Topogen(build_topo, request.module.__name__)
-    tgen.start_topology()
-    g = tgen.gears
-    workdir = os.path.join(tgen.logdir, "mdcs")
-    names = {
-        "r1_eth1_ll": link_local(g["r1"], "r1-eth1"),
-        "rp2_eth0_ll": link_local(g["rp2"], "rp2-eth0"),
-        "r2_eth0_ll": link_local(g["r2"], "r2-eth0"),
-    }
-    for name in HOSTS + ROUTERS:
-        conf = render_frr_conf(os.path.join(HERE, name, "frr.conf"), workdir, names)
-        daemons = [TopoRouter.RD_ZEBRA, TopoRouter.RD_STATIC]
-        if name in ROUTERS:
-            daemons.append(TopoRouter.RD_PIM6)
-        g[name].load_frr_config(conf, daemons)
-
-    rps = {
-        "rp1": Rp(g["rp1"], workdir, "2001:db8:ff::1", "rp1-eth1",
-                  ["2001:db8:1::/48"], TIMERS),
-        "rp2": Rp(g["rp2"], workdir, "2001:db8:ff::2", "rp2-eth1",
-                  ["2001:db8:2::/48"], TIMERS),
-    }
-    rps["rp1"].configure([rps["rp2"]])
-    rps["rp2"].configure([rps["rp1"]])
-    # rpd first, so that pim6d's configuration finds the overlay link.
-    for rp in rps.values():
-        rp.start()
-    tgen.start_router()
-
-    yield tgen, rps
-
-    for rp in rps.values():
-        rp.stop()
-    tgen.stop_topology()
+CHANNEL = (SOURCE, GROUP)
 
 
 def pim_neighbors(router, ifname):
@@ -99,50 +36,23 @@ def pim_neighbors(router, ifname):
     return list(out.get(ifname, {}).keys())
 
 
-def test_pim_adjacency_on_overlay(net):
-    "pim6d on each RP sees rpd as its PIM neighbor on the overlay link."
-    tgen, rps = net
-    for name in rps:
-        wait_for(
-            lambda: "fe80::2" in pim_neighbors(tgen.gears[name], "mdcs0"),
-            60,
-            "{}: rpd as PIM neighbor on mdcs0".format(name),
-        )
-
-
-def iperf_payloads(capture, src, dst):
-    """Payloads of the iperf datagrams from src to dst in a capture."""
-    rows = capture.fields(
-        "ipv6.src == {} && ipv6.dst == {} && udp.dstport == {}".format(
-            src, dst, IPERF_PORT
-        ),
-        "data.data",
-    )
-    return [r[0] for r in rows]
-
-
-def tx_channels(rp):
-    return [(c["source"], c["group"]) for c in rp.ctl("channels")["sent"]]
-
-
-def rx_channels(rp):
-    return [(c["source"], c["group"]) for c in rp.ctl("channels")["received"]]
-
-
-def test_stream_crosses_exactly_once(net):
-    "Every packet the source sends reaches the receiver once, tunnelled."
-    tgen, rps = net
-    g = tgen.gears
-    workdir = os.path.join(tgen.logdir, "mdcs")
-    receiver = SsmReceiver(g["rcv"], "rcv-eth0", workdir)
+def joined(net, name):
+    """A receiver on rcv, once rp1 tunnels its channel to rp2."""
+    receiver = SsmReceiver(net.gears["rcv"], "rcv-eth0", net.workdir, name)
     wait_for(
-        lambda: (SOURCE, GROUP) in tx_channels(rps["rp1"]),
+        lambda: CHANNEL in net.rps["rp1"].sent_channels(),
         60,
         "rp1 to send (S,G) to rp2",
     )
-    at_src = Capture(g["src"], "src-eth0", workdir, "src", "udp")
-    at_rcv = Capture(g["rcv"], "rcv-eth0", workdir, "rcv", "udp")
-    between = Capture(g["rp1"], "rp1-eth1", workdir, "inter-as", "udp port 2268")
+    return receiver
+
+
+def stream_through(net, receiver, name):
+    """Send a stream; return what left the source and what the receiver got,
+    per packet, and iperf's own report."""
+    g = net.gears
+    at_src = Capture(g["src"], "src-eth0", net.workdir, name + "-src", "udp")
+    at_rcv = Capture(g["rcv"], "rcv-eth0", net.workdir, name + "-rcv", "udp")
     send_stream(g["src"], STREAM)
     wait_for(
         lambda: iperf_report(receiver.proc.output()),
@@ -150,23 +60,128 @@ def test_stream_crosses_exactly_once(net):
         "iperf's report of the stream",
     )
     report = iperf_report(receiver.leave())
-    for c in (at_src, at_rcv, between):
-        c.stop()
+    return stream_payloads(at_src.stop()), stream_payloads(at_rcv.stop()), report
 
-    sent = iperf_payloads(at_src, SOURCE, GROUP)
-    received = iperf_payloads(at_rcv, SOURCE, GROUP)
+
+def test_pim_adjacency_on_overlay(net):
+    "pim6d on each RP sees rpd as its PIM neighbor on the overlay link."
+    for name in net.rps:
+        wait_for(
+            lambda: "fe80::2" in pim_neighbors(net.gears[name], "mdcs0"),
+            60,
+            "{}: rpd as PIM neighbor on mdcs0".format(name),
+        )
+
+
+def test_stream_crosses_exactly_once(net):
+    "Every packet the source sends reaches the receiver once, tunnelled."
+    receiver = joined(net, "iperf-server-1")
+    between = Capture(net.gears["rp1"], "rp1-eth1", net.workdir, "inter-as",
+                      "udp port 2268")
+    sent, received, (lost, total, out_of_order) = stream_through(
+        net, receiver, "stream"
+    )
+    between.stop()
+
     assert len(sent) >= STREAM
     assert received == sent, "receiver got {} of {} packets".format(
         len(received), len(sent)
     )
-    lost, total, out_of_order = report
-    assert (lost, out_of_order) == (0, 0) and total >= STREAM, report
-
+    assert (lost, out_of_order) == (0, 0) and total >= STREAM
     # Between the ASes: AMT data messages from rp1 to rp2 carrying (S,G).
     decoded = tunnel_decode(between)
-    assert len(decoded) == len(sent)
     for amt_type, srcs, dsts, _ in decoded:
         assert amt_type == "6"
         assert srcs.split(",") == ["2001:db8:ff::1", SOURCE]
         assert dsts.split(",") == ["2001:db8:ff::2", GROUP]
     assert [d[3] for d in decoded] == sent
+
+
+def test_foreign_tunnel_packets_dropped_and_counted(net):
+    """AMT data to rp2's tunnel from an address that is no RP, or from rp1's
+    address but another port, is dropped, counted, and never delivered."""
+    g, rp2 = net.gears, net.rps["rp2"]
+    receiver = SsmReceiver(g["rcv"], "rcv-eth0", net.workdir, "iperf-server-2")
+    wait_for(
+        lambda: CHANNEL in rp2.received_channels(),
+        60,
+        "rp2 to receive (S,G) from rp1",
+    )
+    g["rp1"].cmd_raises("ip -6 addr add 2001:db8:ff::99/64 dev rp1-eth1 nodad")
+    at_rcv = Capture(g["rcv"], "rcv-eth0", net.workdir, "forged-rcv", "udp")
+    before = rp2.counters()
+    forged = amt_data(channel_packet(SOURCE, GROUP, b"forged by a stranger"))
+    send_udp(g["rp1"], "2001:db8:ff::99", "2001:db8:ff::2", 2268, forged, 2268)
+    send_udp(g["rp1"], "2001:db8:ff::1", "2001:db8:ff::2", 2268, forged, 40000)
+    wait_for(
+        lambda: rp2.counters()["drop-wrong-port"] > before["drop-wrong-port"],
+        10,
+        "rp2 to count the packet from rp1's address and another port",
+    )
+    after = rp2.counters()
+    receiver.leave()
+    at_rcv.stop()
+    g["rp1"].cmd_raises("ip -6 addr del 2001:db8:ff::99/64 dev rp1-eth1")
+
+    assert after["drop-unknown-rp"] == before["drop-unknown-rp"] + 1
+    assert after["drop-wrong-port"] == before["drop-wrong-port"] + 1
+    assert after["decap-packets"] == before["decap-packets"]
+    assert stream_payloads(at_rcv) == []
+
+
+def test_leaving_stops_the_tunnel(net):
+    "When the last receiver leaves, rp1 stops sending (S,G) to rp2."
+    g, rp1 = net.gears, net.rps["rp1"]
+    receiver = joined(net, "iperf-server-3")
+    sender = StreamSender(g["src"], net.workdir)
+    encapsulated = rp1.counters()["encap-packets"]
+    wait_for(
+        lambda: rp1.counters()["encap-packets"] > encapsulated,
+        20,
+        "rp1 to tunnel the stream",
+    )
+    receiver.leave()
+    # The leave travels as MLD, then as PIM Prunes (each after its override
+    # interval) to rpd, which unsubscribes at once; the hold time bounds it.
+    wait_for(
+        lambda: CHANNEL not in rp1.sent_channels(),
+        net.timers["subscription-hold"] + 10,
+        "rp1 to drop (S,G)",
+    )
+    between = Capture(g["rp1"], "rp1-eth1", net.workdir, "after-leave",
+                      "udp port 2268")
+    rp1_sent = rp1.counters()["encap-packets"]
+    src_sent = tx_packets(g["src"], "src-eth0")
+    wait_for(
+        lambda: tx_packets(g["src"], "src-eth0") >= src_sent + 100,
+        30,
+        "the source to send 100 more packets",
+    )
+    between.stop()
+    sender.stop()
+    assert tunnel_decode(between) == []
+    assert rp1.counters()["encap-packets"] == rp1_sent
+
+
+def test_rpd_crash_expires_and_restart_restores(net):
+    """Killing rp2's rpd stops its refreshes, so rp1's subscription expires
+    after the hold time; starting rpd again restores delivery."""
+    rp1, rp2 = net.rps["rp1"], net.rps["rp2"]
+    receiver = joined(net, "iperf-server-4")
+    rp2.stop(signal.SIGKILL)
+    wait_for(
+        lambda: CHANNEL not in rp1.sent_channels(),
+        net.timers["subscription-hold"] + 5,
+        "rp1 to expire rp2's subscription",
+    )
+    assert "subscription of rp2 to" in rp1.log_tail() and "expired" in rp1.log_tail()
+
+    rp2.start()
+    wait_for(
+        lambda: CHANNEL in rp1.sent_channels(),
+        60,
+        "rp2's new rpd to subscribe again",
+    )
+    sent, received, _ = stream_through(net, receiver, "restart")
+    assert len(sent) >= STREAM
+    assert received == sent

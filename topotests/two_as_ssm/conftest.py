@@ -1,0 +1,80 @@
+"""
+The two-AS scenario, for its tests and its demo.
+
+       AS1 (source)                              AS2 (receivers)
+  src --------- r1 --------- rp1 ============== rp2 --------- r2 --------- rcv
+     2001:db8:1:1::/64  2001:db8:1:2::/64  2001:db8:ff::/64  2001:db8:2:2::/64
+                                    (no PIM)                 2001:db8:2:1::/64
+
+pim6d runs on r1, rp1, rp2 and r2; rpd runs on rp1 and rp2, each the far end
+of its RP's overlay link mdcs0.  The link between the RPs carries unicast
+only.  Routers get their configuration from <router>/frr.conf after their
+daemons are up, with ${...} replaced by link-local addresses.
+"""
+
+import os
+from collections import namedtuple
+
+import pytest
+
+from lib.topogen import Topogen, TopoRouter
+
+from mdcs_topo.rp import Rp
+from mdcs_topo.ssm import link_local, render_frr_conf
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROUTERS = ["r1", "rp1", "rp2", "r2"]
+HOSTS = ["src", "rcv"]
+# Short soft-state timers, so that expiry shows within a test.
+TIMERS = {"subscription-refresh": 2, "subscription-hold": 6}
+
+Net = namedtuple("Net", "tgen gears rps workdir timers")
+
+
+def build_topo(tgen):
+    for name in HOSTS + ROUTERS:
+        tgen.add_router(name)
+    g = tgen.gears
+    tgen.add_link(g["src"], g["r1"], "src-eth0", "r1-eth0")
+    tgen.add_link(g["r1"], g["rp1"], "r1-eth1", "rp1-eth0")
+    tgen.add_link(g["rp1"], g["rp2"], "rp1-eth1", "rp2-eth1")
+    tgen.add_link(g["rp2"], g["r2"], "rp2-eth0", "r2-eth1")
+    tgen.add_link(g["r2"], g["rcv"], "r2-eth0", "rcv-eth0")
+
+
+@pytest.fixture(scope="module")
+def net(request):
+    tgen = Topogen(build_topo, request.module.__name__)
+    tgen.start_topology()
+    g = tgen.gears
+    workdir = os.path.join(tgen.logdir, "mdcs")
+    names = {
+        "r1_eth1_ll": link_local(g["r1"], "r1-eth1"),
+        "rp2_eth0_ll": link_local(g["rp2"], "rp2-eth0"),
+        "r2_eth0_ll": link_local(g["r2"], "r2-eth0"),
+    }
+    for name in HOSTS + ROUTERS:
+        conf = render_frr_conf(os.path.join(HERE, name, "frr.conf"), workdir, names)
+        daemons = [TopoRouter.RD_ZEBRA, TopoRouter.RD_STATIC]
+        if name in ROUTERS:
+            daemons.append(TopoRouter.RD_PIM6)
+        g[name].load_frr_config(conf, daemons)
+
+    rps = {
+        "rp1": Rp(g["rp1"], workdir, "2001:db8:ff::1", "rp1-eth1",
+                  ["2001:db8:1::/48"], TIMERS),
+        "rp2": Rp(g["rp2"], workdir, "2001:db8:ff::2", "rp2-eth1",
+                  ["2001:db8:2::/48"], TIMERS),
+    }
+    rps["rp1"].configure([rps["rp2"]])
+    rps["rp2"].configure([rps["rp1"]])
+    # rpd first, so that pim6d's configuration finds the overlay link.
+    try:
+        for rp in rps.values():
+            rp.start()
+        tgen.start_router()
+        yield Net(tgen, g, rps, workdir, TIMERS)
+    finally:
+        for rp in rps.values():
+            rp.stop()
+        tgen.stop_topology()
