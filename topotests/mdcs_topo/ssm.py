@@ -139,7 +139,8 @@ class Capture:
 
     def fields(self, display_filter, *fields):
         """One tuple of field values per packet matching display_filter."""
-        cmd = ["tshark", "-n", "-r", self.file, "-Y", display_filter, "-T", "fields",
+        cmd = ["tshark", "-n", "-r", self.file, "-o", "udp.check_checksum:TRUE",
+               "-Y", display_filter, "-T", "fields",
                "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,"]
         for f in fields:
             cmd += ["-e", f]
@@ -166,5 +167,13 @@ def tx_packets(router, ifname):
 
 def tunnel_decode(capture):
     """What tshark makes of tunnelled packets: (AMT type, outer and inner
-    source, outer and inner destination, payload of the inner UDP)."""
-    return capture.fields("amt.type == 6", "amt.type", "ipv6.src", "ipv6.dst", "data.data")
+    source, outer and inner destination, outer and inner UDP checksum
+    status, payload of the inner UDP)."""
+    return capture.fields(
+        "amt.type == 6",
+        "amt.type",
+        "ipv6.src",
+        "ipv6.dst",
+        "udp.checksum.status",
+        "data.data",
+    )

@@ -48,6 +48,9 @@ def net(request):
     tgen.start_topology()
     g = tgen.gears
     workdir = os.path.join(tgen.logdir, "mdcs")
+    # A source behind a real NIC sends finished UDP checksums; a veth would
+    # leave them to an offload that never comes (docs/datapath.md).
+    g["src"].cmd_raises("ethtool -K src-eth0 tx off")
     names = {
         "r1_eth1_ll": link_local(g["r1"], "r1-eth1"),
         "rp2_eth0_ll": link_local(g["rp2"], "rp2-eth0"),

@@ -88,13 +88,15 @@ def test_stream_crosses_exactly_once(net):
         len(received), len(sent)
     )
     assert (lost, out_of_order) == (0, 0) and total >= STREAM
-    # Between the ASes: AMT data messages from rp1 to rp2 carrying (S,G).
+    # Between the ASes: AMT data messages from rp1 to rp2 carrying (S,G),
+    # with good UDP checksums outside and in (tshark's status 1).
     decoded = tunnel_decode(between)
-    for amt_type, srcs, dsts, _ in decoded:
+    for amt_type, srcs, dsts, checksums, _ in decoded:
         assert amt_type == "6"
         assert srcs.split(",") == ["2001:db8:ff::1", SOURCE]
         assert dsts.split(",") == ["2001:db8:ff::2", GROUP]
-    assert [d[3] for d in decoded] == sent
+        assert checksums == "1,1"
+    assert [d[-1] for d in decoded] == sent
 
 
 def test_foreign_tunnel_packets_dropped_and_counted(net):
