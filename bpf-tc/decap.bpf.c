@@ -72,8 +72,7 @@ static __always_inline int check_inner(const struct tunnel_pkt *p, __u32 len)
 	return 0;
 }
 
-static __always_inline int check_channel(const struct tunnel_pkt *p,
-					 __u32 slot)
+static __always_inline int check_channel(const struct tunnel_pkt *p, __u32 slot)
 {
 	struct mdcs_channel ch;
 	__u32 *expected;
@@ -126,8 +125,8 @@ int mdcs_decap(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 	/* Everything but UDP to the tunnel address is somebody else's. */
 	if ((void *)&p->udp > data_end ||
-	    p->eth.h_proto != bpf_htons(ETH_P_IPV6) ||
-	    p->outer.version != 6 || p->outer.nexthdr != IPPROTO_UDP ||
+	    p->eth.h_proto != bpf_htons(ETH_P_IPV6) || p->outer.version != 6 ||
+	    p->outer.nexthdr != IPPROTO_UDP ||
 	    !IN6_EQUAL(p->outer.daddr, cfg->local))
 		return TC_ACT_OK;
 	if ((void *)&p->inner > data_end)

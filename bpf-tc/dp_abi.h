@@ -9,9 +9,9 @@
 #include <netinet/in.h>
 #endif
 
-#define MDCS_MAX_RPS 4096        /* remote RP slots */
-#define MDCS_MAX_CHANNELS 65536  /* channels in each direction */
-#define MDCS_MAX_FANOUT 1024     /* subscribed RPs per channel */
+#define MDCS_MAX_RPS	  4096	/* remote RP slots */
+#define MDCS_MAX_CHANNELS 65536 /* channels in each direction */
+#define MDCS_MAX_FANOUT	  1024	/* subscribed RPs per channel */
 
 /* A channel: the key of both channel maps. */
 struct mdcs_channel {
@@ -50,12 +50,12 @@ struct mdcs_endpoint {
 /* The single entry of dp_config. */
 struct mdcs_dp_config {
 	struct in6_addr local; /* this RP's tunnel address */
-	__be16 port;           /* this RP's tunnel port */
-	__u8 hop_limit;        /* of the outer header */
+	__be16 port;	       /* this RP's tunnel port */
+	__u8 hop_limit;	       /* of the outer header */
 	__u8 traffic_class;    /* of the outer header */
 	__u32 overlay_ifindex;
-	__u32 inner_mtu;       /* largest inner packet, octets */
-	__u32 overlay_hlen;    /* link header on the overlay: 0 (tun), 14 */
+	__u32 inner_mtu;    /* largest inner packet, octets */
+	__u32 overlay_hlen; /* link header on the overlay: 0 (tun), 14 */
 };
 
 #define MDCS_COUNTERS(X)                                                       \
@@ -81,11 +81,15 @@ struct mdcs_dp_config {
 	X(DROP_NOT_SUBSCRIBED, "drop-not-subscribed")                          \
 	X(DROP_WRONG_RP, "drop-wrong-rp")
 
+/* An X-macro list reads as one expression to clang-format. */
+/* clang-format off */
 enum mdcs_counter {
 #define MDCS_COUNTER_ENUM(id, name) MDCS_CNT_##id,
 	MDCS_COUNTERS(MDCS_COUNTER_ENUM)
 #undef MDCS_COUNTER_ENUM
 	MDCS_CNT_MAX
 };
+/* clang-format on */
+/* clang-format on */
 
 #endif

@@ -68,8 +68,8 @@ static __always_inline __u64 fixed_sum(const struct encap_hdr *h,
 	__u32 amt = 0;
 
 	__builtin_memcpy(&amt, &h->amt, sizeof(h->amt));
-	return sum_in6(src) + words[0] + words[1] + words[2] +
-	       words[3] + amt + inner;
+	return sum_in6(src) + words[0] + words[1] + words[2] + words[3] + amt +
+	       inner;
 }
 
 static __always_inline __u16 copy_csum(__u64 fixed, const struct mdcs_rp *rp)
@@ -154,8 +154,8 @@ static long send_copy(__u32 i, void *arg)
 	w->patch.dport = rp->port;
 	w->patch.check = copy_csum(w->fixed, rp);
 	if (bpf_skb_store_bytes(w->skb, 0, macs, sizeof(macs), 0) ||
-	    bpf_skb_store_bytes(w->skb, PATCH_OFF, &w->patch,
-				sizeof(w->patch), 0) ||
+	    bpf_skb_store_bytes(w->skb, PATCH_OFF, &w->patch, sizeof(w->patch),
+				0) ||
 	    bpf_clone_redirect(w->skb, fib.ifindex, 0)) {
 		drop(MDCS_CNT_DROP_CLONE);
 		return 0;
@@ -204,8 +204,8 @@ int mdcs_encap(struct __sk_buff *skb)
 	h.ip6.version = 6;
 	h.ip6.priority = cfg->traffic_class >> 4;
 	h.ip6.flow_lbl[0] = (cfg->traffic_class & 0x0f) << 4;
-	h.ip6.payload_len = bpf_htons(MDCS_ENCAP_LEN - MDCS_IP6_HLEN +
-				      inner_len);
+	h.ip6.payload_len =
+		bpf_htons(MDCS_ENCAP_LEN - MDCS_IP6_HLEN + inner_len);
 	h.ip6.nexthdr = IPPROTO_UDP;
 	h.ip6.hop_limit = cfg->hop_limit;
 	h.ip6.saddr = cfg->local;
@@ -213,8 +213,7 @@ int mdcs_encap(struct __sk_buff *skb)
 	h.udp.len = h.ip6.payload_len;
 	h.amt.version_type = AMT_DATA_OCTET0;
 
-	if (grow_head(skb, l2) ||
-	    bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0))
+	if (grow_head(skb, l2) || bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0))
 		return drop(MDCS_CNT_DROP_NO_ROOM);
 
 	w.cfg = cfg;

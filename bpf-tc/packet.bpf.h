@@ -69,7 +69,7 @@ struct csum_walk {
 		struct csum_walk *w = arg;                                     \
 		void *data = (void *)(long)w->skb->data;                       \
 		void *data_end = (void *)(long)w->skb->data_end;               \
-		void *p = data + ((w->base + i * (size)) & CSUM_POS_MASK);                 \
+		void *p = data + ((w->base + i * (size)) & CSUM_POS_MASK);     \
 		__s64 part;                                                    \
                                                                                \
 		if (p + (size) > data_end)                                     \
@@ -85,9 +85,8 @@ CSUM_STEP(csum_step_512, 512)
 CSUM_STEP(csum_step_64, 64)
 CSUM_STEP(csum_step_4, 4)
 
-static __always_inline int csum_steps(long (*step)(__u32, void *),
-				      __u32 n, __u32 size,
-				      struct csum_walk *w)
+static __always_inline int csum_steps(long (*step)(__u32, void *), __u32 n,
+				      __u32 size, struct csum_walk *w)
 {
 	if (n && bpf_loop(n, step, w, 0) != n)
 		return -1;

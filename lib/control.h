@@ -18,11 +18,11 @@ struct ctl_msg {
 	enum mdcs_ctl_type type;
 	uint64_t timestamp;
 	const uint8_t *sender;
-	uint16_t hold_time;                      /* SUBSCRIBE */
-	uint64_t acked;                          /* SUBSCRIBE_ACK */
+	uint16_t hold_time; /* SUBSCRIBE */
+	uint64_t acked;	    /* SUBSCRIBE_ACK */
 	unsigned count;
 	const struct mdcs_ctl_channel *channels; /* (UN)SUBSCRIBE */
-	const struct mdcs_ctl_status *statuses;  /* SUBSCRIBE_ACK */
+	const struct mdcs_ctl_status *statuses;	 /* SUBSCRIBE_ACK */
 	const uint8_t *buf;
 	size_t len;
 };

@@ -21,7 +21,7 @@ void log_init(const char *ident, int max_level, bool to_syslog)
 void log_msg(int level, const char *fmt, ...)
 {
 	static const char *const names[] = {
-		"emerg", "alert", "crit", "error",
+		"emerg",   "alert",  "crit", "error",
 		"warning", "notice", "info", "debug",
 	};
 	struct timespec now;

@@ -82,11 +82,10 @@ static uint8_t *put_source(uint8_t *p, const struct in6_addr *s)
 	return p + sizeof(src);
 }
 
-static uint8_t *put_group(uint8_t *p, const struct pim_jp_entry *e,
-			  unsigned k)
+static uint8_t *put_group(uint8_t *p, const struct pim_jp_entry *e, unsigned k)
 {
 	struct pim_jp_group g = {
-		.group = { PIM_AF_IPV6, PIM_ENC_NATIVE, 0, 128, {0} },
+		.group = { PIM_AF_IPV6, PIM_ENC_NATIVE, 0, 128, { 0 } },
 	};
 	unsigned joined = 0;
 
@@ -111,7 +110,7 @@ size_t pim_build_join_prune(uint8_t *buf, size_t cap,
 {
 	struct pim_hdr h = { PIM_VERSION << 4 | PIM_JOIN_PRUNE, 0, 0 };
 	struct pim_jp_hdr jp = {
-		.upstream = { PIM_AF_IPV6, PIM_ENC_NATIVE, {0} },
+		.upstream = { PIM_AF_IPV6, PIM_ENC_NATIVE, { 0 } },
 		.holdtime = htons(holdtime),
 	};
 	uint8_t *p = buf + sizeof(h) + sizeof(jp);
@@ -125,8 +124,8 @@ size_t pim_build_join_prune(uint8_t *buf, size_t cap,
 		size_t room = cap - (size_t)(p - buf);
 		size_t fit;
 
-		if (room < sizeof(struct pim_jp_group) +
-				   sizeof(struct pim_enc_source))
+		if (room <
+		    sizeof(struct pim_jp_group) + sizeof(struct pim_enc_source))
 			break;
 		/* A group with more sources than fit continues in the
 		 * next message. */
@@ -219,8 +218,9 @@ static int parse_sources(const uint8_t *msg, size_t len, size_t *off,
 		*off += sizeof(s);
 		if (s.family != PIM_AF_IPV6 || s.encoding != PIM_ENC_NATIVE)
 			return -1;
-		if (!(s.flags & PIM_SRC_S) || (s.flags & (PIM_SRC_W | PIM_SRC_R)) ||
-		    s.mask_len != 128 || g->mask_len != 128)
+		if (!(s.flags & PIM_SRC_S) ||
+		    (s.flags & (PIM_SRC_W | PIM_SRC_R)) || s.mask_len != 128 ||
+		    g->mask_len != 128)
 			continue;
 		memcpy(&e.source, s.addr, sizeof(e.source));
 		memcpy(&e.group, g->addr, sizeof(e.group));

@@ -90,8 +90,9 @@ static void print_channel(const struct ctl *c, const struct mdcs_channel *ch,
 	char s[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
 
 	if (c->json)
-		printf("%s{\"source\": \"%s\", \"group\": \"%s\"", first ? "" : ", ",
-		       addr6_str(&ch->source, s), addr6_str(&ch->group, g));
+		printf("%s{\"source\": \"%s\", \"group\": \"%s\"",
+		       first ? "" : ", ", addr6_str(&ch->source, s),
+		       addr6_str(&ch->group, g));
 	else
 		printf("(%s, %s)", addr6_str(&ch->source, s),
 		       addr6_str(&ch->group, g));
@@ -130,7 +131,8 @@ static int show_channels(const struct ctl *c)
 		if (bpf_map_lookup_elem(rx, &key, &slot) == 0) {
 			printf(c->json ? "" : "  ");
 			print_channel(c, &key, first);
-			printf(c->json ? ", \"rp-slot\": %u}" : " from slot %u\n",
+			printf(c->json ? ", \"rp-slot\": %u}"
+				       : " from slot %u\n",
 			       slot);
 			first = false;
 		}

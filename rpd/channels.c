@@ -9,7 +9,7 @@
 struct rx_channel {
 	struct remote_rp *rp;
 	uint64_t expires_ms; /* when pim6d's Join runs out */
-	int status;          /* last status from the serving RP, -1: none */
+	int status;	     /* last status from the serving RP, -1: none */
 };
 
 struct tx_subscriber {

@@ -32,10 +32,10 @@ struct rpd_conf {
 	uint16_t inner_mtu;
 
 	unsigned hello_interval;   /* seconds */
-	unsigned jp_interval;      /* seconds */
+	unsigned jp_interval;	   /* seconds */
 	unsigned refresh_interval; /* seconds */
-	unsigned hold_time;        /* seconds */
-	unsigned max_skew;         /* seconds */
+	unsigned hold_time;	   /* seconds */
+	unsigned max_skew;	   /* seconds */
 
 	struct conf_remote *remotes;
 	unsigned n_remotes;

@@ -20,7 +20,7 @@
 #include "datapath.h"
 
 /* The tc filters' handle and priority: "md" */
-#define TC_HANDLE 0x6d64
+#define TC_HANDLE   0x6d64
 #define TC_PRIORITY 0x6d64
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt,
@@ -58,7 +58,7 @@ static int ensure_bpffs(void)
 static void unpin_all(const char *root)
 {
 	static const char *const maps[] = {
-		"dp_config", "tx_channels", "rx_channels",
+		"dp_config",  "tx_channels",  "rx_channels",
 		"remote_rps", "rp_endpoints", "counters",
 	};
 	char path[512];
@@ -167,10 +167,10 @@ static void detach_uplink(int ifindex)
 
 	if (bpf_tc_detach(&hook, &opts))
 		log_warn("tc detach on ifindex %d failed", ifindex);
-	if (nl_tc_filter_count(ifindex, TC_H_MAKE(TC_H_CLSACT,
-						  TC_H_MIN_INGRESS)) == 0 &&
-	    nl_tc_filter_count(ifindex, TC_H_MAKE(TC_H_CLSACT,
-						  TC_H_MIN_EGRESS)) == 0) {
+	if (nl_tc_filter_count(ifindex,
+			       TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)) == 0 &&
+	    nl_tc_filter_count(ifindex,
+			       TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)) == 0) {
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		bpf_tc_hook_destroy(&hook);
 	}
@@ -189,8 +189,8 @@ void datapath_close(struct datapath *dp, bool remove)
 
 static int update(struct bpf_map *map, const void *key, const void *value)
 {
-	int err = bpf_map__update_elem(map, key, bpf_map__key_size(map),
-				       value, bpf_map__value_size(map), 0);
+	int err = bpf_map__update_elem(map, key, bpf_map__key_size(map), value,
+				       bpf_map__value_size(map), 0);
 
 	if (err)
 		log_err("map %s: update: %s", bpf_map__name(map),
@@ -198,7 +198,7 @@ static int update(struct bpf_map *map, const void *key, const void *value)
 	return err ? -1 : 0;
 }
 
-static int delete(struct bpf_map *map, const void *key)
+static int delete (struct bpf_map *map, const void *key)
 {
 	int err = bpf_map__delete_elem(map, key, bpf_map__key_size(map), 0);
 
@@ -239,9 +239,9 @@ int datapath_clear_rp(struct datapath *dp, uint32_t slot)
 		return 0;
 	ep.addr = rp.addr;
 	ep.port = rp.port;
-	delete(dp->encap->maps.rp_endpoints, &ep);
+	delete (dp->encap->maps.rp_endpoints, &ep);
 	ep.port = 0;
-	delete(dp->encap->maps.rp_endpoints, &ep);
+	delete (dp->encap->maps.rp_endpoints, &ep);
 	return update(dp->encap->maps.remote_rps, &slot, &none);
 }
 
@@ -249,7 +249,7 @@ int datapath_set_fanout(struct datapath *dp, const struct mdcs_channel *ch,
 			const struct mdcs_fanout *f)
 {
 	if (!f->count)
-		return delete(dp->encap->maps.tx_channels, ch);
+		return delete (dp->encap->maps.tx_channels, ch);
 	return update(dp->encap->maps.tx_channels, ch, f);
 }
 
@@ -261,7 +261,7 @@ int datapath_set_rx(struct datapath *dp, const struct mdcs_channel *ch,
 
 int datapath_del_rx(struct datapath *dp, const struct mdcs_channel *ch)
 {
-	return delete(dp->encap->maps.rx_channels, ch);
+	return delete (dp->encap->maps.rx_channels, ch);
 }
 
 /* Iterate over a hash map's entries, value by value. */

@@ -90,7 +90,7 @@ void timer_arm(struct loop *l, struct timer *t, uint64_t delay_ms)
 	timer_cancel(l, t);
 	t->due_ms = loop_now_ms() + delay_ms;
 	t->armed = true;
-	TAILQ_FOREACH(it, &l->timers, link) {
+	TAILQ_FOREACH (it, &l->timers, link) {
 		if (it->due_ms > t->due_ms) {
 			TAILQ_INSERT_BEFORE(it, t, link);
 			return;

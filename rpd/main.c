@@ -138,16 +138,16 @@ static int start(struct rpd *r)
 			return -1;
 	if (channels_init(&r->channels, &r->loop, c, &r->dp, &r->pim,
 			  &r->mesh) ||
-	    mesh_open(&r->mesh, &r->loop, c, &r->id, &r->dp,
-		      &channels_mesh_ops, &r->channels) ||
+	    mesh_open(&r->mesh, &r->loop, c, &r->id, &r->dp, &channels_mesh_ops,
+		      &r->channels) ||
 	    pimlink_start(&r->pim, &r->loop, &r->overlay, &c->overlay_addr,
 			  c->hello_interval, &channels_pim_ops, &r->channels))
 		return -1;
 	channels_start(&r->channels);
 	log_notice("RP %s up: tunnel [%s]:%u, uplink %s, overlay %s, "
 		   "%u remote RPs",
-		   c->instance, addr6_str(&c->tunnel_addr, addr), c->tunnel_port,
-		   c->uplink, c->overlay, c->n_remotes);
+		   c->instance, addr6_str(&c->tunnel_addr, addr),
+		   c->tunnel_port, c->uplink, c->overlay, c->n_remotes);
 	return 0;
 }
 
@@ -183,14 +183,17 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char shortopts[] = "c:y:p:dsg:h";
 	const char *config = NULL, *yang = RPD_YANG_PATH, *pid_file = NULL;
-	struct rpd r = { .sigfd = -1, .overlay = { .fd = -1 },
-			 .mesh = { .sock = -1 }, .loop = { .epfd = -1 } };
+	struct rpd r = { .sigfd = -1,
+			 .overlay = { .fd = -1 },
+			 .mesh = { .sock = -1 },
+			 .loop = { .epfd = -1 } };
 	bool debug = false, to_syslog = false;
 	char err[512];
 	int opt, rc = EXIT_FAILURE;
 
-	while ((opt = getopt_long(argc, argv, "c:y:p:dsg:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config = optarg;

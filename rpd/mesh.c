@@ -56,12 +56,11 @@ int mesh_send_channels(struct mesh *m, struct remote_rp *rp,
 	int rc = 0;
 
 	while (n) {
-		unsigned k = n < MDCS_CTL_MAX_CHANNELS ? n
-						       : MDCS_CTL_MAX_CHANNELS;
-		ssize_t len = ctl_build_subscribe(buf, sizeof(buf), type,
-						  (uint16_t)hold_time, ch, k,
-						  next_ts(m), &m->id,
-						  rp->conf->public_key);
+		unsigned k =
+			n < MDCS_CTL_MAX_CHANNELS ? n : MDCS_CTL_MAX_CHANNELS;
+		ssize_t len = ctl_build_subscribe(
+			buf, sizeof(buf), type, (uint16_t)hold_time, ch, k,
+			next_ts(m), &m->id, rp->conf->public_key);
 
 		rc |= send_to(m, rp, buf, len);
 		ch += k;
@@ -112,8 +111,8 @@ static void answer_subscribe(struct mesh *m, struct remote_rp *rp,
 	ssize_t len;
 
 	memset(st, 0, sizeof(st));
-	m->ops->subscribe(m->arg, rp, msg->channels, msg->count,
-			  msg->hold_time, st);
+	m->ops->subscribe(m->arg, rp, msg->channels, msg->count, msg->hold_time,
+			  st);
 	len = ctl_build_ack(buf, sizeof(buf), msg->timestamp, st, msg->count,
 			    next_ts(m), &m->id, rp->conf->public_key);
 	send_to(m, rp, buf, len);

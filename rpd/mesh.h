@@ -11,7 +11,7 @@
 
 struct remote_rp {
 	const struct conf_remote *conf;
-	uint32_t slot;    /* in the datapath's remote_rps map */
+	uint32_t slot;	  /* in the datapath's remote_rps map */
 	uint64_t last_ts; /* newest timestamp accepted from it */
 };
 
@@ -22,7 +22,7 @@ struct mesh_stats {
 	uint64_t unknown_sender;
 	uint64_t bad_signature;
 	uint64_t replayed; /* not newer than one already accepted */
-	uint64_t stale;    /* timestamp beyond the allowed clock skew */
+	uint64_t stale;	   /* timestamp beyond the allowed clock skew */
 	uint64_t sent;
 	uint64_t send_failed;
 };

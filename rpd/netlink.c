@@ -143,7 +143,8 @@ int nl_routes_sync(int ifindex, const struct in6_addr *gateway,
 		nl_cache_free(cache);
 	}
 	for (unsigned i = 0; i < n; i++) {
-		struct rtnl_route *r = route_new(ifindex, gateway, &prefixes[i]);
+		struct rtnl_route *r =
+			route_new(ifindex, gateway, &prefixes[i]);
 		char p[PREFIX6_STRLEN];
 
 		if (!r)

@@ -68,8 +68,7 @@ static void on_hello(struct pimlink *pl, const struct in6_addr *src,
 		}
 		return;
 	}
-	fresh = !pl->has_neighbor ||
-		memcmp(src, &pl->neighbor, sizeof(*src)) ||
+	fresh = !pl->has_neighbor || memcmp(src, &pl->neighbor, sizeof(*src)) ||
 		h.has_genid != pl->neighbor_has_genid ||
 		h.genid != pl->neighbor_genid;
 	pl->has_neighbor = true;
@@ -174,8 +173,8 @@ void pimlink_stop(struct pimlink *pl)
 	loop_unwatch(pl->loop, pl->overlay->fd);
 }
 
-int pimlink_send(struct pimlink *pl, const struct pim_jp_entry *e,
-		 unsigned n, unsigned holdtime)
+int pimlink_send(struct pimlink *pl, const struct pim_jp_entry *e, unsigned n,
+		 unsigned holdtime)
 {
 	uint8_t msg[PIM_MAX_MSG];
 
@@ -183,9 +182,8 @@ int pimlink_send(struct pimlink *pl, const struct pim_jp_entry *e,
 		return -1;
 	while (n) {
 		unsigned used;
-		size_t len = pim_build_join_prune(msg, sizeof(msg),
-						  &pl->neighbor, holdtime, e,
-						  n, &used);
+		size_t len = pim_build_join_prune(
+			msg, sizeof(msg), &pl->neighbor, holdtime, e, n, &used);
 
 		if (!len)
 			return -1;

@@ -46,7 +46,7 @@ void pimlink_stop(struct pimlink *pl);
 
 /* Send Join/Prune(S,G) entries to pim6d, in as many messages as needed;
  * entries of one group must be adjacent. */
-int pimlink_send(struct pimlink *pl, const struct pim_jp_entry *e,
-		 unsigned n, unsigned holdtime);
+int pimlink_send(struct pimlink *pl, const struct pim_jp_entry *e, unsigned n,
+		 unsigned holdtime);
 
 #endif

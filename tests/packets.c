@@ -27,8 +27,7 @@ static void ip6_header(uint8_t *p, uint8_t tclass, uint16_t plen, uint8_t nh,
 	memcpy(p + 24, d, 16);
 }
 
-static void udp_header(uint8_t *p, uint16_t sport, uint16_t dport,
-		       uint16_t len)
+static void udp_header(uint8_t *p, uint16_t sport, uint16_t dport, uint16_t len)
 {
 	uint16_t f[4] = { htons(sport), htons(dport), htons(len), 0 };
 

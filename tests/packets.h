@@ -25,8 +25,8 @@ size_t pkt_tunnel(uint8_t *buf, const struct tunnel_spec *t,
 
 /* Offsets into a tunnel frame, for mutations. */
 #define OFF_OUTER 14
-#define OFF_UDP (OFF_OUTER + 40)
-#define OFF_AMT (OFF_UDP + 8)
+#define OFF_UDP	  (OFF_OUTER + 40)
+#define OFF_AMT	  (OFF_UDP + 8)
 #define OFF_INNER (OFF_AMT + 2)
 
 void addr(struct in6_addr *a, const char *s);

@@ -39,7 +39,7 @@
 #include "rpd/datapath.h"
 #include "sandbox.h"
 
-#define PORT MDCS_TUNNEL_PORT
+#define PORT		 MDCS_TUNNEL_PORT
 #define MARKER_ETHERTYPE 0x88b5 /* IEEE local experimental */
 
 static struct datapath dp;

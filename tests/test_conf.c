@@ -14,9 +14,9 @@
 
 static char dir[64];
 
-#define KEY_EAST \
+#define KEY_EAST                                                               \
 	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-#define KEY_NORTH \
+#define KEY_NORTH                                                              \
 	"FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210"
 
 /* Every leaf given; "north" leaves its port to the default. */
@@ -289,8 +289,7 @@ START_TEST(applies_defaults)
 	struct rpd_conf c;
 	char err[512];
 
-	ck_assert_msg(load("min.json", minimal_json, &c, err, sizeof(err)) ==
-			      0,
+	ck_assert_msg(load("min.json", minimal_json, &c, err, sizeof(err)) == 0,
 		      "%s", err);
 	ck_assert_str_eq(c.instance, "rp1");
 	expect_addr(&c.tunnel_addr, "2001:db8:ff::9");
@@ -323,8 +322,8 @@ START_TEST(ignores_other_protocols)
 			   "  {\"type\": \"ietf-routing:static\","
 			   " \"name\": \"st\"},\n");
 
-	ck_assert_msg(load("other.json", text, &c, err, sizeof(err)) == 0,
-		      "%s", err);
+	ck_assert_msg(load("other.json", text, &c, err, sizeof(err)) == 0, "%s",
+		      err);
 	expect_full(&c);
 	conf_free(&c);
 	free(text);
@@ -335,13 +334,15 @@ static const struct {
 	const char *from, *to; /* a change to full_json */
 	const char *says[2];   /* parts of the error message */
 } refusals[] = {
-	{ "\"2001:db8:20::/44\"", "\"2001:db8:20::/129\"",
+	{ "\"2001:db8:20::/44\"",
+	  "\"2001:db8:20::/129\"",
 	  { "2001:db8:20::/129", "source-prefix" } },
-	{ "\"hop-limit\": 32,", "\"hop-limit\": 32, \"colour\": \"red\",",
+	{ "\"hop-limit\": 32,",
+	  "\"hop-limit\": 32, \"colour\": \"red\",",
 	  { "colour" } },
-	{ "\"inner-mtu\": 1400", "\"inner-mtu\": 100",
-	  { "inner-mtu", "100" } },
-	{ "\"subscription-hold\": 50", "\"subscription-hold\": 15",
+	{ "\"inner-mtu\": 1400", "\"inner-mtu\": 100", { "inner-mtu", "100" } },
+	{ "\"subscription-hold\": 50",
+	  "\"subscription-hold\": 15",
 	  { "subscription-hold", "subscription-refresh" } },
 	{ "\"tunnel-address\": \"2001:db8:ff::1\",", "", { "tunnel-address" } },
 	{ "\"" KEY_NORTH "\"", "\"" KEY_EAST "0\"", { "public-key", "north" } },
@@ -349,15 +350,18 @@ static const struct {
 	{ "\"tunnel-address\": \"2001:db8:ff::1\"",
 	  "\"tunnel-address\": \"2001:db8:2f::1\"",
 	  { "tunnel-address", "east" } },
-	{ "\"address\": \"2001:db8:ff::3\"", "\"address\": \"2001:db8:ff::1\"",
+	{ "\"address\": \"2001:db8:ff::3\"",
+	  "\"address\": \"2001:db8:ff::1\"",
 	  { "north" } },
 	{ "\"tunnel-port\": 3000", "\"tunnel-port\": 0", { "tunnel-port" } },
 	{ "\"overlay-address\": \"fe80::7\"",
-	  "\"overlay-address\": \"2001:db8::7\"", { "overlay-address" } },
+	  "\"overlay-address\": \"2001:db8::7\"",
+	  { "overlay-address" } },
 	{ "\"uplink-interface\": \"eth1\"",
 	  "\"uplink-interface\": \"a-very-long-name0\"",
 	  { "uplink-interface" } },
-	{ "\"source-prefix\": [\"2001:db8:3::/48\"]", "\"source-prefix\": []",
+	{ "\"source-prefix\": [\"2001:db8:3::/48\"]",
+	  "\"source-prefix\": []",
 	  { "source-prefix" } },
 	{ "\"type\": \"mdcs:mdcs\", \"name\": \"rp-west\",",
 	  "\"type\": \"mdcs:mdcs\", \"name\": \"rp-south\","

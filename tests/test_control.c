@@ -10,9 +10,9 @@
 
 #include "control.h"
 
-#define HDR_LEN sizeof(struct mdcs_ctl_hdr)
+#define HDR_LEN	   sizeof(struct mdcs_ctl_hdr)
 #define OFF_LENGTH 4
-#define OFF_BODY HDR_LEN
+#define OFF_BODY   HDR_LEN
 
 /* A is the sender, B the recipient, C a third RP. */
 static struct ctl_identity rp_a, rp_b, rp_c;
@@ -158,9 +158,9 @@ START_TEST(build_refuses_too_many)
 					     MDCS_CTL_UNSUBSCRIBE, 0, chans, n,
 					     1, &rp_a, rp_b.pk),
 			 -1);
-	ck_assert_int_eq(ctl_build_ack(buf, sizeof(buf), 1, stats, n, 1, &rp_a,
-				       rp_b.pk),
-			 -1);
+	ck_assert_int_eq(
+		ctl_build_ack(buf, sizeof(buf), 1, stats, n, 1, &rp_a, rp_b.pk),
+		-1);
 }
 END_TEST
 
@@ -174,9 +174,9 @@ START_TEST(build_refuses_small_cap)
 	ck_assert_int_eq(ctl_build_ack(buf, ack_len(2) - 1, 1, stats, 2, 1,
 				       &rp_a, rp_b.pk),
 			 -1);
-	ck_assert_int_eq(ctl_build_ack(buf, ack_len(2), 1, stats, 2, 1, &rp_a,
-				       rp_b.pk),
-			 ack_len(2));
+	ck_assert_int_eq(
+		ctl_build_ack(buf, ack_len(2), 1, stats, 2, 1, &rp_a, rp_b.pk),
+		ack_len(2));
 }
 END_TEST
 

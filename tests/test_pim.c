@@ -86,8 +86,8 @@ static size_t ref_packet(uint8_t *pkt, const struct in6_addr *src,
 
 /* Hello: holdtime 105, DR priority 1, generation ID 0x12345678. */
 static const uint8_t hello_msg[] = {
-	0x20, 0x00, 0x00, 0x00,                         /* v2, Hello */
-	0x00, 0x01, 0x00, 0x02, 0x00, 0x69,             /* holdtime */
+	0x20, 0x00, 0x00, 0x00,				/* v2, Hello */
+	0x00, 0x01, 0x00, 0x02, 0x00, 0x69,		/* holdtime */
 	0x00, 0x13, 0x00, 0x04, 0x00, 0x00, 0x00, 0x01, /* DR priority */
 	0x00, 0x14, 0x00, 0x04, 0x12, 0x34, 0x56, 0x78, /* generation ID */
 };
@@ -145,9 +145,8 @@ END_TEST
 START_TEST(hello_parse_options)
 {
 	static const uint8_t bare[] = { 0x20, 0, 0, 0 };
-	static const uint8_t unknown[] = { 0x20, 0, 0, 0, 0xfd, 0xe8, 0, 3,
-					   1,    2, 3, 0, 1,    0,    2, 0,
-					   7 };
+	static const uint8_t unknown[] = { 0x20, 0, 0, 0, 0xfd, 0xe8, 0, 3, 1,
+					   2,	 3, 0, 1, 0,	2,    0, 7 };
 	struct pim_hello h;
 
 	ck_assert_int_eq(pim_parse_hello(bare, sizeof(bare), &h), 0);
@@ -204,19 +203,100 @@ END_TEST
 /* Join/Prune to fe80::2, holdtime 210: group ff3e::1234, joining
  * 2001:db8::1 and pruning 2001:db8::2. */
 static const uint8_t jp_msg[] = {
-	0x23, 0x00, 0x00, 0x00, /* v2, Join/Prune */
+	0x23,
+	0x00,
+	0x00,
+	0x00, /* v2, Join/Prune */
 	/* upstream neighbor: IPv6, native */
-	0x02, 0x00, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02,
-	0x00, 0x01, 0x00, 0xd2, /* reserved, 1 group, holdtime 210 */
+	0x02,
+	0x00,
+	0xfe,
+	0x80,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0x02,
+	0x00,
+	0x01,
+	0x00,
+	0xd2, /* reserved, 1 group, holdtime 210 */
 	/* group ff3e::1234/128 */
-	0x02, 0x00, 0x00, 0x80, 0xff, 0x3e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0x12, 0x34, 0x00, 0x01, 0x00, 0x01, /* 1 joined, 1 pruned */
+	0x02,
+	0x00,
+	0x00,
+	0x80,
+	0xff,
+	0x3e,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0x12,
+	0x34,
+	0x00,
+	0x01,
+	0x00,
+	0x01, /* 1 joined, 1 pruned */
 	/* joined 2001:db8::1/128, S bit */
-	0x02, 0x00, 0x04, 0x80, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0x01,
+	0x02,
+	0x00,
+	0x04,
+	0x80,
+	0x20,
+	0x01,
+	0x0d,
+	0xb8,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0x01,
 	/* pruned 2001:db8::2/128, S bit */
-	0x02, 0x00, 0x04, 0x80, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0x02,
+	0x02,
+	0x00,
+	0x04,
+	0x80,
+	0x20,
+	0x01,
+	0x0d,
+	0xb8,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0x02,
 };
 
 struct seen {
@@ -286,9 +366,9 @@ START_TEST(join_prune_bytes)
 	ck_assert_uint_eq(len, sizeof(jp_msg));
 	ck_assert_mem_eq(msg, jp_msg, len);
 	len = pim_packet(pkt, sizeof(pkt), &ll_rpd, &all_pim, msg, len);
-	ck_assert_uint_eq(ref_packet(want, &ll_rpd, &all_pim, jp_msg,
-				     sizeof(jp_msg)),
-			  len);
+	ck_assert_uint_eq(
+		ref_packet(want, &ll_rpd, &all_pim, jp_msg, sizeof(jp_msg)),
+		len);
 	ck_assert_mem_eq(pkt, want, len);
 
 	/* and the hand-made packet decodes */
@@ -400,9 +480,9 @@ START_TEST(join_prune_split)
 		ck_assert_uint_le(len, splits[_i].cap);
 		len = pim_packet(pkt, sizeof(pkt), &ll_rpd, &all_pim, msg, len);
 		ck_assert_int_eq(pim_unwrap(pkt, len, &src, &m, &mlen), 0);
-		ck_assert_int_eq(pim_parse_join_prune(m, mlen, &up, &hold,
-						      collect, &s),
-				 0);
+		ck_assert_int_eq(
+			pim_parse_join_prune(m, mlen, &up, &hold, collect, &s),
+			0);
 		ck_assert_mem_eq(&up, &upstream, sizeof(up));
 		ck_assert_uint_eq(hold, 210);
 		ck_assert_uint_eq(s.n, used);
@@ -429,13 +509,11 @@ START_TEST(join_prune_cap_too_small)
 
 	entry(&e[0], "2001:db8::1", "ff3e::1", true);
 	/* headers (26) and one group with one source (44) need 70 */
-	ck_assert_uint_eq(pim_build_join_prune(msg, 69, &upstream, 210, e, 1,
-					       &used),
-			  0);
+	ck_assert_uint_eq(
+		pim_build_join_prune(msg, 69, &upstream, 210, e, 1, &used), 0);
 	ck_assert_uint_eq(used, 0);
-	ck_assert_uint_eq(pim_build_join_prune(msg, 70, &upstream, 210, e, 1,
-					       &used),
-			  70);
+	ck_assert_uint_eq(
+		pim_build_join_prune(msg, 70, &upstream, 210, e, 1, &used), 70);
 	ck_assert_uint_eq(used, 1);
 }
 END_TEST
@@ -445,7 +523,7 @@ END_TEST
  * sources follow it; the message ends at 218.  Each case breaks it after
  * the first group, which a one-pass parser would already have acted on.
  */
-#define JP3_LEN 218
+#define JP3_LEN	 218
 #define GROUP(k) (26 + 64 * (k))
 
 enum { CUT, ADD };
@@ -454,15 +532,15 @@ static const struct {
 	size_t off;
 	uint8_t v; /* CUT: new length (off); ADD: added to the octet */
 } breaks[] = {
-	{ ADD, 23, 1 },                /* num_groups 4 */
-	{ CUT, JP3_LEN - 10, 0 },      /* last source cut short */
-	{ CUT, GROUP(2) + 10, 0 },     /* last group header cut short */
-	{ ADD, GROUP(2) + 23, 1 },     /* last group: one more pruned */
-	{ ADD, GROUP(2) + 21, 1 },     /* last group: one more joined */
-	{ CUT, JP3_LEN + 1, 0 },       /* a trailing octet */
-	{ ADD, JP3_LEN - 20, 1 },      /* last source: family 3 */
-	{ ADD, GROUP(2) + 1, 1 },      /* last group: encoding 1 */
-	{ ADD, 4, 1 },                 /* upstream: family 3 */
+	{ ADD, 23, 1 },		   /* num_groups 4 */
+	{ CUT, JP3_LEN - 10, 0 },  /* last source cut short */
+	{ CUT, GROUP(2) + 10, 0 }, /* last group header cut short */
+	{ ADD, GROUP(2) + 23, 1 }, /* last group: one more pruned */
+	{ ADD, GROUP(2) + 21, 1 }, /* last group: one more joined */
+	{ CUT, JP3_LEN + 1, 0 },   /* a trailing octet */
+	{ ADD, JP3_LEN - 20, 1 },  /* last source: family 3 */
+	{ ADD, GROUP(2) + 1, 1 },  /* last group: encoding 1 */
+	{ ADD, 4, 1 },		   /* upstream: family 3 */
 };
 
 START_TEST(join_prune_malformed)

@@ -15,8 +15,8 @@
 
 #include <stdint.h>
 
-#define MDCS_CTL_MAGIC0 0x6d /* 'm' */
-#define MDCS_CTL_MAGIC1 0x64 /* 'd' */
+#define MDCS_CTL_MAGIC0	 0x6d /* 'm' */
+#define MDCS_CTL_MAGIC1	 0x64 /* 'd' */
 #define MDCS_CTL_VERSION 1
 
 enum mdcs_ctl_type {
@@ -29,11 +29,11 @@ enum mdcs_ctl_type {
 #define MDCS_CTL_SIG_LEN 64 /* Ed25519 signature */
 
 struct mdcs_ctl_hdr {
-	uint8_t magic[2];  /* MDCS_CTL_MAGIC0, MDCS_CTL_MAGIC1 */
-	uint8_t version;   /* MDCS_CTL_VERSION */
-	uint8_t type;      /* enum mdcs_ctl_type */
-	uint16_t length;   /* whole message with signature, network order */
-	uint16_t reserved; /* zero on send, ignored on receive */
+	uint8_t magic[2];   /* MDCS_CTL_MAGIC0, MDCS_CTL_MAGIC1 */
+	uint8_t version;    /* MDCS_CTL_VERSION */
+	uint8_t type;	    /* enum mdcs_ctl_type */
+	uint16_t length;    /* whole message with signature, network order */
+	uint16_t reserved;  /* zero on send, ignored on receive */
 	uint64_t timestamp; /* microseconds since the epoch, network order */
 	uint8_t sender[MDCS_CTL_KEY_LEN];
 } __attribute__((packed));
@@ -46,7 +46,7 @@ struct mdcs_ctl_channel {
 /* Body of SUBSCRIBE and UNSUBSCRIBE, followed by count channels. */
 struct mdcs_ctl_subscribe {
 	uint16_t hold_time; /* seconds; zero in UNSUBSCRIBE; network order */
-	uint16_t count;     /* network order */
+	uint16_t count;	    /* network order */
 } __attribute__((packed));
 
 enum mdcs_ctl_status_code {
@@ -64,13 +64,13 @@ struct mdcs_ctl_status {
 
 /* Body of SUBSCRIBE_ACK, followed by count statuses. */
 struct mdcs_ctl_ack {
-	uint64_t acked;    /* timestamp of the SUBSCRIBE answered */
-	uint16_t count;    /* network order */
+	uint64_t acked; /* timestamp of the SUBSCRIBE answered */
+	uint16_t count; /* network order */
 	uint16_t reserved;
 } __attribute__((packed));
 
 /* Every message fits an IPv6 minimum-MTU packet with its UDP header. */
-#define MDCS_CTL_MAX_LEN (1280 - 40 - 8)
+#define MDCS_CTL_MAX_LEN      (1280 - 40 - 8)
 #define MDCS_CTL_MAX_CHANNELS 30
 
 _Static_assert(sizeof(struct mdcs_ctl_hdr) + sizeof(struct mdcs_ctl_ack) +

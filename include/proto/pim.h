@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#define PIM_PROTO 103
+#define PIM_PROTO   103
 #define PIM_VERSION 2
 
 enum pim_type {
@@ -38,7 +38,7 @@ struct pim_option {
 	uint16_t length;
 } __attribute__((packed));
 
-#define PIM_AF_IPV6 2
+#define PIM_AF_IPV6    2
 #define PIM_ENC_NATIVE 0
 
 /* Encoded-Unicast address, IPv6 (section 4.9.1) */
@@ -84,9 +84,9 @@ struct pim_jp_group {
 } __attribute__((packed));
 
 /* RFC 7761 default timers, section 4.11 */
-#define PIM_HELLO_PERIOD 30
+#define PIM_HELLO_PERIOD   30
 #define PIM_HELLO_HOLDTIME 105
-#define PIM_JP_PERIOD 60
-#define PIM_JP_HOLDTIME 210
+#define PIM_JP_PERIOD	   60
+#define PIM_JP_HOLDTIME	   210
 
 #endif
