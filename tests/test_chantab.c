@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rpd/chantab.h"
+#include "runner.h"
 
 #define MANY 20000
 
@@ -205,13 +206,4 @@ static Suite *chantab_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(chantab_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(chantab_suite)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rpd/conf.h"
+#include "runner.h"
 
 static char dir[64];
 
@@ -446,13 +447,4 @@ static Suite *conf_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(conf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(conf_suite)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "runner.h"
 
 #define HDR_LEN	   sizeof(struct mdcs_ctl_hdr)
 #define OFF_LENGTH 4
@@ -451,13 +452,4 @@ static Suite *control_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(control_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(control_suite)

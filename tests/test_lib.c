@@ -10,6 +10,7 @@
 
 #include "csum.h"
 #include "prefix.h"
+#include "runner.h"
 
 static void addr(struct in6_addr *a, const char *s)
 {
@@ -261,13 +262,4 @@ static Suite *lib_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(lib_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(lib_suite)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pim.h"
+#include "runner.h"
 
 #define MAX_ENTRIES 400
 
@@ -85,12 +86,15 @@ static size_t ref_packet(uint8_t *pkt, const struct in6_addr *src,
 }
 
 /* Hello: holdtime 105, DR priority 1, generation ID 0x12345678. */
+/* The octets are laid out by field. */
+/* clang-format off */
 static const uint8_t hello_msg[] = {
-	0x20, 0x00, 0x00, 0x00,				/* v2, Hello */
-	0x00, 0x01, 0x00, 0x02, 0x00, 0x69,		/* holdtime */
+	0x20, 0x00, 0x00, 0x00,                         /* v2, Hello */
+	0x00, 0x01, 0x00, 0x02, 0x00, 0x69,             /* holdtime */
 	0x00, 0x13, 0x00, 0x04, 0x00, 0x00, 0x00, 0x01, /* DR priority */
 	0x00, 0x14, 0x00, 0x04, 0x12, 0x34, 0x56, 0x78, /* generation ID */
 };
+/* clang-format on */
 
 START_TEST(hello_bytes)
 {
@@ -202,102 +206,24 @@ END_TEST
 
 /* Join/Prune to fe80::2, holdtime 210: group ff3e::1234, joining
  * 2001:db8::1 and pruning 2001:db8::2. */
+/* The octets are laid out by field. */
+/* clang-format off */
 static const uint8_t jp_msg[] = {
-	0x23,
-	0x00,
-	0x00,
-	0x00, /* v2, Join/Prune */
+	0x23, 0x00, 0x00, 0x00, /* v2, Join/Prune */
 	/* upstream neighbor: IPv6, native */
-	0x02,
-	0x00,
-	0xfe,
-	0x80,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0x02,
-	0x00,
-	0x01,
-	0x00,
-	0xd2, /* reserved, 1 group, holdtime 210 */
+	0x02, 0x00, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02,
+	0x00, 0x01, 0x00, 0xd2, /* reserved, 1 group, holdtime 210 */
 	/* group ff3e::1234/128 */
-	0x02,
-	0x00,
-	0x00,
-	0x80,
-	0xff,
-	0x3e,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0x12,
-	0x34,
-	0x00,
-	0x01,
-	0x00,
-	0x01, /* 1 joined, 1 pruned */
+	0x02, 0x00, 0x00, 0x80, 0xff, 0x3e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0x12, 0x34, 0x00, 0x01, 0x00, 0x01, /* 1 joined, 1 pruned */
 	/* joined 2001:db8::1/128, S bit */
-	0x02,
-	0x00,
-	0x04,
-	0x80,
-	0x20,
-	0x01,
-	0x0d,
-	0xb8,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0x01,
+	0x02, 0x00, 0x04, 0x80, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0x01,
 	/* pruned 2001:db8::2/128, S bit */
-	0x02,
-	0x00,
-	0x04,
-	0x80,
-	0x20,
-	0x01,
-	0x0d,
-	0xb8,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0x02,
+	0x02, 0x00, 0x04, 0x80, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0x02,
 };
+/* clang-format on */
 
 struct seen {
 	struct pim_jp_entry e[MAX_ENTRIES];
@@ -631,13 +557,4 @@ static Suite *pim_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(pim_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(pim_suite)
