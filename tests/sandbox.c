@@ -1,32 +1,79 @@
-/* Test sandbox: private network and mount namespaces, and shell steps. */
+/* Test sandbox: private network namespaces, BPF pins, and shell steps. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <fcntl.h>
-#include <sys/mount.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "sandbox.h"
 
-static char bpffs[] = "/tmp/mdcs-test-bpffs-XXXXXX";
-static int mounted;
+#define BPFFS "/sys/fs/bpf"
+#define PIN_PREFIX "mdcs-test-"
+
+static char pins[64];
 static int peer_fd = -1;
 static char peer_path[64];
 
+static void remove_pins(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[512];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* Pins of test processes that died before their teardown. */
+static void sweep_stale_pins(void)
+{
+	DIR *d = opendir(BPFFS);
+	struct dirent *e;
+	char path[512];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		int pid;
+
+		if (sscanf(e->d_name, PIN_PREFIX "%d", &pid) != 1 ||
+		    kill(pid, 0) == 0)
+			continue;
+		snprintf(path, sizeof(path), BPFFS "/%s", e->d_name);
+		remove_pins(path);
+	}
+	closedir(d);
+}
+
 const char *sandbox_enter(void)
 {
-	ck_assert_msg(unshare(CLONE_NEWNET | CLONE_NEWNS) == 0,
-		      "unshare: tests need root");
-	ck_assert(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
-	ck_assert(mkdtemp(bpffs) != NULL);
-	ck_assert(mount("bpf", bpffs, "bpf", 0, "mode=0700") == 0);
-	mounted = 1;
+	struct statfs st;
+
+	ck_assert_msg(statfs(BPFFS, &st) == 0 && st.f_type == BPF_FS_MAGIC,
+		      BPFFS " is not the BPF file system: run ./setup.sh");
+	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare: tests need root");
+	sweep_stale_pins();
+	snprintf(pins, sizeof(pins), BPFFS "/" PIN_PREFIX "%d", getpid());
+	ck_assert(mkdir(pins, 0700) == 0);
 	sh("ip link set lo up");
-	return bpffs;
+	return pins;
 }
 
 const char *sandbox_peer(void)
@@ -65,11 +112,9 @@ void sandbox_leave(void)
 	if (peer_fd >= 0)
 		close(peer_fd);
 	peer_fd = -1;
-	if (!mounted)
-		return;
-	umount2(bpffs, MNT_DETACH);
-	rmdir(bpffs);
-	mounted = 0;
+	if (pins[0])
+		remove_pins(pins);
+	pins[0] = '\0';
 }
 
 void sh(const char *fmt, ...)

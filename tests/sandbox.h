@@ -1,11 +1,11 @@
-/* Test sandbox: private network and mount namespaces, and shell steps. */
+/* Test sandbox: private network namespaces, BPF pins, and shell steps. */
 #ifndef MDCS_TEST_SANDBOX_H
 #define MDCS_TEST_SANDBOX_H
 
 /*
- * Enter fresh network and mount namespaces (Check runs each test in its own
- * process, so they vanish with it), bring up lo, and mount a private BPF
- * file system whose path is returned.
+ * Enter a fresh network namespace (Check runs each test in its own process,
+ * so it vanishes with it), bring up lo, and make a directory for BPF pins on
+ * /sys/fs/bpf, whose path is returned; sandbox_leave removes it.
  */
 const char *sandbox_enter(void);
 void sandbox_leave(void);
