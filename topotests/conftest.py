@@ -62,12 +62,23 @@ frr_conftest = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(frr_conftest)
 
 
+def _root_is_mount_point():
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4] == "/" for line in f)
+
+
 # 3. The environment check wants every FRR daemon; check for the ones built.
 def _diagnose_env(rundir):
     os.makedirs(rundir, exist_ok=True)
     problems = []
     if os.getuid() != 0:
         problems.append("topotests run as root")
+    if not _root_is_mount_point():
+        problems.append(
+            "/ is not a mount point, so unshare(1) cannot make it private; "
+            "in a chroot, bind-mount the chroot's directory onto itself "
+            "before entering it"
+        )
     for tool in ("ip", "gdb", "tshark", "iperf", "nft"):
         if not shutil.which(tool):
             problems.append("{} is not installed".format(tool))
