@@ -75,9 +75,9 @@ def _diagnose_env(rundir):
         problems.append("topotests run as root")
     if not _root_is_mount_point():
         problems.append(
-            "/ is not a mount point, so unshare(1) cannot make it private; "
-            "in a chroot, bind-mount the chroot's directory onto itself "
-            "before entering it"
+            "/ is not a mount point, so unshare(1) cannot make it private: "
+            "a chroot cannot host topotests, pivot_root into a mount "
+            "namespace of its own (docs/testing.md)"
         )
     for tool in ("ip", "gdb", "tshark", "iperf", "nft"):
         if not shutil.which(tool):
