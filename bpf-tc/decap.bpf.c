@@ -72,18 +72,71 @@ static __always_inline int check_inner(const struct tunnel_pkt *p, __u32 len)
 	return 0;
 }
 
-static __always_inline int check_channel(const struct tunnel_pkt *p, __u32 slot)
+static __always_inline int check_channel(const struct tunnel_pkt *p, __u32 slot,
+					 __u32 *stats)
 {
 	struct mdcs_channel ch;
-	__u32 *expected;
+	struct mdcs_rx *rx;
 
 	ch.source = p->inner.saddr;
 	ch.group = p->inner.daddr;
-	expected = bpf_map_lookup_elem(&rx_channels, &ch);
-	if (!expected)
+	rx = bpf_map_lookup_elem(&rx_channels, &ch);
+	if (!rx)
 		return MDCS_CNT_DROP_NOT_SUBSCRIBED;
-	if (*expected != slot)
+	if (rx->slot != slot)
 		return MDCS_CNT_DROP_WRONG_RP;
+	*stats = rx->stats;
+	return 0;
+}
+
+#define IPPROTO_FRAGMENT_HDR 44
+#define MAX_EXT_HEADERS	     4
+
+/*
+ * Packets to the tunnel address whose first header is not UDP.  mdcs sends
+ * neither fragments nor extension headers; a packet whose chain of them
+ * leads to UDP for the tunnel port is dropped and counted, deliberately:
+ * the first fragment of a fragmented one, since its port is only there.
+ * Anything else (ICMPv6, later fragments, other ports) is the stack's.
+ */
+static __always_inline int ext_header_reason(struct __sk_buff *skb,
+					     const struct mdcs_dp_config *cfg,
+					     __u8 nexthdr)
+{
+	__u32 off = MDCS_ETH_HLEN + MDCS_IP6_HLEN;
+	int fragment = 0;
+
+#pragma unroll
+	for (int i = 0; i < MAX_EXT_HEADERS; i++) {
+		__u8 hdr[4];
+
+		if (bpf_skb_load_bytes(skb, off, hdr, sizeof(hdr)))
+			return 0;
+		switch (nexthdr) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			nexthdr = hdr[0];
+			off += (hdr[1] + 1) * 8;
+			break;
+		case IPPROTO_FRAGMENT_HDR:
+			/* fragment offset, 13 bits, in octets 2 and 3 */
+			if ((hdr[2] << 8 | (hdr[3] & 0xf8)) != 0)
+				return 0;
+			fragment = 1;
+			nexthdr = hdr[0];
+			off += 8;
+			break;
+		case IPPROTO_UDP:
+			/* hdr holds the source port, then the destination */
+			if (*(__be16 *)&hdr[2] != cfg->port)
+				return 0;
+			return fragment ? MDCS_CNT_DROP_FRAGMENT
+					: MDCS_CNT_DROP_EXT_HEADER;
+		default:
+			return 0;
+		}
+	}
 	return 0;
 }
 
@@ -110,7 +163,7 @@ SEC("tc")
 int mdcs_decap(struct __sk_buff *skb)
 {
 	const struct mdcs_dp_config *cfg = dp_config_get();
-	__u32 slot, len = skb->len;
+	__u32 slot, stats, inner_len, len = skb->len;
 	struct tunnel_pkt *p;
 	void *data_end;
 	int reason;
@@ -126,9 +179,12 @@ int mdcs_decap(struct __sk_buff *skb)
 	/* Everything but UDP to the tunnel address is somebody else's. */
 	if ((void *)&p->udp > data_end ||
 	    p->eth.h_proto != bpf_htons(ETH_P_IPV6) || p->outer.version != 6 ||
-	    p->outer.nexthdr != IPPROTO_UDP ||
 	    !IN6_EQUAL(p->outer.daddr, cfg->local))
 		return TC_ACT_OK;
+	if (p->outer.nexthdr != IPPROTO_UDP) {
+		reason = ext_header_reason(skb, cfg, p->outer.nexthdr);
+		return reason ? drop(reason) : TC_ACT_OK;
+	}
 	if ((void *)&p->inner > data_end)
 		return drop(MDCS_CNT_DROP_TRUNCATED);
 	if (p->udp.dest != cfg->port ||
@@ -144,15 +200,18 @@ int mdcs_decap(struct __sk_buff *skb)
 		return drop(MDCS_CNT_DROP_TRUNCATED);
 	reason = check_inner(p, len);
 	if (!reason)
-		reason = check_channel(p, slot);
+		reason = check_channel(p, slot, &stats);
 	if (reason)
 		return drop(reason);
 
 	if (bpf_skb_adjust_room(skb, -MDCS_ENCAP_LEN, BPF_ADJ_ROOM_MAC, 0) ||
 	    set_group_mac(skb, cfg))
 		return drop(MDCS_CNT_DROP_NO_ROOM);
+	inner_len = len - MDCS_ETH_HLEN - MDCS_ENCAP_LEN;
+	channel_count(stats, inner_len);
+	rp_count(slot, 1, inner_len);
 	count_add(MDCS_CNT_DECAP_PACKETS, 1);
-	count_add(MDCS_CNT_DECAP_BYTES, len - MDCS_ETH_HLEN - MDCS_ENCAP_LEN);
+	count_add(MDCS_CNT_DECAP_BYTES, inner_len);
 	return bpf_redirect(cfg->overlay_ifindex, BPF_F_INGRESS);
 }
 

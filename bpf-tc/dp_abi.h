@@ -9,9 +9,14 @@
 #include <netinet/in.h>
 #endif
 
-#define MDCS_MAX_RPS	  4096	/* remote RP slots */
-#define MDCS_MAX_CHANNELS 65536 /* channels in each direction */
-#define MDCS_MAX_FANOUT	  1024	/* subscribed RPs per channel */
+#define MDCS_MAX_RPS	      4096  /* remote RP slots */
+#define MDCS_MAX_CHANNELS     65536 /* channels in each direction */
+#define MDCS_MAX_FANOUT	      1024  /* subscribed RPs per channel */
+#define MDCS_MAX_PUBLISHERS   65536 /* publishers with a rate state */
+#define MDCS_MAX_PUB_PREFIXES 1024  /* prefixes allowed to publish */
+
+/* channel_stats has one slot per channel in each direction. */
+#define MDCS_CHANNEL_STATS (2 * MDCS_MAX_CHANNELS)
 
 /* A channel: the key of both channel maps. */
 struct mdcs_channel {
@@ -21,12 +26,38 @@ struct mdcs_channel {
 
 /*
  * tx_channels value: the remote RPs subscribed to one channel, as slots of
- * remote_rps.  rpd replaces the whole value at once; with a hash map that
- * does not preallocate, a reader sees either the old set or the new one.
+ * remote_rps, and the channel's slot in channel_stats.  rpd replaces the
+ * whole value at once; with a hash map that does not preallocate, a reader
+ * sees either the old set or the new one.
  */
 struct mdcs_fanout {
+	__u32 stats;
 	__u16 count;
 	__u16 slot[MDCS_MAX_FANOUT];
+};
+
+/* rx_channels value: the RP that serves the channel, and its stats slot. */
+struct mdcs_rx {
+	__u32 slot;
+	__u32 stats;
+};
+
+/* channel_stats value (per CPU). */
+struct mdcs_traffic {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* rp_stats value (per CPU), indexed by slot: copies sent, packets taken. */
+struct mdcs_rp_traffic {
+	struct mdcs_traffic tx;
+	struct mdcs_traffic rx;
+};
+
+/* publishers key: a prefix allowed to publish (an LPM trie's key). */
+struct mdcs_prefix_key {
+	__u32 prefixlen;
+	struct in6_addr addr;
 };
 
 /* remote_rps value, indexed by slot: where a remote RP's tunnel ends. */
@@ -56,6 +87,17 @@ struct mdcs_dp_config {
 	__u32 overlay_ifindex;
 	__u32 inner_mtu;    /* largest inner packet, octets */
 	__u32 overlay_hlen; /* link header on the overlay: 0 (tun), 14 */
+
+	/* Publishing; off while channel_source is :: */
+	struct in6_addr channel_source; /* S_rp */
+	__be16 publish_port;
+	__be16 channel_port;
+	__u8 channel_hop_limit;
+	__u8 pad[3];
+	/* Per-publisher rate (GCRA): one packet per interval, burst of
+	 * 1 + tolerance / interval. */
+	__u64 publish_interval_ns;
+	__u64 publish_tolerance_ns;
 };
 
 #define MDCS_COUNTERS(X)                                                       \
@@ -79,7 +121,14 @@ struct mdcs_dp_config {
 	X(DROP_NOT_MULTICAST, "drop-not-multicast")                            \
 	X(DROP_HOP_LIMIT, "drop-hop-limit")                                    \
 	X(DROP_NOT_SUBSCRIBED, "drop-not-subscribed")                          \
-	X(DROP_WRONG_RP, "drop-wrong-rp")
+	X(DROP_WRONG_RP, "drop-wrong-rp")                                      \
+	X(DROP_FRAGMENT, "drop-fragment")                                      \
+	X(DROP_EXT_HEADER, "drop-ext-header")                                  \
+	X(PUBLISH_PACKETS, "publish-packets")                                  \
+	X(DROP_PUBLISH_MALFORMED, "drop-publish-malformed")                    \
+	X(DROP_PUBLISH_NOT_ALLOWED, "drop-publish-not-allowed")                \
+	X(DROP_PUBLISH_RATE, "drop-publish-rate")                              \
+	X(DROP_INJECT, "drop-inject-failed")
 
 /* An X-macro list reads as one expression to clang-format. */
 /* clang-format off */

@@ -25,12 +25,12 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tx_channels SEC(".maps");
 
-/* Channels this RP receives: the slot of the RP that serves each. */
+/* Channels this RP receives: the RP that serves each. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MDCS_MAX_CHANNELS);
 	__type(key, struct mdcs_channel);
-	__type(value, __u32);
+	__type(value, struct mdcs_rx);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rx_channels SEC(".maps");
 
@@ -49,6 +49,41 @@ struct {
 	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rp_endpoints SEC(".maps");
+
+/* Prefixes whose hosts may publish through this RP. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, MDCS_MAX_PUB_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct mdcs_prefix_key);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} publishers SEC(".maps");
+
+/* Each publisher's theoretical arrival time (GCRA), oldest evicted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MDCS_MAX_PUBLISHERS);
+	__type(key, struct in6_addr);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} publisher_tat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MDCS_CHANNEL_STATS);
+	__type(key, __u32);
+	__type(value, struct mdcs_traffic);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} channel_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MDCS_MAX_RPS);
+	__type(key, __u32);
+	__type(value, struct mdcs_rp_traffic);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rp_stats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -72,6 +107,27 @@ static __always_inline void count_add(enum mdcs_counter c, __u64 n)
 
 	if (v)
 		*v += n;
+}
+
+static __always_inline void traffic_add(struct mdcs_traffic *t, __u64 bytes)
+{
+	if (t) {
+		t->packets++;
+		t->bytes += bytes;
+	}
+}
+
+static __always_inline void channel_count(__u32 stats, __u64 bytes)
+{
+	traffic_add(bpf_map_lookup_elem(&channel_stats, &stats), bytes);
+}
+
+static __always_inline void rp_count(__u32 slot, int rx, __u64 bytes)
+{
+	struct mdcs_rp_traffic *t = bpf_map_lookup_elem(&rp_stats, &slot);
+
+	if (t)
+		traffic_add(rx ? &t->rx : &t->tx, bytes);
 }
 
 static __always_inline int drop(enum mdcs_counter reason)

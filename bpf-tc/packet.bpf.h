@@ -17,6 +17,10 @@
 #define ROUTABLE_MULTICAST(a)                                                  \
 	((a).s6_addr[0] == 0xff && ((a).s6_addr[1] & 0x0f) > 2)
 
+#define IN6_IS_ZERO(a)                                                         \
+	(((a).s6_addr32[0] | (a).s6_addr32[1] | (a).s6_addr32[2] |             \
+	  (a).s6_addr32[3]) == 0)
+
 #define IN6_EQUAL(a, b)                                                        \
 	((((a).s6_addr32[0] ^ (b).s6_addr32[0]) |                              \
 	  ((a).s6_addr32[1] ^ (b).s6_addr32[1]) |                              \

@@ -8,6 +8,7 @@
 
 struct rx_channel {
 	struct remote_rp *rp;
+	uint32_t stats;	     /* slot in the datapath's channel_stats */
 	uint64_t expires_ms; /* when pim6d's Join runs out */
 	int status;	     /* last status from the serving RP, -1: none */
 };
@@ -18,6 +19,7 @@ struct tx_subscriber {
 };
 
 struct tx_channel {
+	uint32_t stats; /* slot in the datapath's channel_stats */
 	unsigned n, cap;
 	struct tx_subscriber *sub;
 };
@@ -29,6 +31,43 @@ static void tx_free(void *data)
 	if (tx)
 		free(tx->sub);
 	free(tx);
+}
+
+/* Forget a sent channel: its record and its counter slot. */
+static void tx_forget(struct channels *cs, const struct mdcs_channel *ch)
+{
+	struct tx_channel *tx = chantab_del(&cs->tx, ch);
+
+	if (tx)
+		idpool_put(&cs->stats, tx->stats);
+	tx_free(tx);
+}
+
+/* A fresh counter slot for a new channel, its counters at zero. */
+static bool stats_get(struct channels *cs, uint32_t *stats)
+{
+	if (!idpool_get(&cs->stats, stats))
+		return false;
+	if (datapath_clear_channel_stats(cs->dp, *stats) == 0)
+		return true;
+	idpool_put(&cs->stats, *stats);
+	return false;
+}
+
+/* The counter slot a channel taken over had, or else a fresh one. */
+static bool stats_adopt(struct channels *cs, uint32_t *stats)
+{
+	return idpool_take(&cs->stats, *stats) || stats_get(cs, stats);
+}
+
+/* Channels of this RP's own source come from publications; pim6d has no
+ * source to join toward, and no remote RP to subscribe at. */
+static bool own_channel(const struct channels *cs,
+			const struct mdcs_channel *ch)
+{
+	return cs->conf->has_channel_source &&
+	       !memcmp(&ch->source, &cs->conf->channel_source,
+		       sizeof(ch->source));
 }
 
 /* Room for one more subscriber, up to the datapath's maximum. */
@@ -96,6 +135,8 @@ static void pim_join(void *arg, const struct in6_addr *source,
 	struct rx_channel *rx = chantab_get(&cs->rx, &ch);
 	char c[CHAN_STRLEN];
 
+	if (own_channel(cs, &ch))
+		return;
 	if (!rx) {
 		struct remote_rp *rp = mesh_rp_for_source(cs->mesh, source);
 
@@ -105,13 +146,19 @@ static void pim_join(void *arg, const struct in6_addr *source,
 			return;
 		}
 		rx = calloc(1, sizeof(*rx));
-		if (!rx || chantab_add(&cs->rx, &ch, rx)) {
+		if (!rx || !stats_get(cs, &rx->stats)) {
+			free(rx);
+			return;
+		}
+		if (chantab_add(&cs->rx, &ch, rx)) {
+			idpool_put(&cs->stats, rx->stats);
 			free(rx);
 			return;
 		}
 		rx->rp = rp;
 		rx->status = -1;
-		datapath_set_rx(cs->dp, &ch, rp->slot);
+		datapath_set_rx(cs->dp, &ch,
+				&(struct mdcs_rx){ rp->slot, rx->stats });
 		log_notice("subscribing to %s at %s",
 			   chan_str(&ch, c, sizeof(c)), rp->conf->name);
 		rx_subscribe_one(cs, &ch, rp, MDCS_CTL_SUBSCRIBE);
@@ -130,6 +177,7 @@ static void rx_leave(struct channels *cs, const struct mdcs_channel *ch)
 		   rx->rp->conf->name);
 	datapath_del_rx(cs->dp, ch);
 	rx_subscribe_one(cs, ch, rx->rp, MDCS_CTL_UNSUBSCRIBE);
+	idpool_put(&cs->stats, rx->stats);
 	free(rx);
 }
 
@@ -203,7 +251,7 @@ static void refresh_due(void *arg)
 static int tx_write(struct channels *cs, const struct mdcs_channel *ch,
 		    const struct tx_channel *tx)
 {
-	struct mdcs_fanout f = { .count = (uint16_t)tx->n };
+	struct mdcs_fanout f = { .stats = tx->stats, .count = (uint16_t)tx->n };
 
 	for (unsigned i = 0; i < tx->n; i++)
 		f.slot[i] = (uint16_t)tx->sub[i].slot;
@@ -215,7 +263,8 @@ static void pim_send_one(struct channels *cs, const struct mdcs_channel *ch,
 {
 	struct pim_jp_entry e = { ch->source, ch->group, join };
 
-	pimlink_send(cs->pim, &e, 1, cs->conf->jp_interval * 7 / 2);
+	if (!own_channel(cs, ch))
+		pimlink_send(cs->pim, &e, 1, cs->conf->jp_interval * 7 / 2);
 }
 
 static bool served_here(const struct channels *cs, const struct in6_addr *s)
@@ -240,7 +289,12 @@ static int tx_subscribe(struct channels *cs, struct remote_rp *rp,
 		if (cs->tx.count >= MDCS_MAX_CHANNELS)
 			return MDCS_CTL_TABLE_FULL;
 		tx = calloc(1, sizeof(*tx));
-		if (!tx || chantab_add(&cs->tx, ch, tx)) {
+		if (!tx || !stats_get(cs, &tx->stats)) {
+			free(tx);
+			return MDCS_CTL_TABLE_FULL;
+		}
+		if (chantab_add(&cs->tx, ch, tx)) {
+			idpool_put(&cs->stats, tx->stats);
 			free(tx);
 			return MDCS_CTL_TABLE_FULL;
 		}
@@ -254,14 +308,14 @@ static int tx_subscribe(struct channels *cs, struct remote_rp *rp,
 	}
 	if (!tx_reserve(tx)) {
 		if (created)
-			tx_free(chantab_del(&cs->tx, ch));
+			tx_forget(cs, ch);
 		return MDCS_CTL_FANOUT_FULL;
 	}
 	tx->sub[tx->n++] = (struct tx_subscriber){ rp->slot, expires };
 	if (tx_write(cs, ch, tx)) {
 		tx->n--;
 		if (created)
-			tx_free(chantab_del(&cs->tx, ch));
+			tx_forget(cs, ch);
 		return MDCS_CTL_TABLE_FULL;
 	}
 	log_notice("%s subscribed to %s", rp->conf->name,
@@ -279,7 +333,7 @@ static void tx_remove(struct channels *cs, const struct mdcs_channel *ch,
 	tx_write(cs, ch, tx);
 	if (tx->n == 0) {
 		pim_send_one(cs, ch, false);
-		tx_free(chantab_del(&cs->tx, ch));
+		tx_forget(cs, ch);
 	}
 }
 
@@ -324,6 +378,7 @@ static void mesh_unsubscribe(void *arg, struct remote_rp *rp,
 
 /* Collects the channels sent, for one Join/Prune round to pim6d. */
 struct jp_batch {
+	const struct channels *cs;
 	struct pim_jp_entry *e;
 	unsigned n;
 	bool join;
@@ -333,7 +388,9 @@ static void collect_tx(void *arg, const struct mdcs_channel *ch, void *data)
 {
 	struct jp_batch *b = arg;
 
-	b->e[b->n++] = (struct pim_jp_entry){ ch->source, ch->group, b->join };
+	if (!own_channel(b->cs, ch))
+		b->e[b->n++] =
+			(struct pim_jp_entry){ ch->source, ch->group, b->join };
 }
 
 static int by_group(const void *a, const void *b)
@@ -345,7 +402,7 @@ static int by_group(const void *a, const void *b)
 
 static void send_all_tx(struct channels *cs, bool join)
 {
-	struct jp_batch b = { .join = join };
+	struct jp_batch b = { .cs = cs, .join = join };
 
 	if (!cs->tx.count)
 		return;
@@ -449,18 +506,25 @@ static void adopt_tx(void *arg, const struct mdcs_channel *ch,
 		if (mesh_rp_by_slot(cs->mesh, f->slot[i]) && tx_reserve(tx))
 			tx->sub[tx->n++] =
 				(struct tx_subscriber){ f->slot[i], expires };
+	if (tx)
+		tx->stats = f->stats;
 	if (!tx || !tx->n || !served_here(cs, &ch->source) ||
-	    chantab_add(&cs->tx, ch, tx)) {
+	    !stats_adopt(cs, &tx->stats)) {
+		tx_free(tx);
+		note_stale(a, ch);
+	} else if (chantab_add(&cs->tx, ch, tx)) {
+		idpool_put(&cs->stats, tx->stats);
 		tx_free(tx);
 		note_stale(a, ch);
 	}
 }
 
-static void adopt_rx(void *arg, const struct mdcs_channel *ch, uint32_t slot)
+static void adopt_rx(void *arg, const struct mdcs_channel *ch,
+		     const struct mdcs_rx *in)
 {
 	struct adopt *a = arg;
 	struct channels *cs = a->cs;
-	struct remote_rp *rp = mesh_rp_by_slot(cs->mesh, slot);
+	struct remote_rp *rp = mesh_rp_by_slot(cs->mesh, in->slot);
 	struct rx_channel *rx;
 
 	if (!rp || rp != mesh_rp_for_source(cs->mesh, &ch->source)) {
@@ -468,7 +532,15 @@ static void adopt_rx(void *arg, const struct mdcs_channel *ch, uint32_t slot)
 		return;
 	}
 	rx = calloc(1, sizeof(*rx));
-	if (!rx || chantab_add(&cs->rx, ch, rx)) {
+	if (rx)
+		rx->stats = in->stats;
+	if (!rx || !stats_adopt(cs, &rx->stats)) {
+		free(rx);
+		note_stale(a, ch);
+		return;
+	}
+	if (chantab_add(&cs->rx, ch, rx)) {
+		idpool_put(&cs->stats, rx->stats);
 		free(rx);
 		note_stale(a, ch);
 		return;
@@ -484,6 +556,15 @@ static void rewrite_tx(void *arg, const struct mdcs_channel *ch, void *data)
 	tx_write(arg, ch, data);
 }
 
+static void rewrite_rx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	struct channels *cs = arg;
+	struct rx_channel *rx = data;
+
+	datapath_set_rx(cs->dp, ch,
+			&(struct mdcs_rx){ rx->rp->slot, rx->stats });
+}
+
 static void adopt(struct channels *cs)
 {
 	struct adopt a = { .cs = cs };
@@ -497,8 +578,10 @@ static void adopt(struct channels *cs)
 	for (unsigned i = 0; i < a.n_stale; i++)
 		datapath_del_rx(cs->dp, &a.stale[i]);
 	free(a.stale);
-	/* Rewrite adopted fanouts: subscribers of removed RPs are gone. */
+	/* Rewrite what was adopted: subscribers of removed RPs are gone, and
+	 * counter slots may have changed. */
 	chantab_each(&cs->tx, rewrite_tx, cs);
+	chantab_each(&cs->rx, rewrite_rx, cs);
 	if (cs->tx.count || cs->rx.count)
 		log_notice("took over %zu sent and %zu received channels",
 			   cs->tx.count, cs->rx.count);
@@ -517,7 +600,8 @@ int channels_init(struct channels *cs, struct loop *loop,
 	timer_init(&cs->refresh_timer, refresh_due, cs);
 	timer_init(&cs->jp_timer, jp_due, cs);
 	timer_init(&cs->sweep_timer, sweep_due, cs);
-	if (chantab_init(&cs->rx) || chantab_init(&cs->tx))
+	if (chantab_init(&cs->rx) || chantab_init(&cs->tx) ||
+	    idpool_init(&cs->stats, MDCS_CHANNEL_STATS))
 		return -1;
 	return 0;
 }
@@ -541,7 +625,7 @@ static void stop_tx(void *arg, const struct mdcs_channel *ch, void *data)
 	struct mdcs_fanout none = { .count = 0 };
 
 	datapath_set_fanout(cs->dp, ch, &none);
-	tx_free(chantab_del(&cs->tx, ch));
+	tx_forget(cs, ch);
 }
 
 void channels_stop(struct channels *cs)
@@ -554,6 +638,7 @@ void channels_stop(struct channels *cs)
 	chantab_each(&cs->tx, stop_tx, cs);
 	chantab_fini(&cs->rx, free);
 	chantab_fini(&cs->tx, tx_free);
+	idpool_fini(&cs->stats);
 }
 
 const struct pimlink_ops channels_pim_ops = {

@@ -13,6 +13,7 @@
 #include "chantab.h"
 #include "conf.h"
 #include "datapath.h"
+#include "idpool.h"
 #include "loop.h"
 #include "mesh.h"
 #include "pimlink.h"
@@ -23,8 +24,9 @@ struct channels {
 	struct datapath *dp;
 	struct pimlink *pim;
 	struct mesh *mesh;
-	struct chantab rx; /* struct rx_channel, channels received */
-	struct chantab tx; /* struct tx_channel, channels sent */
+	struct chantab rx;   /* struct rx_channel, channels received */
+	struct chantab tx;   /* struct tx_channel, channels sent */
+	struct idpool stats; /* slots in the datapath's channel_stats */
 	struct timer refresh_timer;
 	struct timer jp_timer;
 	struct timer sweep_timer;

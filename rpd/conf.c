@@ -147,6 +147,45 @@ static int load_rp(struct loader *ld, const struct lyd_node *m,
 			      &c->n_prefixes);
 }
 
+static int load_publishing(struct loader *ld, const struct lyd_node *m,
+			   struct rpd_conf *c)
+{
+	struct lyd_node *pub = NULL;
+	bool served = false;
+
+	if (lyd_find_path(m, "publishing", 0, &pub) || !pub)
+		return fail(ld, "mdcs/publishing is missing");
+	c->publish_port = leaf_uint(pub, "publish-port");
+	c->channel_port = leaf_uint(pub, "channel-port");
+	c->channel_hop_limit = leaf_uint(pub, "hop-limit");
+	c->publish_rate = leaf_uint(pub, "rate");
+	c->publish_burst = leaf_uint(pub, "burst");
+	if (parse_prefixes(ld, pub, "allowed-prefix", &c->publishers,
+			   &c->n_publishers))
+		return -1;
+	if (!c->n_publishers && c->n_prefixes) {
+		/* By default the AS's own hosts publish. */
+		c->publishers = calloc(c->n_prefixes, sizeof(*c->publishers));
+		if (!c->publishers)
+			return fail(ld, "out of memory");
+		memcpy(c->publishers, c->prefixes,
+		       c->n_prefixes * sizeof(*c->publishers));
+		c->n_publishers = c->n_prefixes;
+	}
+	if (!leaf(pub, "channel-source-address"))
+		return 0;
+	if (parse_addr(ld, &c->channel_source, pub, "channel-source-address"))
+		return -1;
+	c->has_channel_source = true;
+	for (unsigned i = 0; i < c->n_prefixes; i++)
+		served |= prefix6_contains(&c->prefixes[i], &c->channel_source);
+	if (!served)
+		return fail(ld, "publishing/channel-source-address lies in no "
+				"rp/source-prefix, so no remote RP would "
+				"subscribe to its channels here");
+	return 0;
+}
+
 static void load_timers(const struct lyd_node *m, struct rpd_conf *c)
 {
 	c->hello_interval = leaf_uint(m, "timers/hello-interval");
@@ -192,7 +231,7 @@ static int load_instance(struct loader *ld, const struct lyd_node *inst,
 	if (lyd_find_path(inst, "mdcs:mdcs", 0, &m) || !m)
 		return fail(ld, "instance %s has no mdcs container",
 			    c->instance);
-	if (load_rp(ld, m, c))
+	if (load_rp(ld, m, c) || load_publishing(ld, m, c))
 		return -1;
 	load_timers(m, c);
 	if (lyd_find_xpath(m, "remote-rp", &set))
@@ -253,8 +292,11 @@ void conf_free(struct rpd_conf *c)
 		free(c->remotes[i].prefixes);
 	free(c->remotes);
 	free(c->prefixes);
+	free(c->publishers);
 	c->remotes = NULL;
 	c->prefixes = NULL;
+	c->publishers = NULL;
+	c->n_publishers = 0;
 	c->n_remotes = 0;
 	c->n_prefixes = 0;
 }

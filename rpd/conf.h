@@ -3,6 +3,7 @@
 #define RPD_CONF_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "prefix.h"
@@ -30,6 +31,17 @@ struct rpd_conf {
 	uint8_t hop_limit;
 	uint8_t traffic_class;
 	uint16_t inner_mtu;
+
+	/* Publishing: off unless has_channel_source */
+	bool has_channel_source;
+	struct in6_addr channel_source;
+	uint16_t publish_port;
+	uint16_t channel_port;
+	uint8_t channel_hop_limit;
+	struct prefix6 *publishers; /* rp/source-prefix if none given */
+	unsigned n_publishers;
+	uint32_t publish_rate;	/* packets per second per publisher */
+	uint32_t publish_burst; /* packets */
 
 	unsigned hello_interval;   /* seconds */
 	unsigned jp_interval;	   /* seconds */

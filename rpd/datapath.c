@@ -55,18 +55,14 @@ static int ensure_bpffs(void)
 	return 0;
 }
 
-static void unpin_all(const char *root)
+/* Every map of the programs, pinned by name; both objects share them. */
+static void unpin_all(struct datapath *dp)
 {
-	static const char *const maps[] = {
-		"dp_config",  "tx_channels",  "rx_channels",
-		"remote_rps", "rp_endpoints", "counters",
-	};
-	char path[512];
+	struct bpf_map *map;
 
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", root, maps[i]);
-		unlink(path);
-	}
+	if (!dp->encap)
+		return;
+	bpf_object__for_each_map(map, dp->encap->obj) bpf_map__unpin(map, NULL);
 }
 
 static int load(struct datapath *dp)
@@ -113,8 +109,8 @@ int datapath_open(struct datapath *dp, const char *pin_root)
 	/* Maps pinned by another version of rpd do not fit: start afresh. */
 	log_warn("datapath: pinned maps in %s do not fit, replacing them",
 		 dp->pin_root);
+	unpin_all(dp);
 	unload(dp);
-	unpin_all(dp->pin_root);
 	if (load(dp) == 0)
 		return 0;
 	log_err("datapath: cannot load the BPF programs");
@@ -180,11 +176,11 @@ void datapath_close(struct datapath *dp, bool remove)
 {
 	if (remove && dp->uplink_ifindex)
 		detach_uplink(dp->uplink_ifindex);
+	if (remove)
+		unpin_all(dp);
 	unload(dp);
-	if (remove) {
-		unpin_all(dp->pin_root);
+	if (remove)
 		rmdir(dp->pin_root);
-	}
 }
 
 static int update(struct bpf_map *map, const void *key, const void *value)
@@ -198,7 +194,7 @@ static int update(struct bpf_map *map, const void *key, const void *value)
 	return err ? -1 : 0;
 }
 
-static int delete (struct bpf_map *map, const void *key)
+static int remove_key(struct bpf_map *map, const void *key)
 {
 	int err = bpf_map__delete_elem(map, key, bpf_map__key_size(map), 0);
 
@@ -239,9 +235,9 @@ int datapath_clear_rp(struct datapath *dp, uint32_t slot)
 		return 0;
 	ep.addr = rp.addr;
 	ep.port = rp.port;
-	delete (dp->encap->maps.rp_endpoints, &ep);
+	remove_key(dp->encap->maps.rp_endpoints, &ep);
 	ep.port = 0;
-	delete (dp->encap->maps.rp_endpoints, &ep);
+	remove_key(dp->encap->maps.rp_endpoints, &ep);
 	return update(dp->encap->maps.remote_rps, &slot, &none);
 }
 
@@ -249,19 +245,59 @@ int datapath_set_fanout(struct datapath *dp, const struct mdcs_channel *ch,
 			const struct mdcs_fanout *f)
 {
 	if (!f->count)
-		return delete (dp->encap->maps.tx_channels, ch);
+		return remove_key(dp->encap->maps.tx_channels, ch);
 	return update(dp->encap->maps.tx_channels, ch, f);
 }
 
 int datapath_set_rx(struct datapath *dp, const struct mdcs_channel *ch,
-		    uint32_t slot)
+		    const struct mdcs_rx *rx)
 {
-	return update(dp->encap->maps.rx_channels, ch, &slot);
+	return update(dp->encap->maps.rx_channels, ch, rx);
+}
+
+int datapath_set_publishers(struct datapath *dp, const struct prefix6 *p,
+			    unsigned n)
+{
+	struct bpf_map *map = dp->encap->maps.publishers;
+	struct mdcs_prefix_key key, next;
+	const void *prev = NULL;
+	uint8_t yes = 1;
+
+	/* Delete what is there, restarting the walk after each deletion. */
+	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0) {
+		key = next;
+		if (remove_key(map, &key))
+			prev = &key;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		key.prefixlen = p[i].len;
+		key.addr = p[i].addr;
+		if (update(map, &key, &yes))
+			return -1;
+	}
+	return 0;
+}
+
+int datapath_clear_channel_stats(struct datapath *dp, uint32_t stats)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct mdcs_traffic *zero;
+	int rc;
+
+	if (ncpu <= 0)
+		return -1;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -1;
+	rc = bpf_map__update_elem(dp->encap->maps.channel_stats, &stats,
+				  sizeof(stats), zero, ncpu * sizeof(*zero), 0);
+	free(zero);
+	return rc ? -1 : 0;
 }
 
 int datapath_del_rx(struct datapath *dp, const struct mdcs_channel *ch)
 {
-	return delete (dp->encap->maps.rx_channels, ch);
+	return remove_key(dp->encap->maps.rx_channels, ch);
 }
 
 /* Iterate over a hash map's entries, value by value. */
@@ -299,7 +335,7 @@ static void each_rx(void *ctx, const struct mdcs_channel *ch, const void *v)
 {
 	struct each_ctx *c = ctx;
 
-	c->rx(c->arg, ch, *(const uint32_t *)v);
+	c->rx(c->arg, ch, v);
 }
 
 void datapath_each_tx(struct datapath *dp, datapath_tx_cb cb, void *arg)
@@ -316,7 +352,7 @@ void datapath_each_tx(struct datapath *dp, datapath_tx_cb cb, void *arg)
 void datapath_each_rx(struct datapath *dp, datapath_rx_cb cb, void *arg)
 {
 	struct each_ctx c = { .rx = cb, .arg = arg };
-	uint32_t slot;
+	struct mdcs_rx rx;
 
-	each(dp->encap->maps.rx_channels, &slot, each_rx, &c);
+	each(dp->encap->maps.rx_channels, &rx, each_rx, &c);
 }

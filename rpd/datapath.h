@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "dp_abi.h"
+#include "prefix.h"
 
 /* Where rpd pins an instance's maps. */
 #define DATAPATH_PIN_BASE "/sys/fs/bpf/mdcs"
@@ -52,14 +53,21 @@ int datapath_set_fanout(struct datapath *dp, const struct mdcs_channel *ch,
 			const struct mdcs_fanout *f);
 
 int datapath_set_rx(struct datapath *dp, const struct mdcs_channel *ch,
-		    uint32_t slot);
+		    const struct mdcs_rx *rx);
 int datapath_del_rx(struct datapath *dp, const struct mdcs_channel *ch);
+
+/* Make the prefixes allowed to publish exactly these. */
+int datapath_set_publishers(struct datapath *dp, const struct prefix6 *p,
+			    unsigned n);
+
+/* Zero a channel's traffic counters, for a channel that takes the slot. */
+int datapath_clear_channel_stats(struct datapath *dp, uint32_t stats);
 
 /* Walk the channel maps, e.g. to take over an earlier rpd's state. */
 typedef void (*datapath_tx_cb)(void *arg, const struct mdcs_channel *ch,
 			       const struct mdcs_fanout *f);
 typedef void (*datapath_rx_cb)(void *arg, const struct mdcs_channel *ch,
-			       uint32_t slot);
+			       const struct mdcs_rx *rx);
 void datapath_each_tx(struct datapath *dp, datapath_tx_cb cb, void *arg);
 void datapath_each_rx(struct datapath *dp, datapath_rx_cb cb, void *arg);
 

@@ -89,6 +89,42 @@ static void fill_dp_config(const struct rpd_conf *c, int overlay_ifindex,
 	dc->overlay_ifindex = (uint32_t)overlay_ifindex;
 	dc->inner_mtu = c->inner_mtu;
 	dc->overlay_hlen = 0; /* a tun device has no link header */
+	if (c->has_channel_source)
+		dc->channel_source = c->channel_source;
+	dc->publish_port = htons(c->publish_port);
+	dc->channel_port = htons(c->channel_port);
+	dc->channel_hop_limit = c->channel_hop_limit;
+	dc->publish_interval_ns = 1000000000ULL / c->publish_rate;
+	dc->publish_tolerance_ns =
+		(c->publish_burst - 1) * dc->publish_interval_ns;
+}
+
+/*
+ * Everything routed into the overlay: the prefixes remote RPs serve, so that
+ * pim6d's RPF for their sources points at rpd, and this RP's own channel
+ * source, so that publications reach the overlay's egress program.
+ */
+static int sync_overlay_routes(const struct rpd *r)
+{
+	const struct rpd_conf *c = &r->conf;
+	struct prefix6 *all;
+	unsigned n = 0;
+	int rc;
+
+	for (unsigned i = 0; i < c->n_remotes; i++)
+		n += c->remotes[i].n_prefixes;
+	all = calloc(n + 1, sizeof(*all));
+	if (!all)
+		return -1;
+	n = 0;
+	for (unsigned i = 0; i < c->n_remotes; i++)
+		for (unsigned j = 0; j < c->remotes[i].n_prefixes; j++)
+			all[n++] = c->remotes[i].prefixes[j];
+	if (c->has_channel_source)
+		all[n++] = (struct prefix6){ c->channel_source, 128 };
+	rc = nl_routes_sync(r->overlay.ifindex, &c->overlay_addr, all, n);
+	free(all);
+	return rc;
 }
 
 /* Written once rpd is up, so that its presence means rpd is serving. */
@@ -129,13 +165,10 @@ static int start(struct rpd *r)
 		return -1;
 	fill_dp_config(c, r->overlay.ifindex, &dc);
 	if (datapath_set_config(&r->dp, &dc) ||
-	    datapath_attach(&r->dp, r->overlay.ifindex, uplink))
+	    datapath_set_publishers(&r->dp, c->publishers, c->n_publishers) ||
+	    datapath_attach(&r->dp, r->overlay.ifindex, uplink) ||
+	    sync_overlay_routes(r))
 		return -1;
-	for (unsigned i = 0; i < c->n_remotes; i++)
-		if (nl_routes_sync(r->overlay.ifindex, &c->overlay_addr,
-				   c->remotes[i].prefixes,
-				   c->remotes[i].n_prefixes))
-			return -1;
 	if (channels_init(&r->channels, &r->loop, c, &r->dp, &r->pim,
 			  &r->mesh) ||
 	    mesh_open(&r->mesh, &r->loop, c, &r->id, &r->dp, &channels_mesh_ops,

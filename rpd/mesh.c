@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sodium.h>
 
+#include "idpool.h"
 #include "log.h"
 #include "mesh.h"
 
@@ -199,9 +200,11 @@ static void readable(void *arg)
  * their meaning; slots of RPs no longer configured are freed. */
 static int assign_slots(struct mesh *m, struct datapath *dp)
 {
-	uint8_t used[MDCS_MAX_RPS] = { 0 };
-	uint32_t next = 0;
+	struct idpool slots;
+	int rc = 0;
 
+	if (idpool_init(&slots, MDCS_MAX_RPS))
+		return -1;
 	for (uint32_t s = 0; s < MDCS_MAX_RPS; s++) {
 		struct mdcs_rp rp;
 		bool kept = false;
@@ -215,28 +218,23 @@ static int assign_slots(struct mesh *m, struct datapath *dp)
 			    !memcmp(&rp.addr, &c->addr, sizeof(rp.addr)) &&
 			    rp.port == htons(c->port)) {
 				m->rps[i].slot = s;
-				used[s] = kept = true;
+				kept = idpool_take(&slots, s);
 			}
 		}
 		if (!kept)
 			datapath_clear_rp(dp, s);
 	}
-	for (unsigned i = 0; i < m->n_rps; i++) {
+	for (unsigned i = 0; i < m->n_rps && !rc; i++) {
 		struct remote_rp *rp = &m->rps[i];
 
-		if (rp->slot == UINT32_MAX) {
-			while (next < MDCS_MAX_RPS && used[next])
-				next++;
-			if (next == MDCS_MAX_RPS)
-				return -1;
-			rp->slot = next;
-			used[next] = true;
-		}
-		if (datapath_set_rp(dp, rp->slot, &rp->conf->addr,
-				    rp->conf->port))
-			return -1;
+		if (rp->slot == UINT32_MAX && !idpool_get(&slots, &rp->slot))
+			rc = -1;
+		else if (datapath_set_rp(dp, rp->slot, &rp->conf->addr,
+					 rp->conf->port))
+			rc = -1;
 	}
-	return 0;
+	idpool_fini(&slots);
+	return rc;
 }
 
 static int open_socket(const struct rpd_conf *c)

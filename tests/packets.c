@@ -5,6 +5,7 @@
 
 #include "csum.h"
 #include "packets.h"
+#include "proto/publish.h"
 #include "proto/tunnel.h"
 
 void addr(struct in6_addr *a, const char *s)
@@ -61,6 +62,47 @@ size_t pkt_channel(uint8_t *buf, const struct in6_addr *s,
 		buf[48 + i] = (uint8_t)(i * 7 + 1);
 	udp_checksum(buf, udp_len);
 	return 40 + udp_len;
+}
+
+/* IPv6/UDP from src:sport to dst:dport carrying a 20-octet mdcs header
+ * (version 1, flags 0, 2 octets, an address) and then msg. */
+static size_t pkt_mdcs(uint8_t *buf, const struct in6_addr *src, uint16_t sport,
+		       const struct in6_addr *dst, uint16_t dport,
+		       uint8_t hop_limit, uint16_t field,
+		       const struct in6_addr *field_addr, const uint8_t *msg,
+		       size_t len)
+{
+	uint16_t udp_len = (uint16_t)(8 + 20 + len);
+	uint8_t *h = buf + 48;
+
+	ip6_header(buf, 0, udp_len, IPPROTO_UDP, hop_limit, src, dst);
+	udp_header(buf + 40, sport, dport, udp_len);
+	h[0] = MDCS_PUB_VERSION;
+	h[1] = 0;
+	h[2] = field >> 8;
+	h[3] = field & 0xff;
+	memcpy(h + 4, field_addr, 16);
+	memcpy(h + 20, msg, len);
+	udp_checksum(buf, udp_len);
+	return 40 + udp_len;
+}
+
+size_t pkt_publication(uint8_t *buf, const struct in6_addr *src, uint16_t sport,
+		       const struct in6_addr *chan,
+		       const struct in6_addr *group, const uint8_t *msg,
+		       size_t len)
+{
+	return pkt_mdcs(buf, src, sport, chan, MDCS_PUBLISH_PORT, 64, 0, group,
+			msg, len);
+}
+
+size_t pkt_republished(uint8_t *buf, const struct in6_addr *src, uint16_t sport,
+		       const struct in6_addr *chan,
+		       const struct in6_addr *group, const uint8_t *msg,
+		       size_t len)
+{
+	return pkt_mdcs(buf, chan, MDCS_PUBLISH_PORT, group, MDCS_CHANNEL_PORT,
+			33, sport, src, msg, len);
 }
 
 size_t pkt_tunnel(uint8_t *buf, const struct tunnel_spec *t,

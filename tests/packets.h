@@ -11,6 +11,17 @@
 size_t pkt_channel(uint8_t *buf, const struct in6_addr *s,
 		   const struct in6_addr *g, uint8_t hop_limit, size_t len);
 
+/* A publication from src:sport to the channel source chan:MDCS_PUBLISH_PORT
+ * for group, and the channel packet an RP makes of it (hop limit 33). */
+size_t pkt_publication(uint8_t *buf, const struct in6_addr *src, uint16_t sport,
+		       const struct in6_addr *chan,
+		       const struct in6_addr *group, const uint8_t *msg,
+		       size_t len);
+size_t pkt_republished(uint8_t *buf, const struct in6_addr *src, uint16_t sport,
+		       const struct in6_addr *chan,
+		       const struct in6_addr *group, const uint8_t *msg,
+		       size_t len);
+
 struct tunnel_spec {
 	uint8_t dst_mac[6], src_mac[6];
 	struct in6_addr src, dst;

@@ -17,7 +17,7 @@
 
 #include "sandbox.h"
 
-#define BPFFS "/sys/fs/bpf"
+#define BPFFS	   "/sys/fs/bpf"
 #define PIN_PREFIX "mdcs-test-"
 
 static char pins[64];
