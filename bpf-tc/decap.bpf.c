@@ -185,13 +185,18 @@ int mdcs_decap(struct __sk_buff *skb)
 		reason = ext_header_reason(skb, cfg, p->outer.nexthdr);
 		return reason ? drop(reason) : TC_ACT_OK;
 	}
-	if ((void *)&p->inner > data_end)
+	/* A UDP header cut short to the tunnel address is no one's. */
+	if ((void *)&p->amt > data_end)
 		return drop(MDCS_CNT_DROP_TRUNCATED);
-	if (p->udp.dest != cfg->port ||
+	/* Other ports, empty datagrams and the control protocol are the
+	 * stack's, and rpd's; only AMT data messages are ours. */
+	if (p->udp.dest != cfg->port || (void *)&p->amt + 1 > data_end ||
 	    (p->amt.version_type & 0x0f) != AMT_TYPE_MCAST_DATA)
-		return TC_ACT_OK; /* other ports, and control for rpd */
+		return TC_ACT_OK;
 	if (p->amt.version_type >> 4 != AMT_VERSION)
 		return drop(MDCS_CNT_DROP_BAD_VERSION);
+	if ((void *)&p->inner > data_end)
+		return drop(MDCS_CNT_DROP_TRUNCATED);
 
 	reason = sender_slot(p, &slot);
 	if (reason)

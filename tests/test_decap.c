@@ -42,6 +42,22 @@ static size_t insert_ext_header(uint8_t *frame, size_t len,
 	return len + 8;
 }
 
+/* Cut a tunnel frame down to a UDP datagram of n octets (0xff) to port,
+ * its lengths made to agree. */
+static size_t short_udp(uint8_t *frame, uint16_t port, unsigned n)
+{
+	unsigned udp_len = 8 + n;
+
+	frame[OFF_OUTER + 4] = 0;
+	frame[OFF_OUTER + 5] = (uint8_t)udp_len;
+	frame[OFF_UDP + 2] = (uint8_t)(port >> 8);
+	frame[OFF_UDP + 3] = (uint8_t)port;
+	frame[OFF_UDP + 4] = 0;
+	frame[OFF_UDP + 5] = (uint8_t)udp_len;
+	memset(frame + OFF_AMT, 0xff, n);
+	return OFF_UDP + udp_len;
+}
+
 START_TEST(decap_valid)
 {
 	static const uint8_t group_mac[6] = { 0x33, 0x33, 0, 0, 0x12, 0x34 };
@@ -197,6 +213,12 @@ static size_t other_frame(int i, uint8_t *frame)
 	case 6: /* options before UDP to another port */
 		frame[OFF_UDP + 3] ^= 1;
 		return insert_ext_header(frame, len, HOP_BY_HOP, 0);
+	case 7: /* a NAT keepalive: one octet 0xff to port 4500 */
+		return short_udp(frame, 4500, 1);
+	case 8: /* an empty datagram to the tunnel port */
+		return short_udp(frame, PORT, 0);
+	case 9: /* an empty datagram to another port */
+		return short_udp(frame, 53, 0);
 	}
 	return len;
 }
@@ -227,7 +249,7 @@ static Suite *decap_suite(void)
 	tcase_add_test(t, decap_valid);
 	tcase_add_loop_test(t, decap_drops, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
-	tcase_add_loop_test(t, decap_passes_other_traffic, 0, 7);
+	tcase_add_loop_test(t, decap_passes_other_traffic, 0, 10);
 	suite_add_tcase(s, t);
 	return s;
 }
