@@ -53,33 +53,43 @@ static int find_instance(char *name, size_t len)
 	return found == 1 ? 0 : -1;
 }
 
-static int show_counters(const struct ctl *c)
+/* A per-CPU value of n 64-bit counters, summed over the CPUs. */
+static int percpu_sum(int fd, uint32_t key, uint64_t *sum, unsigned n)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	int fd = open_map(c, "counters");
 	uint64_t *v;
 
-	if (fd < 0 || ncpu <= 0)
-		return 1;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
+	if (ncpu <= 0 || !(v = calloc((size_t)ncpu * n, sizeof(*v))))
+		return -1;
+	memset(sum, 0, n * sizeof(*sum));
+	if (bpf_map_lookup_elem(fd, &key, v) == 0)
+		for (int cpu = 0; cpu < ncpu; cpu++)
+			for (unsigned i = 0; i < n; i++)
+				sum[i] += v[cpu * n + i];
+	free(v);
+	return 0;
+}
+
+static int show_counters(const struct ctl *c)
+{
+	int fd = open_map(c, "counters");
+
+	if (fd < 0)
 		return 1;
 	printf(c->json ? "{" : "");
 	for (uint32_t k = 0; k < MDCS_CNT_MAX; k++) {
-		uint64_t sum = 0;
+		uint64_t sum;
 
-		if (bpf_map_lookup_elem(fd, &k, v) == 0)
-			for (int i = 0; i < ncpu; i++)
-				sum += v[i];
+		if (percpu_sum(fd, k, &sum, 1))
+			return 1;
 		if (c->json)
 			printf("%s\"%s\": %llu", k ? ", " : "",
 			       counter_names[k], (unsigned long long)sum);
 		else
-			printf("%-22s %llu\n", counter_names[k],
+			printf("%-24s %llu\n", counter_names[k],
 			       (unsigned long long)sum);
 	}
 	printf(c->json ? "}\n" : "");
-	free(v);
 	close(fd);
 	return 0;
 }
@@ -98,17 +108,28 @@ static void print_channel(const struct ctl *c, const struct mdcs_channel *ch,
 		       addr6_str(&ch->group, g));
 }
 
+static void print_traffic(const struct ctl *c, int stats_fd, uint32_t stats)
+{
+	struct mdcs_traffic t = { 0 };
+
+	percpu_sum(stats_fd, stats, (uint64_t *)&t, 2);
+	printf(c->json ? ", \"packets\": %llu, \"bytes\": %llu"
+		       : " %llu packets %llu bytes",
+	       (unsigned long long)t.packets, (unsigned long long)t.bytes);
+}
+
 /* Channels sent, with their subscribed RP slots, and channels received,
- * with the slot of the RP that serves them. */
+ * with the slot of the RP that serves them; each with its traffic. */
 static int show_channels(const struct ctl *c)
 {
 	int tx = open_map(c, "tx_channels"), rx = open_map(c, "rx_channels");
+	int stats = open_map(c, "channel_stats");
 	struct mdcs_channel key, *prev = NULL;
 	struct mdcs_fanout *f = malloc(sizeof(*f));
 	bool first = true;
-	uint32_t slot;
+	struct mdcs_rx r;
 
-	if (tx < 0 || rx < 0 || !f)
+	if (tx < 0 || rx < 0 || stats < 0 || !f)
 		return 1;
 	printf(c->json ? "{\"sent\": [" : "sent:\n");
 	while (bpf_map_get_next_key(tx, prev, &key) == 0) {
@@ -119,7 +140,9 @@ static int show_channels(const struct ctl *c)
 			for (unsigned i = 0; i < f->count; i++)
 				printf(c->json ? "%s%u" : "%s %u",
 				       c->json && i ? ", " : "", f->slot[i]);
-			printf(c->json ? "]}" : "\n");
+			printf(c->json ? "]" : "");
+			print_traffic(c, stats, f->stats);
+			printf(c->json ? "}" : "\n");
 			first = false;
 		}
 		prev = &key;
@@ -128,12 +151,13 @@ static int show_channels(const struct ctl *c)
 	prev = NULL;
 	first = true;
 	while (bpf_map_get_next_key(rx, prev, &key) == 0) {
-		if (bpf_map_lookup_elem(rx, &key, &slot) == 0) {
+		if (bpf_map_lookup_elem(rx, &key, &r) == 0) {
 			printf(c->json ? "" : "  ");
 			print_channel(c, &key, first);
-			printf(c->json ? ", \"rp-slot\": %u}"
-				       : " from slot %u\n",
-			       slot);
+			printf(c->json ? ", \"rp-slot\": %u" : " from slot %u",
+			       r.slot);
+			print_traffic(c, stats, r.stats);
+			printf(c->json ? "}" : "\n");
 			first = false;
 		}
 		prev = &key;
@@ -142,16 +166,55 @@ static int show_channels(const struct ctl *c)
 	free(f);
 	close(tx);
 	close(rx);
+	close(stats);
+	return 0;
+}
+
+/* Remote RPs in use: slot, tunnel endpoint, traffic each way. */
+static int show_rps(const struct ctl *c)
+{
+	int rps = open_map(c, "remote_rps"), stats = open_map(c, "rp_stats");
+	char a[INET6_ADDRSTRLEN];
+	bool first = true;
+
+	if (rps < 0 || stats < 0)
+		return 1;
+	printf(c->json ? "[" : "");
+	for (uint32_t slot = 0; slot < MDCS_MAX_RPS; slot++) {
+		struct mdcs_rp_traffic t;
+		struct mdcs_rp rp;
+
+		if (bpf_map_lookup_elem(rps, &slot, &rp) || !rp.in_use)
+			continue;
+		percpu_sum(stats, slot, (uint64_t *)&t, 4);
+		printf(c->json ? "%s{\"slot\": %u, \"address\": \"%s\", "
+				 "\"port\": %u, \"sent-packets\": %llu, "
+				 "\"sent-bytes\": %llu, \"received-packets\": "
+				 "%llu, \"received-bytes\": %llu}"
+			       : "%sslot %u [%s]:%u sent %llu packets %llu "
+				 "bytes, received %llu packets %llu bytes\n",
+		       c->json && !first ? ", " : "", slot,
+		       addr6_str(&rp.addr, a), ntohs(rp.port),
+		       (unsigned long long)t.tx.packets,
+		       (unsigned long long)t.tx.bytes,
+		       (unsigned long long)t.rx.packets,
+		       (unsigned long long)t.rx.bytes);
+		first = false;
+	}
+	printf(c->json ? "]\n" : "");
+	close(rps);
+	close(stats);
 	return 0;
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: mdcsctl [-n INSTANCE] [-j] show counters|channels\n"
-		   "\n"
-		   "  -n, --instance NAME  the RP instance (default: the only "
-		   "one)\n"
-		   "  -j, --json           JSON output\n");
+	fprintf(f,
+		"usage: mdcsctl [-n INSTANCE] [-j] show counters|channels|rps\n"
+		"\n"
+		"  -n, --instance NAME  the RP instance (default: the only "
+		"one)\n"
+		"  -j, --json           JSON output\n");
 }
 
 int main(int argc, char **argv)
@@ -196,6 +259,8 @@ int main(int argc, char **argv)
 		return show_counters(&c);
 	if (!strcmp(argv[optind + 1], "channels"))
 		return show_channels(&c);
+	if (!strcmp(argv[optind + 1], "rps"))
+		return show_rps(&c);
 	usage(stderr);
 	return 2;
 }

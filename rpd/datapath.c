@@ -179,8 +179,10 @@ void datapath_close(struct datapath *dp, bool remove)
 	if (remove)
 		unpin_all(dp);
 	unload(dp);
-	if (remove)
+	if (remove) {
 		rmdir(dp->pin_root);
+		rmdir(DATAPATH_PIN_BASE); /* if no other instance is there */
+	}
 }
 
 static int update(struct bpf_map *map, const void *key, const void *value)

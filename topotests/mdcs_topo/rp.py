@@ -21,13 +21,15 @@ YANG_PATH = "{}:{}".format(
 class Rp:
     """One RP: an rpd instance named after its router."""
 
-    def __init__(self, router, workdir, tunnel, uplink, prefixes, timers=None):
+    def __init__(self, router, workdir, tunnel, uplink, prefixes, timers=None,
+                 publishing=None):
         self.router = router
         self.name = router.name
         self.tunnel = tunnel
         self.uplink = uplink
         self.prefixes = prefixes
         self.timers = timers or {}
+        self.publishing = publishing or {}
         self.dir = os.path.join(workdir, self.name)
         os.makedirs(self.dir, exist_ok=True)
         self.key_file = os.path.join(self.dir, "rpd.key")
@@ -51,6 +53,7 @@ class Rp:
                 "private-key-file": self.key_file,
                 "source-prefix": self.prefixes,
             },
+            "publishing": self.publishing,
             "timers": self.timers,
             "remote-rp": [
                 {

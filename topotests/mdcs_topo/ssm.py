@@ -177,3 +177,41 @@ def tunnel_decode(capture):
         "udp.checksum.status",
         "data.data",
     )
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+CHANNEL_PORT = 2270
+
+
+class ChannelListener:
+    """A peer that joins (S,G) and records the channel's messages."""
+
+    def __init__(self, router, ifname, source, group, workdir, name):
+        self.proc = NodeProcess(
+            router,
+            ["/usr/bin/python3", os.path.join(_HERE, "ssm_listen.py"), ifname,
+             source, group, str(CHANNEL_PORT)],
+            workdir,
+            name,
+        )
+        wait_for(lambda: "listening" in self.proc.output(), 20,
+                 "{} to listen".format(name))
+
+    def messages(self):
+        """(publisher, port, payload) of every message so far."""
+        out = []
+        for line in self.proc.output().splitlines()[1:]:
+            publisher, port, payload = line.split()
+            out.append((publisher, int(port), bytes.fromhex(payload).decode()))
+        return out
+
+    def stop(self):
+        self.proc.stop()
+        return self.messages()
+
+
+def publish(router, source, channel_source, group, count, interval, tag):
+    """Publish count messages "tag-i" through the RP, one per interval."""
+    router.cmd_raises(
+        ["/usr/bin/python3", os.path.join(_HERE, "publish.py"), source,
+         channel_source, group, str(count), str(interval), tag])

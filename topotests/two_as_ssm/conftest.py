@@ -8,7 +8,8 @@ The two-AS scenario, for its tests and its demo.
 
 pim6d runs on r1, rp1, rp2 and r2; rpd runs on rp1 and rp2, each the far end
 of its RP's overlay link mdcs0.  The link between the RPs carries unicast
-only.  Routers get their configuration from <router>/frr.conf after their
+only.  Hosts in AS1 publish through rp1, whose channel source is
+2001:db8:1:ffff::1; src also listens in AS1.  Routers get their configuration from <router>/frr.conf after their
 daemons are up, with ${...} replaced by link-local addresses.
 """
 
@@ -27,8 +28,12 @@ ROUTERS = ["r1", "rp1", "rp2", "r2"]
 HOSTS = ["src", "rcv"]
 # Short soft-state timers, so that expiry shows within a test.
 TIMERS = {"subscription-refresh": 2, "subscription-hold": 6}
+# rp1 re-originates publications from AS1's hosts as (CHANNEL_SOURCE, G).
+CHANNEL_SOURCE = "2001:db8:1:ffff::1"
+PUBLISHING = {"channel-source-address": CHANNEL_SOURCE, "rate": 200,
+              "burst": 20}
 
-Net = namedtuple("Net", "tgen gears rps workdir timers")
+Net = namedtuple("Net", "tgen gears rps workdir timers channel_source")
 
 
 def build_topo(tgen):
@@ -52,7 +57,9 @@ def net(request):
     # leave them to an offload that never comes (docs/datapath.md).
     g["src"].cmd_raises("ethtool -K src-eth0 tx off")
     names = {
+        "r1_eth0_ll": link_local(g["r1"], "r1-eth0"),
         "r1_eth1_ll": link_local(g["r1"], "r1-eth1"),
+        "rp1_eth0_ll": link_local(g["rp1"], "rp1-eth0"),
         "rp2_eth0_ll": link_local(g["rp2"], "rp2-eth0"),
         "r2_eth0_ll": link_local(g["r2"], "r2-eth0"),
     }
@@ -65,7 +72,7 @@ def net(request):
 
     rps = {
         "rp1": Rp(g["rp1"], workdir, "2001:db8:ff::1", "rp1-eth1",
-                  ["2001:db8:1::/48"], TIMERS),
+                  ["2001:db8:1::/48"], TIMERS, PUBLISHING),
         "rp2": Rp(g["rp2"], workdir, "2001:db8:ff::2", "rp2-eth1",
                   ["2001:db8:2::/48"], TIMERS),
     }
@@ -76,7 +83,7 @@ def net(request):
         for rp in rps.values():
             rp.start()
         tgen.start_router()
-        yield Net(tgen, g, rps, workdir, TIMERS)
+        yield Net(tgen, g, rps, workdir, TIMERS, CHANNEL_SOURCE)
     finally:
         for rp in rps.values():
             rp.stop()

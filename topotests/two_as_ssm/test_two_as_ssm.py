@@ -97,6 +97,11 @@ def test_stream_crosses_exactly_once(net):
         assert dsts.split(",") == ["2001:db8:ff::2", GROUP]
         assert checksums == "1,1"
     assert [d[-1] for d in decoded] == sent
+    # Each RP counted the stream against the other: the first of the run.
+    assert [r["sent-packets"] for r in net.rps["rp1"].ctl("rps")] == [len(sent)]
+    assert [r["received-packets"] for r in net.rps["rp2"].ctl("rps")] == [
+        len(sent)
+    ]
 
 
 def test_foreign_tunnel_packets_dropped_and_counted(net):
