@@ -1,35 +1,21 @@
-/* gen: send a paced stream of (S,G) packets out of an interface, raw. */
-#define _GNU_SOURCE /* sendmmsg, recvmmsg */
+/*
+ * gen: a paced stream of (S,G) packets from a UDP socket, as a source host
+ * sends them, so that the packets the RP gets are shaped as a real source's.
+ */
+#define _GNU_SOURCE /* sendmmsg */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <getopt.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "frames.h"
-
-#define BATCH 16
-
-/* An (S,G) packet to UDP port 5001 behind an Ethernet header for G; the
- * stream repeats it. */
-static size_t frame(uint8_t *f, const struct in6_addr *s,
-		    const struct in6_addr *g, size_t payload)
-{
-	f[0] = 0x33;
-	f[1] = 0x33;
-	memcpy(f + 2, &g->s6_addr[12], 4);
-	memset(f + 6, 0x02, 6);
-	f[12] = 0x86;
-	f[13] = 0xdd;
-	return 14 + pkt_channel(f + 14, s, g, 64, payload);
-}
+#define BATCH	     16
+#define SOURCE_PORT  40000
+#define CHANNEL_PORT 5001
 
 static void usage(void)
 {
@@ -38,21 +24,43 @@ static void usage(void)
 	exit(2);
 }
 
+static int source_socket(const char *ifname, const struct in6_addr *s)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(SOURCE_PORT),
+				   .sin6_addr = *s };
+	unsigned ifindex = if_nametoindex(ifname);
+	int hops = 64, loop = 0;
+	int sock = socket(AF_INET6, SOCK_DGRAM, 0);
+
+	if (sock < 0 || !ifindex ||
+	    setsockopt(sock, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex,
+		       sizeof(ifindex)) ||
+	    setsockopt(sock, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops,
+		       sizeof(hops)) ||
+	    setsockopt(sock, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop,
+		       sizeof(loop)) ||
+	    bind(sock, (struct sockaddr *)&sa, sizeof(sa))) {
+		perror("gen");
+		exit(1);
+	}
+	return sock;
+}
+
 int main(int argc, char **argv)
 {
-	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_halen = 6 };
-	static uint8_t f[2048];
+	static uint8_t payload[2048];
+	struct sockaddr_in6 group = { .sin6_family = AF_INET6,
+				      .sin6_port = htons(CHANNEL_PORT) };
 	struct mmsghdr msgs[BATCH];
+	struct in6_addr s;
 	struct iovec iov;
-	struct in6_addr s, g;
 	const char *ifname = NULL;
-	size_t payload = 0;
+	size_t len = 0;
 	long packets = 0, rate = 0, sent = 0;
 	struct timespec next;
 	int opt, sock;
 
-	memset(&s, 0, sizeof(s));
-	memset(&g, 0, sizeof(g));
 	while ((opt = getopt(argc, argv, "i:s:g:l:n:r:")) != -1) {
 		switch (opt) {
 		case 'i':
@@ -63,11 +71,11 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 'g':
-			if (inet_pton(AF_INET6, optarg, &g) != 1)
+			if (inet_pton(AF_INET6, optarg, &group.sin6_addr) != 1)
 				usage();
 			break;
 		case 'l':
-			payload = strtoul(optarg, NULL, 10);
+			len = strtoul(optarg, NULL, 10);
 			break;
 		case 'n':
 			packets = strtol(optarg, NULL, 10);
@@ -79,21 +87,15 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!ifname || !payload || payload > 1400 || packets <= 0 || rate <= 0)
+	if (!ifname || !len || len > 1400 || packets <= 0 || rate <= 0)
 		usage();
-	ll.sll_ifindex = (int)if_nametoindex(ifname);
-	sock = socket(AF_PACKET, SOCK_RAW, 0);
-	if (!ll.sll_ifindex || sock < 0) {
-		perror("gen");
-		return 1;
-	}
-	memset(ll.sll_addr, 0x33, 2);
-	iov.iov_base = f;
-	iov.iov_len = frame(f, &s, &g, payload);
+	sock = source_socket(ifname, &s);
+	memset(payload, 0xa5, len);
+	iov = (struct iovec){ payload, len };
 	memset(msgs, 0, sizeof(msgs));
 	for (int i = 0; i < BATCH; i++) {
-		msgs[i].msg_hdr.msg_name = &ll;
-		msgs[i].msg_hdr.msg_namelen = sizeof(ll);
+		msgs[i].msg_hdr.msg_name = &group;
+		msgs[i].msg_hdr.msg_namelen = sizeof(group);
 		msgs[i].msg_hdr.msg_iov = &iov;
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
@@ -101,14 +103,13 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (sent < packets) {
 		int n = packets - sent < BATCH ? (int)(packets - sent) : BATCH;
-		long ns = (long)(1e9 * n / rate);
 
 		if (sendmmsg(sock, msgs, (unsigned)n, 0) != n) {
 			perror("gen: sendmmsg");
 			return 1;
 		}
 		sent += n;
-		next.tv_nsec += ns;
+		next.tv_nsec += (long)(1e9 * n / rate);
 		while (next.tv_nsec >= 1000000000L) {
 			next.tv_nsec -= 1000000000L;
 			next.tv_sec++;

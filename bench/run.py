@@ -3,16 +3,23 @@
 Replication cost per copy: the tc-BPF replicator against a user-space relay,
 side by side, on the same veth pairs and the same packets.
 
-    gen ns            rp ns                          sink ns
-    gen: paced (S,G)  r_in ---> tc-BPF mdcs_encap     s0 (drops)
-    stream --- g0 ->      \\--> or relay (recvmmsg,  /
-                           \\    sendmmsg N copies) -> r_out
+    gen ns              rp ns                             sink ns
+    gen: a UDP socket   r_in ---> tc-BPF mdcs_encap
+    sends (S,G) - g0 ->     \\--> or relay (recvmmsg,  r_out -> s0: drops
+                             \\    sendmmsg N copies) ->          all (tc)
+                              \\-> or the clone loop
 
-For every payload and number N of remote RPs, the same stream runs three
-times: with the RP only receiving it (baseline), through the tc program, and
-through the relay.  The CPU time of the whole machine (/proc/stat) over a run,
-less the baseline's, divided by the copies made, is the cost per copy.  The
-tc program's own run time (kernel BPF statistics) is shown beside it.
+For every payload and number N of remote RPs, the same stream runs four
+times: with the RP only receiving it (baseline), through the tc program,
+through the relay, and through the clone loop, the floor of tc replication
+(the packet N times, unchanged, without encapsulation).  The RP has a CPU of its own: the generator runs on CPU
+0; receive packet steering puts r_in's packets, and with them the tc
+program and the delivery to the relay's socket, on CPU 1, where the relay
+runs too; the copies' arrival at s0, where a two-instruction tc program
+drops them, is steered back to CPU 0.  CPU 1's busy time over a run
+(elapsed time less its idle time, which the kernel keeps exactly), less the
+baseline's, divided by the copies made, is the cost per copy.  The tc
+program's own run time (kernel BPF statistics) is shown beside it.
 """
 
 import argparse
@@ -33,8 +40,9 @@ NS = {"gen": "mdcs-bench-gen", "rp": "mdcs-bench-rp", "sink": "mdcs-bench-sink"}
 PAYLOADS = [256, 1232]
 RPS = [1, 2, 4, 8, 16, 32, 64, 128]
 SECONDS = 3.0  # per run
-MAX_RATE = 20000  # packets per second
-COPY_BUDGET = 250000  # copies per second: what the relay keeps up with
+MAX_RATE = 50000  # packets per second
+COPY_BUDGET = 100000  # copies per second, so that the relay keeps up
+REPEAT = 3  # runs of each kind per case; the median counts
 
 
 def sh(*args, ns=None, **kw):
@@ -42,15 +50,33 @@ def sh(*args, ns=None, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
 
 
-def busy_ticks():
-    """CPU time spent not idle, all CPUs, in USER_HZ ticks."""
+GEN_CPU, RP_CPU = 0, 1
+
+
+def idle_seconds(cpu):
+    """Idle time of a CPU so far.  The kernel accounts idle time as it
+    happens (the busy columns of /proc/stat are sampled at each tick)."""
     with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    user, nice, system, idle, iowait, irq, softirq, steal = fields[:8]
-    return user + nice + system + irq + softirq + steal
+        for line in f:
+            if line.startswith("cpu{} ".format(cpu)):
+                fields = [int(x) for x in line.split()[1:]]
+                return (fields[3] + fields[4]) / os.sysconf("SC_CLK_TCK")
+    raise RuntimeError("no CPU {}".format(cpu))
 
 
-def setup():
+class Busy:
+    """Seconds the RP's CPU spent busy between start and stop."""
+
+    def __enter__(self):
+        self.t0, self.i0 = time.monotonic(), idle_seconds(RP_CPU)
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = ((time.monotonic() - self.t0)
+                        - (idle_seconds(RP_CPU) - self.i0))
+
+
+def setup(tools):
     teardown()
     for ns in NS.values():
         sh("ip", "netns", "add", ns)
@@ -63,6 +89,9 @@ def setup():
         for i in ifs:
             sh("ip", "link", "set", i, "up", ns=ns)
     sh("sysctl", "-qw", "net.ipv6.conf.all.forwarding=1", ns="rp")
+    sh("ip", "-6", "addr", "add", SOURCE + "/64", "dev", "g0", "nodad", ns="gen")
+    # A source behind a NIC sends finished checksums.
+    sh("ethtool", "-K", "g0", "tx", "off", ns="gen")
     sh("ip", "-6", "addr", "add", "2001:db8:1::2/64", "dev", "r_in", "nodad", ns="rp")
     sh("ip", "-6", "addr", "add", LOCAL + "/64", "dev", "r_out", "nodad", ns="rp")
     mac = sh("cat", "/sys/class/net/s0/address", ns="sink").strip()
@@ -71,9 +100,26 @@ def setup():
             0x100 + i, mac)
         for i in range(max(RPS)))
     sh("ip", "-batch", "-", ns="rp", input=batch)
+    # The RP's receiving on its CPU, the sink's on the generator's.
+    steer("rp", "r_in", RP_CPU)
+    steer("sink", "s0", GEN_CPU)
+    start("sink", tools["tcrep"], "-D", "s0")
+
+
+def steer(ns, ifname, cpu):
+    """Receive packet steering: ifname's packets are processed on cpu."""
+    path = "/sys/class/net/{}/queues/rx-0/rps_cpus".format(ifname)
+    sh("sh", "-c", "echo {:x} > {}".format(1 << cpu, path), ns=ns)
+
+
+RUNNING = []  # tools started and not yet finished
 
 
 def teardown():
+    for p in RUNNING:
+        p.kill()
+        p.wait()
+    RUNNING.clear()
     for ns in NS.values():
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
@@ -82,8 +128,8 @@ def start(ns, *args):
     """A tool in a namespace, once it has said it is ready."""
     p = subprocess.Popen(["ip", "netns", "exec", NS[ns]] + list(args),
                          stdout=subprocess.PIPE, text=True)
+    RUNNING.append(p)
     if p.stdout.readline().strip() != "ready":
-        p.kill()
         raise RuntimeError("{} did not start".format(args[0]))
     return p
 
@@ -91,6 +137,7 @@ def start(ns, *args):
 def finish(p):
     p.send_signal(signal.SIGTERM)
     out, _ = p.communicate(timeout=60)
+    RUNNING.remove(p)
     if p.returncode:
         raise RuntimeError("{} failed".format(p.args))
     return [int(x) for x in out.split()]
@@ -99,22 +146,27 @@ def finish(p):
 def run(tools, mode, payload, n, packets, rate):
     """One run: busy ticks, copies made, and the tc program's nanoseconds."""
     worker = None
-    if mode == "tc":
-        worker = start("rp", tools["tcrep"], "-i", "r_in", "-l", LOCAL, "-d",
-                       FIRST_RP, "-n", str(n), "-s", SOURCE, "-g", GROUP)
+    if mode in ("tc", "tc-timed"):
+        timed = ["-S"] if mode == "tc-timed" else []
+        worker = start("rp", tools["tcrep"], *timed, "-i", "r_in", "-l", LOCAL,
+                       "-d", FIRST_RP, "-n", str(n), "-s", SOURCE, "-g", GROUP)
+    elif mode == "floor":
+        worker = start("rp", tools["tcrep"], "-L", "-i", "r_in", "-o", "r_out",
+                       "-n", str(n))
     elif mode == "relay":
-        worker = start("rp", tools["relay"], "-i", "r_in", "-s", SOURCE, "-g",
-                       GROUP, "-l", LOCAL, "-d", FIRST_RP, "-n", str(n))
-    before = busy_ticks()
-    sh(tools["gen"], "-i", "g0", "-s", SOURCE, "-g", GROUP, "-l", str(payload),
-       "-n", str(packets), "-r", str(rate), ns="gen")
-    if mode == "relay":
-        wait_drained()
-    after = busy_ticks()
+        worker = start("rp", "taskset", "-c", str(RP_CPU), tools["relay"],
+                       "-i", "r_in", "-s", SOURCE, "-g", GROUP, "-l", LOCAL,
+                       "-d", FIRST_RP, "-n", str(n))
+    with Busy() as busy:
+        sh("taskset", "-c", str(GEN_CPU), tools["gen"], "-i", "g0", "-s",
+           SOURCE, "-g", GROUP, "-l", str(payload), "-n", str(packets), "-r",
+           str(rate), ns="gen")
+        if mode == "relay":
+            wait_drained()
     result = finish(worker) if worker else [packets, 0]
     copies = result[1]
-    bpf_ns = result[2] if mode == "tc" else 0
-    return after - before, copies, bpf_ns
+    bpf_ns = result[2] if mode == "tc-timed" else 0
+    return busy.seconds, copies, bpf_ns
 
 
 def wait_drained(timeout=60):
@@ -132,21 +184,32 @@ def wait_drained(timeout=60):
     raise RuntimeError("the relay did not drain its socket")
 
 
+def median(xs):
+    return sorted(xs)[len(xs) // 2]
+
+
 def measure(tools, payload, n):
-    """Cost per copy, in microseconds, of tc and relay for one case."""
+    """Cost per copy, in microseconds, of tc, relay and the clone loop for
+    one case: the median of REPEAT rounds, each a baseline and a run of
+    each."""
     rate = min(MAX_RATE, COPY_BUDGET // n)
     packets = int(rate * SECONDS)
-    base, _, _ = run(tools, "base", payload, n, packets, rate)
     row = {"payload": payload, "rps": n, "packets": packets}
-    for mode in ("tc", "relay"):
-        ticks, copies, bpf_ns = run(tools, mode, payload, n, packets, rate)
-        if copies == 0:
-            raise RuntimeError("{} made no copies".format(mode))
-        hz = os.sysconf("SC_CLK_TCK")
-        row[mode + "_copies"] = copies
-        row[mode + "_us"] = (ticks - base) / hz * 1e6 / copies
-        if mode == "tc":
-            row["tc_bpf_us"] = bpf_ns / 1000 / copies
+    costs = {"tc": [], "relay": [], "floor": []}
+    for _ in range(REPEAT):
+        base, _, _ = run(tools, "base", payload, n, packets, rate)
+        for mode in costs:
+            seconds, copies, _ = run(tools, mode, payload, n, packets, rate)
+            if copies == 0:
+                raise RuntimeError("{} made no copies".format(mode))
+            costs[mode].append((seconds - base) * 1e6 / copies)
+            row[mode + "_copies"] = copies
+    for mode in costs:
+        row[mode + "_us"] = median(costs[mode])
+    # The program's own time, from a run of its own: timing it slows every
+    # BPF program, the sink's too.
+    _, copies, bpf_ns = run(tools, "tc-timed", payload, n, packets, rate)
+    row["tc_bpf_us"] = bpf_ns / 1000 / copies
     row["ratio"] = row["relay_us"] / row["tc_us"]
     return row
 
@@ -175,6 +238,9 @@ def plot(rows, path):
                 label="user-space relay, {} B".format(payload))
         ax.plot(ns, [r["tc_us"] for r in sel], "s" + style, color="tab:blue",
                 label="tc-BPF, {} B".format(payload))
+        ax.plot(ns, [r["floor_us"] for r in sel], "^" + style,
+                color="tab:gray",
+                label="clone loop (floor), {} B".format(payload))
     ax.set_xscale("log", base=2)
     ax.set_xticks(RPS)
     ax.set_xticklabels([str(n) for n in RPS])
@@ -194,19 +260,20 @@ def table(rows, env, costs, slopes):
         "at the start, {date}.".format(**env),
         "",
         "| payload | RPs | tc-BPF us/copy | (BPF program) | relay us/copy "
-        "| relay/tc |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| relay/tc | clone loop us/copy |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         lines.append(
             "| {payload} | {rps} | {tc_us:.3f} | {tc_bpf_us:.3f} | "
-            "{relay_us:.3f} | {ratio:.1f} |".format(**r))
+            "{relay_us:.3f} | {ratio:.1f} | {floor_us:.3f} |".format(**r))
     lines.append("")
     for payload in PAYLOADS:
         lines.append(
-            "Cost of one more copy, {} B: tc-BPF {:.3f} us, relay {:.3f} us."
-            .format(payload, slopes[payload]["tc_us"],
-                    slopes[payload]["relay_us"]))
+            "Cost of one more copy, {} B: tc-BPF {:.3f} us, relay {:.3f} us, "
+            "clone loop {:.3f} us.".format(
+                payload, slopes[payload]["tc_us"],
+                slopes[payload]["relay_us"], slopes[payload]["floor_us"]))
     lines.append("Decapsulation: {decap} ns per packet; re-origination of a "
                  "publication: {publish} ns per packet (BPF_PROG_TEST_RUN, "
                  "repeated).".format(**costs))
@@ -244,8 +311,10 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     env = environment()
     rows = []
+    # Stopped from outside, the run still removes what it made.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     try:
-        setup()
+        setup(tools)
         for payload in PAYLOADS:
             for n in RPS:
                 row = measure(tools, payload, n)
@@ -263,7 +332,7 @@ def main():
     }
     slopes = {
         p: {k: slope([r for r in rows if r["payload"] == p], k)
-            for k in ("tc_us", "relay_us")}
+            for k in ("tc_us", "relay_us", "floor_us")}
         for p in PAYLOADS
     }
     with open(os.path.join(args.out, "results.csv"), "w", newline="") as f:

@@ -2,10 +2,18 @@
  * tcrep: the tc-BPF replicator set up for the benchmark, and per-packet
  * costs of the other programs.
  *
- *   tcrep -i IFNAME -l LOCAL -d FIRST_RP -n N -s S -g G
+ *   tcrep [-S] -i IFNAME -l LOCAL -d FIRST_RP -n N -s S -g G
  *	attach mdcs_encap (Ethernet overlay mode) to IFNAME's ingress with
  *	(S,G) subscribed by N RPs, FIRST_RP + i; on SIGTERM print "packets
- *	copies run_ns runs" and remove everything.
+ *	copies run_ns runs" and remove everything.  Only with -S does the
+ *	kernel time the program (run_ns), since timing every BPF program's
+ *	runs costs a clock read each.
+ *   tcrep -L -i IFNAME -o OUT -n N
+ *	attach the clone loop to IFNAME's ingress: every packet, unchanged,
+ *	N times out of OUT; on SIGTERM print "packets copies" and remove it.
+ *   tcrep -D IFNAME
+ *	drop everything arriving at IFNAME, at its tc ingress, until SIGTERM:
+ *	the benchmark's sink.
  *   tcrep -c decap|publish -r REPEAT
  *	run decapsulation of a valid tunnel frame, or re-origination of a
  *	valid publication, REPEAT times with BPF_PROG_TEST_RUN; print the
@@ -15,13 +23,16 @@
 #include <getopt.h>
 #include <net/if.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/pkt_cls.h>
 
+#include "bench/clone_loop.skel.h"
 #include "decap.skel.h"
 #include "encap.skel.h"
 #include "frames.h"
@@ -35,8 +46,10 @@ static char pins[256];
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: tcrep -i IFNAME -l LOCAL -d FIRST_RP -n N "
+	fprintf(stderr, "usage: tcrep [-S] -i IFNAME -l LOCAL -d FIRST_RP -n N "
 			"-s S -g G\n"
+			"       tcrep -L -i IFNAME -o OUT -n N\n"
+			"       tcrep -D IFNAME\n"
 			"       tcrep -c decap|publish -r REPEAT\n");
 	exit(2);
 }
@@ -84,9 +97,58 @@ static uint64_t counter(enum mdcs_counter c)
 	return sum;
 }
 
+static void wait_for_sigterm(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	printf("ready\n");
+	fflush(stdout);
+	sigwait(&set, &sig);
+}
+
+/* Run prog_fd on the ingress of ifindex until SIGTERM, then detach it. */
+static void ingress_until_sigterm(int ifindex, int prog_fd, const char *what)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1,
+		    .prog_fd = prog_fd);
+
+	bpf_tc_hook_create(&hook);
+	if (bpf_tc_attach(&hook, &opts))
+		die(what);
+	wait_for_sigterm();
+	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	bpf_tc_hook_destroy(&hook);
+}
+
+/* A two-instruction classifier: return TC_ACT_SHOT. */
+static void sink(const char *ifname)
+{
+	const struct bpf_insn drop[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+		  .dst_reg = BPF_REG_0,
+		  .imm = TC_ACT_SHOT },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int ifindex = (int)if_nametoindex(ifname);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "sink", "GPL", drop, 2,
+			       NULL);
+
+	if (!ifindex || fd < 0)
+		usage();
+	ingress_until_sigterm(ifindex, fd, "attaching the sink");
+	close(fd);
+}
+
 static void replicate(const char *ifname, const struct in6_addr *local,
 		      const struct in6_addr *first, int n,
-		      const struct mdcs_channel *ch)
+		      const struct mdcs_channel *ch, bool timed)
 {
 	struct mdcs_dp_config c = {
 		.local = *local,
@@ -98,11 +160,7 @@ static void replicate(const char *ifname, const struct in6_addr *local,
 	struct mdcs_fanout *f = calloc(1, sizeof(*f));
 	struct bpf_prog_info info = { 0 };
 	__u32 info_len = sizeof(info);
-	int stats_fd, ifindex = (int)if_nametoindex(ifname), sig;
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
-	sigset_t set;
+	int prog_fd, stats_fd, ifindex = (int)if_nametoindex(ifname);
 
 	if (!f || !ifindex || n < 1 || n > MDCS_MAX_FANOUT)
 		usage();
@@ -124,29 +182,45 @@ static void replicate(const char *ifname, const struct in6_addr *local,
 		die("subscribing the RPs");
 	free(f);
 
-	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	opts.prog_fd = bpf_program__fd(dp.encap->progs.mdcs_encap);
-	bpf_tc_hook_create(&hook);
-	if (stats_fd < 0 || bpf_tc_attach(&hook, &opts))
-		die("attaching the program");
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	printf("ready\n");
-	fflush(stdout);
-	sigwait(&set, &sig);
+	stats_fd = timed ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
+	if (timed && stats_fd < 0)
+		die("enabling run-time statistics");
+	prog_fd = bpf_program__fd(dp.encap->progs.mdcs_encap);
+	ingress_until_sigterm(ifindex, prog_fd, "attaching the program");
 
-	bpf_obj_get_info_by_fd(opts.prog_fd, &info, &info_len);
+	bpf_obj_get_info_by_fd(prog_fd, &info, &info_len);
 	printf("%llu %llu %llu %llu\n",
 	       (unsigned long long)counter(MDCS_CNT_ENCAP_PACKETS),
 	       (unsigned long long)counter(MDCS_CNT_ENCAP_COPIES),
 	       (unsigned long long)info.run_time_ns,
 	       (unsigned long long)info.run_cnt);
-	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-	bpf_tc_hook_destroy(&hook);
-	close(stats_fd);
+	if (stats_fd >= 0)
+		close(stats_fd);
 	close_datapath();
+}
+
+/* N copies of every packet, unchanged: the floor of tc replication. */
+static void clone_loop(const char *ifname, const char *out, int n)
+{
+	struct bench_clone_loop *skel = bench_clone_loop__open();
+	struct bench_clone_loop__bss *bss;
+	int ifindex = (int)if_nametoindex(ifname);
+	int out_ifindex = (int)if_nametoindex(out);
+
+	if (!ifindex || !out_ifindex || n < 1 || n > MDCS_MAX_FANOUT)
+		usage();
+	if (!skel)
+		die("opening the clone loop");
+	skel->rodata->copies = (__u32)n;
+	skel->rodata->out_ifindex = (__u32)out_ifindex;
+	if (bench_clone_loop__load(skel))
+		die("loading the clone loop");
+	ingress_until_sigterm(ifindex, bpf_program__fd(skel->progs.clone_loop),
+			      "attaching the clone loop");
+	bss = skel->bss;
+	printf("%llu %llu\n", (unsigned long long)bss->packets,
+	       (unsigned long long)bss->copies_made);
+	bench_clone_loop__destroy(skel);
 }
 
 static double test_run(struct bpf_program *prog, const uint8_t *frame,
@@ -228,13 +302,18 @@ int main(int argc, char **argv)
 {
 	struct in6_addr local, first;
 	struct mdcs_channel ch;
-	const char *ifname = NULL, *what = NULL;
+	const char *ifname = NULL, *what = NULL, *sink_ifname = NULL;
+	const char *out = NULL;
 	int opt, n = 0, repeat = 100000;
+	bool timed = false, floor = false;
 
-	while ((opt = getopt(argc, argv, "i:l:d:n:s:g:c:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:o:l:d:n:s:g:c:r:D:LS")) != -1) {
 		switch (opt) {
 		case 'i':
 			ifname = optarg;
+			break;
+		case 'o':
+			out = optarg;
 			break;
 		case 'l':
 			parse(optarg, &local);
@@ -257,14 +336,27 @@ int main(int argc, char **argv)
 		case 'r':
 			repeat = atoi(optarg);
 			break;
+		case 'D':
+			sink_ifname = optarg;
+			break;
+		case 'S':
+			timed = true;
+			break;
+		case 'L':
+			floor = true;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (what)
+	if (sink_ifname)
+		sink(sink_ifname);
+	else if (what)
 		cost(what, repeat);
+	else if (floor && ifname && out)
+		clone_loop(ifname, out, n);
 	else if (ifname)
-		replicate(ifname, &local, &first, n, &ch);
+		replicate(ifname, &local, &first, n, &ch, timed);
 	else
 		usage();
 	return 0;

@@ -54,6 +54,14 @@ struct mdcs_rp_traffic {
 	struct mdcs_traffic rx;
 };
 
+/* nexthops value (per CPU), indexed by slot: the FIB's answer for copies
+ * to a remote RP, until expires_ns. */
+struct mdcs_nexthop {
+	__u64 expires_ns;
+	__u32 ifindex;
+	__u8 macs[12]; /* destination, then source */
+};
+
 /* publishers key: a prefix allowed to publish (an LPM trie's key). */
 struct mdcs_prefix_key {
 	__u32 prefixlen;

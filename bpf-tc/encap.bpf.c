@@ -6,7 +6,8 @@
  * pim6d forwards a channel onto the overlay link once rpd has joined it on
  * behalf of remote RPs.  Each such packet is looked up by (S,G), gets one
  * outer IPv6/UDP/AMT header, and one copy per subscribed RP leaves through
- * the interface the FIB picks for that RP.  The original is dropped.
+ * the interface the FIB picks for that RP: clones, and the packet itself
+ * as the last copy.
  *
  * A publication, unicast from a peer to the RP's channel-source address,
  * also reaches the overlay by its route; it becomes a packet of the channel
@@ -40,23 +41,12 @@ struct encap_hdr {
 	struct amt_data_hdr amt;
 } __attribute__((packed));
 
-/* The part of encap_hdr that differs between copies, from ip6.daddr on. */
-struct copy_patch {
-	struct in6_addr daddr;
-	__be16 sport;
-	__be16 dport;
-	__be16 len;
-	__u16 check;
-} __attribute__((packed));
-
-/* Outer destination address: Ethernet header, then 24 octets of IPv6. */
-#define PATCH_OFF (MDCS_ETH_HLEN + 24)
+/* What differs between copies (MAC addresses, outer destination, UDP port
+ * and checksum) lies before the AMT header: one write per copy. */
+#define COPY_HEAD_LEN __builtin_offsetof(struct encap_hdr, amt)
 
 _Static_assert(sizeof(struct encap_hdr) == MDCS_ETH_HLEN + MDCS_ENCAP_LEN,
 	       "encapsulation header size");
-_Static_assert(PATCH_OFF + sizeof(struct copy_patch) ==
-		       __builtin_offsetof(struct encap_hdr, amt),
-	       "copy patch must end at the AMT header");
 
 /* Sum of the UDP checksum's fixed parts: all but the destination and port. */
 static __always_inline __u64 fixed_sum(const struct encap_hdr *h,
@@ -96,39 +86,49 @@ static __always_inline int grow_head(struct __sk_buff *skb, __u32 l2)
 	return bpf_skb_change_head(skb, MDCS_ETH_HLEN + MDCS_ENCAP_LEN, 0);
 }
 
+/*
+ * Where copies to each remote RP go: the FIB's answer, kept per CPU for
+ * NEXTHOP_TTL_NS, since a FIB lookup per copy would cost a third of it.  A
+ * route or neighbor change thus takes effect within that time; rpd clears
+ * a slot's entry when it gives the slot to another RP.  An entry is made
+ * only when a packet of the inner MTU fits the route, so that any packet
+ * may use it; otherwise each packet is looked up on its own.
+ */
+#define NEXTHOP_TTL_NS 100000000ULL
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MDCS_MAX_RPS);
+	__type(key, __u32);
+	__type(value, struct mdcs_nexthop);
+} nexthops SEC(".maps");
+
 /* What each copy needs; bpf_loop hands it to send_copy. */
 struct fanout_walk {
 	struct __sk_buff *skb;
 	const struct mdcs_dp_config *cfg;
 	const struct mdcs_fanout *fanout;
 	__u64 fixed;
+	__u64 now;
 	__u32 outer_len;
 	__u32 copies;
-	struct copy_patch patch;
+	__u32 slot; /* of the copy prepare_copy wrote */
+	struct encap_hdr h;
 };
 
-static long send_copy(__u32 i, void *arg)
+static __always_inline int fib_nexthop(struct fanout_walk *w,
+				       const struct mdcs_rp *rp, __u32 tot_len,
+				       struct mdcs_nexthop *nh)
 {
-	struct fanout_walk *w = arg;
 	const struct mdcs_dp_config *cfg = w->cfg;
 	struct bpf_fib_lookup fib = {};
-	__u8 macs[2 * ETH_ALEN];
-	const struct mdcs_rp *rp;
-	__u32 slot;
 	long rc;
-
-	if (i >= MDCS_MAX_FANOUT)
-		return 1;
-	slot = w->fanout->slot[i];
-	rp = bpf_map_lookup_elem(&remote_rps, &slot);
-	if (!rp || !rp->in_use)
-		return 0;
 
 	fib.family = AF_INET6;
 	fib.l4_protocol = IPPROTO_UDP;
 	fib.sport = cfg->port;
 	fib.dport = rp->port;
-	fib.tot_len = (__u16)w->outer_len;
+	fib.tot_len = (__u16)tot_len;
 	fib.ifindex = cfg->overlay_ifindex;
 	__builtin_memcpy(fib.ipv6_src, &cfg->local, 16);
 	__builtin_memcpy(fib.ipv6_dst, &rp->addr, 16);
@@ -136,38 +136,100 @@ static long send_copy(__u32 i, void *arg)
 	/* A route to an RP through the overlay would feed this program. */
 	if ((rc == BPF_FIB_LKUP_RET_SUCCESS ||
 	     rc == BPF_FIB_LKUP_RET_NO_NEIGH) &&
-	    fib.ifindex == cfg->overlay_ifindex) {
-		drop(MDCS_CNT_DROP_ROUTE_LOOP);
-		return 0;
-	}
+	    fib.ifindex == cfg->overlay_ifindex)
+		return MDCS_CNT_DROP_ROUTE_LOOP;
 	switch (rc) {
 	case BPF_FIB_LKUP_RET_SUCCESS:
-		break;
+		nh->ifindex = fib.ifindex;
+		__builtin_memcpy(nh->macs, fib.dmac, ETH_ALEN);
+		__builtin_memcpy(nh->macs + ETH_ALEN, fib.smac, ETH_ALEN);
+		return 0;
 	case BPF_FIB_LKUP_RET_NO_NEIGH:
-		drop(MDCS_CNT_DROP_NO_NEIGHBOR);
-		return 0;
+		return MDCS_CNT_DROP_NO_NEIGHBOR;
 	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
-		drop(MDCS_CNT_DROP_TOO_BIG);
-		return 0;
+		return MDCS_CNT_DROP_TOO_BIG;
 	default:
-		drop(MDCS_CNT_DROP_NO_ROUTE);
+		return MDCS_CNT_DROP_NO_ROUTE;
+	}
+}
+
+/* The next hop for a copy to the RP in slot: 0, or the reason to drop. */
+static __always_inline int route(struct fanout_walk *w, __u32 slot,
+				 const struct mdcs_rp *rp,
+				 struct mdcs_nexthop *nh)
+{
+	__u32 largest = MDCS_ENCAP_LEN + w->cfg->inner_mtu;
+	struct mdcs_nexthop *cached = bpf_map_lookup_elem(&nexthops, &slot);
+	int reason;
+
+	if (cached && cached->expires_ns > w->now) {
+		*nh = *cached;
 		return 0;
 	}
+	reason = fib_nexthop(w, rp, largest, nh);
+	if (reason != MDCS_CNT_DROP_TOO_BIG) {
+		if (!reason && cached) {
+			nh->expires_ns = w->now + NEXTHOP_TTL_NS;
+			*cached = *nh;
+		}
+		return reason;
+	}
+	return fib_nexthop(w, rp, w->outer_len, nh);
+}
 
-	__builtin_memcpy(macs, fib.dmac, ETH_ALEN);
-	__builtin_memcpy(macs + ETH_ALEN, fib.smac, ETH_ALEN);
-	w->patch.daddr = rp->addr;
-	w->patch.dport = rp->port;
-	w->patch.check = copy_csum(w->fixed, rp);
-	if (bpf_skb_store_bytes(w->skb, 0, macs, sizeof(macs), 0) ||
-	    bpf_skb_store_bytes(w->skb, PATCH_OFF, &w->patch, sizeof(w->patch),
-				0) ||
-	    bpf_clone_redirect(w->skb, fib.ifindex, 0)) {
+/* Route the copy to the i-th subscriber and write its headers: the
+ * outgoing interface, or 0 with the reason counted. */
+static __attribute__((noinline)) __u32 prepare_copy(struct fanout_walk *w,
+						    __u32 i)
+{
+	struct mdcs_nexthop nh;
+	const struct mdcs_rp *rp;
+	__u32 slot;
+	int reason;
+
+	if (i >= MDCS_MAX_FANOUT)
+		return 0;
+	slot = w->fanout->slot[i];
+	rp = bpf_map_lookup_elem(&remote_rps, &slot);
+	if (!rp || !rp->in_use)
+		return 0;
+	reason = route(w, slot, rp, &nh);
+	if (reason) {
+		drop(reason);
+		return 0;
+	}
+	__builtin_memcpy(w->h.eth.h_dest, nh.macs, sizeof(nh.macs));
+	w->h.ip6.daddr = rp->addr;
+	w->h.udp.dest = rp->port;
+	w->h.udp.check = copy_csum(w->fixed, rp);
+	if (bpf_skb_store_bytes(w->skb, 0, &w->h, COPY_HEAD_LEN, 0)) {
 		drop(MDCS_CNT_DROP_CLONE);
 		return 0;
 	}
-	rp_count(slot, 0, w->outer_len);
+	w->slot = slot;
+	return nh.ifindex;
+}
+
+static __always_inline void copy_sent(struct fanout_walk *w)
+{
+	rp_count(w->slot, 0, w->outer_len);
 	w->copies++;
+}
+
+/* Every copy but the last is a clone; the last one is the packet itself. */
+static long send_copy(__u32 i, void *arg)
+{
+	struct fanout_walk *w = arg;
+	__u32 ifindex = prepare_copy(w, i);
+
+	if (!ifindex)
+		return 0;
+	if (bpf_clone_redirect(w->skb, ifindex, 0)) {
+		/* dropped on its way, e.g. by a full queue */
+		drop(MDCS_CNT_DROP_CLONE);
+		return 0;
+	}
+	copy_sent(w);
 	return 0;
 }
 
@@ -177,8 +239,8 @@ static __always_inline int replicate(struct __sk_buff *skb,
 				     const struct mdcs_fanout *fanout)
 {
 	struct fanout_walk w = { .skb = skb };
-	struct encap_hdr h = {};
-	__u32 inner_len = skb->len - l2;
+	struct encap_hdr *h = &w.h;
+	__u32 inner_len = skb->len - l2, count, last;
 	__u64 inner_sum = 0;
 
 	if (inner_len > cfg->inner_mtu || inner_len > MDCS_INNER_MTU_MAX)
@@ -188,37 +250,41 @@ static __always_inline int replicate(struct __sk_buff *skb,
 	    sum_packet(skb, l2, inner_len, &inner_sum))
 		return drop(MDCS_CNT_DROP_TRUNCATED);
 
-	h.eth.h_proto = bpf_htons(ETH_P_IPV6);
-	h.ip6.version = 6;
-	h.ip6.priority = cfg->traffic_class >> 4;
-	h.ip6.flow_lbl[0] = (cfg->traffic_class & 0x0f) << 4;
-	h.ip6.payload_len =
+	h->eth.h_proto = bpf_htons(ETH_P_IPV6);
+	h->ip6.version = 6;
+	h->ip6.priority = cfg->traffic_class >> 4;
+	h->ip6.flow_lbl[0] = (cfg->traffic_class & 0x0f) << 4;
+	h->ip6.payload_len =
 		bpf_htons(MDCS_ENCAP_LEN - MDCS_IP6_HLEN + inner_len);
-	h.ip6.nexthdr = IPPROTO_UDP;
-	h.ip6.hop_limit = cfg->hop_limit;
-	h.ip6.saddr = cfg->local;
-	h.udp.source = cfg->port;
-	h.udp.len = h.ip6.payload_len;
-	h.amt.version_type = AMT_DATA_OCTET0;
+	h->ip6.nexthdr = IPPROTO_UDP;
+	h->ip6.hop_limit = cfg->hop_limit;
+	h->ip6.saddr = cfg->local;
+	h->udp.source = cfg->port;
+	h->udp.len = h->ip6.payload_len;
+	h->amt.version_type = AMT_DATA_OCTET0;
 
-	if (grow_head(skb, l2) || bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0))
+	if (grow_head(skb, l2) || bpf_skb_store_bytes(skb, 0, h, sizeof(*h), 0))
 		return drop(MDCS_CNT_DROP_NO_ROOM);
 
 	w.cfg = cfg;
 	w.fanout = fanout;
-	w.fixed = fixed_sum(&h, &cfg->local, inner_sum);
+	w.fixed = fixed_sum(h, &cfg->local, inner_sum);
+	/* The coarse clock is enough for the next-hop cache, and cheaper. */
+	w.now = bpf_ktime_get_coarse_ns();
 	w.outer_len = MDCS_ENCAP_LEN + inner_len;
-	w.patch.sport = h.udp.source;
-	w.patch.len = h.udp.len;
-	bpf_loop(fanout->count < MDCS_MAX_FANOUT ? fanout->count
-						 : MDCS_MAX_FANOUT,
-		 send_copy, &w, 0);
+	count = fanout->count < MDCS_MAX_FANOUT ? fanout->count
+						: MDCS_MAX_FANOUT;
+	if (count > 1)
+		bpf_loop(count - 1, send_copy, &w, 0);
+	last = count ? prepare_copy(&w, count - 1) : 0;
+	if (last)
+		copy_sent(&w);
 
 	channel_count(fanout->stats, inner_len);
 	count_add(MDCS_CNT_ENCAP_PACKETS, 1);
 	count_add(MDCS_CNT_ENCAP_COPIES, w.copies);
 	count_add(MDCS_CNT_ENCAP_BYTES, (__u64)w.copies * w.outer_len);
-	return TC_ACT_SHOT;
+	return last ? bpf_redirect(last, 0) : TC_ACT_SHOT;
 }
 
 SEC("tc")

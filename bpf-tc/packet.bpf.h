@@ -87,6 +87,7 @@ struct csum_walk {
 
 CSUM_STEP(csum_step_512, 512)
 CSUM_STEP(csum_step_64, 64)
+CSUM_STEP(csum_step_16, 16)
 CSUM_STEP(csum_step_4, 4)
 
 static __always_inline int csum_steps(long (*step)(__u32, void *), __u32 n,
@@ -99,9 +100,10 @@ static __always_inline int csum_steps(long (*step)(__u32, void *), __u32 n,
 }
 
 /*
- * Sum len octets of the packet from off: 512-octet chunks, then 64-octet
- * and 4-octet ones, then the last one to three octets padded with zeros, as
- * the checksum pads an odd length.  They must be in the linear buffer.
+ * Sum len octets of the packet from off: 512-octet chunks, then 64-, 16-
+ * and 4-octet ones (at most 3 of each of the last two), then the last one to
+ * three octets padded with zeros, as the checksum pads an odd length.  They
+ * must be in the linear buffer.
  */
 static __always_inline int sum_packet(struct __sk_buff *skb, __u32 off,
 				      __u32 len, __u64 *sum)
@@ -112,7 +114,8 @@ static __always_inline int sum_packet(struct __sk_buff *skb, __u32 off,
 	if (len > MDCS_INNER_MTU_MAX ||
 	    csum_steps(csum_step_512, len / 512, 512, &w) ||
 	    csum_steps(csum_step_64, len % 512 / 64, 64, &w) ||
-	    csum_steps(csum_step_4, len % 64 / 4, 4, &w))
+	    csum_steps(csum_step_16, len % 64 / 16, 16, &w) ||
+	    csum_steps(csum_step_4, len % 16 / 4, 4, &w))
 		return -1;
 	/* last starts zeroed: the padding of an odd length */
 	if ((len & 3) && bpf_skb_load_bytes(skb, w.base, &last, len & 3))

@@ -55,14 +55,20 @@ static int ensure_bpffs(void)
 	return 0;
 }
 
-/* Every map of the programs, pinned by name; both objects share them. */
+/*
+ * Every pinned map of the programs; both objects share them.  Maps private
+ * to one CPU's cache of next hops have no pin path.
+ */
 static void unpin_all(struct datapath *dp)
 {
 	struct bpf_map *map;
 
 	if (!dp->encap)
 		return;
-	bpf_object__for_each_map(map, dp->encap->obj) bpf_map__unpin(map, NULL);
+	bpf_object__for_each_map (map, dp->encap->obj) {
+		if (bpf_map__pin_path(map))
+			bpf_map__unpin(map, NULL);
+	}
 }
 
 static int load(struct datapath *dp)
@@ -216,6 +222,21 @@ int datapath_get_rp(struct datapath *dp, uint32_t slot, struct mdcs_rp *rp)
 				    sizeof(slot), rp, sizeof(*rp), 0);
 }
 
+/* Zero a per-CPU map's entry on every CPU. */
+static int clear_percpu(struct bpf_map *map, uint32_t key)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t size = (bpf_map__value_size(map) + 7) / 8 * 8 * (size_t)ncpu;
+	void *zero = ncpu > 0 ? calloc(1, size) : NULL;
+	int rc;
+
+	if (!zero)
+		return -1;
+	rc = bpf_map__update_elem(map, &key, sizeof(key), zero, size, 0);
+	free(zero);
+	return rc ? -1 : 0;
+}
+
 int datapath_set_rp(struct datapath *dp, uint32_t slot,
 		    const struct in6_addr *addr, uint16_t port)
 {
@@ -223,7 +244,9 @@ int datapath_set_rp(struct datapath *dp, uint32_t slot,
 	struct mdcs_endpoint ep = { .addr = *addr, .port = htons(port) };
 	struct mdcs_endpoint any = { .addr = *addr };
 
-	return update(dp->encap->maps.remote_rps, &slot, &rp) ||
+	/* The next hop cached for the slot's former RP is no use. */
+	return clear_percpu(dp->encap->maps.nexthops, slot) ||
+	       update(dp->encap->maps.remote_rps, &slot, &rp) ||
 	       update(dp->encap->maps.rp_endpoints, &ep, &slot) ||
 	       update(dp->encap->maps.rp_endpoints, &any, &slot);
 }
@@ -240,7 +263,8 @@ int datapath_clear_rp(struct datapath *dp, uint32_t slot)
 	remove_key(dp->encap->maps.rp_endpoints, &ep);
 	ep.port = 0;
 	remove_key(dp->encap->maps.rp_endpoints, &ep);
-	return update(dp->encap->maps.remote_rps, &slot, &none);
+	return clear_percpu(dp->encap->maps.nexthops, slot) ||
+	       update(dp->encap->maps.remote_rps, &slot, &none);
 }
 
 int datapath_set_fanout(struct datapath *dp, const struct mdcs_channel *ch,
@@ -282,19 +306,7 @@ int datapath_set_publishers(struct datapath *dp, const struct prefix6 *p,
 
 int datapath_clear_channel_stats(struct datapath *dp, uint32_t stats)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct mdcs_traffic *zero;
-	int rc;
-
-	if (ncpu <= 0)
-		return -1;
-	zero = calloc(ncpu, sizeof(*zero));
-	if (!zero)
-		return -1;
-	rc = bpf_map__update_elem(dp->encap->maps.channel_stats, &stats,
-				  sizeof(stats), zero, ncpu * sizeof(*zero), 0);
-	free(zero);
-	return rc ? -1 : 0;
+	return clear_percpu(dp->encap->maps.channel_stats, stats);
 }
 
 int datapath_del_rx(struct datapath *dp, const struct mdcs_channel *ch)

@@ -13,7 +13,7 @@ packages="
 	libssh-dev libssl-dev libjson-c-dev
 	bison flex gawk libreadline-dev libc-ares-dev libcap-dev python3-dev
 	libprotobuf-c-dev libpcre2-dev
-	iproute2 nftables ethtool procps iputils-ping tshark iperf ssmping gdb
+	iproute2 nftables ethtool procps iputils-ping tcpdump tshark iperf ssmping gdb
 	valgrind python3 python3-pytest python3-matplotlib
 "
 

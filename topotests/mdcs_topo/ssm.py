@@ -1,4 +1,5 @@
-"""SSM traffic and what goes on the wire: iperf 2 streams, tshark captures."""
+"""SSM traffic and what goes on the wire: iperf 2 streams, captures that
+tshark decodes."""
 
 import os
 import re
@@ -52,6 +53,23 @@ class SsmReceiver:
     def leave(self):
         """Stop receiving: closing the socket leaves the channel."""
         return self.proc.stop(signal.SIGINT)
+
+
+def mroute(router, source, group):
+    """(outgoing interfaces, packets forwarded) of router's multicast route
+    for (source, group); ([], 0) without one."""
+    lines = router.cmd_raises("ip -s -6 mroute show").splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"\((\S+?),\s*(\S+?)\)\s.*Oifs:(.*?)(State:|$)", line)
+        if m and (m.group(1), m.group(2)) == (source, group):
+            stats = re.search(r"(\d+) packets", " ".join(lines[i + 1 : i + 2]))
+            return m.group(3).split(), int(stats.group(1)) if stats else 0
+    return [], 0
+
+
+def forwarding(router, source, group):
+    """The interfaces router's kernel forwards (source, group) to."""
+    return mroute(router, source, group)[0]
 
 
 def iperf_report(text):
@@ -117,20 +135,24 @@ def send_udp(router, src, dst, port, payload, sport=0):
 
 
 class Capture:
-    """tshark writing what crosses an interface to a file."""
+    """tcpdump writing what crosses an interface to a file, for tshark to
+    decode. Immediate mode hands each packet to the file as it arrives, so
+    stopping the capture loses nothing already on the wire (tshark's
+    capture hands packets over in blocks and lost the last ones)."""
 
     def __init__(self, router, ifname, workdir, name, bpf_filter):
-        self.file = os.path.join(workdir, name + ".pcapng")
+        self.file = os.path.join(workdir, name + ".pcap")
         self.proc = NodeProcess(
             router,
-            ["tshark", "-n", "-i", ifname, "-f", bpf_filter, "-w", self.file],
+            ["tcpdump", "-n", "-i", ifname, "--immediate-mode", "-U",
+             "-Z", "root", "-w", self.file, bpf_filter],
             workdir,
-            "tshark-" + name,
+            "tcpdump-" + name,
         )
         wait_for(
-            lambda: "Capturing on" in self.proc.output(),
+            lambda: "listening on" in self.proc.output(),
             20,
-            "tshark on {} to capture".format(ifname),
+            "tcpdump on {} to capture".format(ifname),
         )
 
     def stop(self):
@@ -157,6 +179,25 @@ def stream_payloads(capture):
         "data.data",
     )
     return [r[0] for r in rows]
+
+
+def stream_gaps(sent, received):
+    """Why received differs from sent, by iperf sequence number (the first
+    four octets of each payload): '' when both are the same."""
+    if received == sent:
+        return ""
+
+    def seqs(payloads):
+        return [int(p[:8], 16) for p in payloads]
+
+    got, want = seqs(received), seqs(sent)
+    missing = sorted(set(want) - set(got))
+    extra = sorted(set(got) - set(want))
+    doubled = sorted({q for q in got if got.count(q) > 1})
+    return "got {} of {}; missing {}, unexpected {}, doubled {}{}".format(
+        len(got), len(want), missing, extra, doubled,
+        ", out of order" if not (missing or extra or doubled) else "",
+    )
 
 
 def tx_packets(router, ifname):

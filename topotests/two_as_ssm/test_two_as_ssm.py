@@ -17,9 +17,12 @@ from mdcs_topo.ssm import (
     StreamSender,
     amt_data,
     channel_packet,
+    forwarding,
     iperf_report,
+    mroute,
     send_stream,
     send_udp,
+    stream_gaps,
     stream_payloads,
     tunnel_decode,
     tx_packets,
@@ -29,6 +32,7 @@ pytestmark = [pytest.mark.pim6d, pytest.mark.staticd]
 
 STREAM = 200  # packets per stream
 CHANNEL = (SOURCE, GROUP)
+PATH = ("r1", "rp1", "rp2", "r2")  # the routers from src to rcv
 
 
 def pim_neighbors(router, ifname):
@@ -36,14 +40,33 @@ def pim_neighbors(router, ifname):
     return list(out.get(ifname, {}).keys())
 
 
-def joined(net, name):
-    """A receiver on rcv, once rp1 tunnels its channel to rp2."""
-    receiver = SsmReceiver(net.gears["rcv"], "rcv-eth0", net.workdir, name)
+def wait_for_path(net, why):
+    """Until rp1 tunnels the channel to rp2 and every router on the way has
+    a multicast route for it (a packet that meets a router before its route
+    may be lost)."""
+    wait_for(lambda: CHANNEL in net.rps["rp1"].sent_channels(), 60, why)
     wait_for(
-        lambda: CHANNEL in net.rps["rp1"].sent_channels(),
+        lambda: all(forwarding(net.gears[r], SOURCE, GROUP) for r in PATH),
         60,
-        "rp1 to send (S,G) to rp2",
+        "a multicast route for (S,G) on each of " + ", ".join(PATH),
     )
+
+
+def path_report(net):
+    """Where the stream went: packets each router forwarded and the RPs'
+    non-zero drop counters, to explain a loss."""
+    hops = ["{} {}".format(r, mroute(net.gears[r], SOURCE, GROUP)[1])
+            for r in PATH]
+    drops = ["{} {}={}".format(name, k, v)
+             for name, rp in sorted(net.rps.items())
+             for k, v in rp.counters().items() if k.startswith("drop") and v]
+    return "forwarded: {}; drops: {}".format(", ".join(hops), drops)
+
+
+def joined(net, name):
+    """A receiver on rcv, once the channel's path is in place."""
+    receiver = SsmReceiver(net.gears["rcv"], "rcv-eth0", net.workdir, name)
+    wait_for_path(net, "rp1 to send (S,G) to rp2")
     return receiver
 
 
@@ -84,9 +107,7 @@ def test_stream_crosses_exactly_once(net):
     between.stop()
 
     assert len(sent) >= STREAM
-    assert received == sent, "receiver got {} of {} packets".format(
-        len(received), len(sent)
-    )
+    assert received == sent, stream_gaps(sent, received) + "; " + path_report(net)
     assert (lost, out_of_order) == (0, 0) and total >= STREAM
     # Between the ASes: AMT data messages from rp1 to rp2 carrying (S,G),
     # with good UDP checksums outside and in (tshark's status 1).
@@ -184,11 +205,7 @@ def test_rpd_crash_expires_and_restart_restores(net):
     assert "subscription of rp2 to" in rp1.log_tail() and "expired" in rp1.log_tail()
 
     rp2.start()
-    wait_for(
-        lambda: CHANNEL in rp1.sent_channels(),
-        60,
-        "rp2's new rpd to subscribe again",
-    )
+    wait_for_path(net, "rp2's new rpd to subscribe again")
     sent, received, _ = stream_through(net, receiver, "restart")
     assert len(sent) >= STREAM
-    assert received == sent
+    assert received == sent, stream_gaps(sent, received) + "; " + path_report(net)
