@@ -206,12 +206,24 @@ def measure(tools, payload, n):
             row[mode + "_copies"] = copies
     for mode in costs:
         row[mode + "_us"] = median(costs[mode])
+        row[mode + "_spread_us"] = (max(costs[mode]) - min(costs[mode])) / 2
     # The program's own time, from a run of its own: timing it slows every
     # BPF program, the sink's too.
     _, copies, bpf_ns = run(tools, "tc-timed", payload, n, packets, rate)
     row["tc_bpf_us"] = bpf_ns / 1000 / copies
-    row["ratio"] = row["relay_us"] / row["tc_us"]
+    row["ratio"] = (row["relay_us"] / row["tc_us"]
+                    if resolved(row, "tc") and resolved(row, "relay") else None)
     return row
+
+
+def resolved(row, mode):
+    """Whether a cost stands out of the machine's noise: above zero and
+    above the half-range of its rounds."""
+    return row[mode + "_us"] > max(0.0, row[mode + "_spread_us"])
+
+
+def ratio_text(row):
+    return "{:.1f}".format(row["ratio"]) if row["ratio"] else "noise"
 
 
 def slope(rows, key):
@@ -266,7 +278,8 @@ def table(rows, env, costs, slopes):
     for r in rows:
         lines.append(
             "| {payload} | {rps} | {tc_us:.3f} | {tc_bpf_us:.3f} | "
-            "{relay_us:.3f} | {ratio:.1f} | {floor_us:.3f} |".format(**r))
+            "{relay_us:.3f} | {ratio} | {floor_us:.3f} |".format(
+                **dict(r, ratio=ratio_text(r))))
     lines.append("")
     for payload in PAYLOADS:
         lines.append(
@@ -320,8 +333,8 @@ def main():
                 row = measure(tools, payload, n)
                 rows.append(row)
                 print("payload {payload:4d} B, {rps:3d} RPs: tc {tc_us:.3f} us"
-                      "/copy, relay {relay_us:.3f} us/copy, ratio {ratio:.1f}"
-                      .format(**row), flush=True)
+                      "/copy, relay {relay_us:.3f} us/copy, ratio {ratio}"
+                      .format(**dict(row, ratio=ratio_text(row))), flush=True)
     finally:
         teardown()
     costs = {
@@ -348,7 +361,12 @@ def main():
     print()
     print(text)
     print()
-    print("min relay/tc ratio: {:.1f}".format(min(r["ratio"] for r in rows)))
+    ratios = [r["ratio"] for r in rows if r["ratio"]]
+    left_out = len(rows) - len(ratios)
+    note = (" ({} of {} cases left out: a cost within the noise of its "
+            "rounds)".format(left_out, len(rows)) if left_out else "")
+    print("min relay/tc ratio: {}{}".format(
+        "{:.1f}".format(min(ratios)) if ratios else "none", note))
 
 
 if __name__ == "__main__":

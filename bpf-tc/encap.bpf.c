@@ -112,7 +112,9 @@ struct fanout_walk {
 	__u64 now;
 	__u32 outer_len;
 	__u32 copies;
-	__u32 slot; /* of the copy prepare_copy wrote */
+	__u32 slot;    /* of the copy prepare_copy wrote */
+	__u32 resolve; /* the last copy's neighbor is unresolved, */
+	struct bpf_redir_neigh gateway; /* and the kernel resolves it */
 	struct encap_hdr h;
 };
 
@@ -145,6 +147,9 @@ static __always_inline int fib_nexthop(struct fanout_walk *w,
 		__builtin_memcpy(nh->macs + ETH_ALEN, fib.smac, ETH_ALEN);
 		return 0;
 	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		nh->ifindex = fib.ifindex;
+		w->gateway.nh_family = AF_INET6;
+		__builtin_memcpy(w->gateway.ipv6_nh, fib.ipv6_dst, 16);
 		return MDCS_CNT_DROP_NO_NEIGHBOR;
 	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
 		return MDCS_CNT_DROP_TOO_BIG;
@@ -177,12 +182,17 @@ static __always_inline int route(struct fanout_walk *w, __u32 slot,
 	return fib_nexthop(w, rp, w->outer_len, nh);
 }
 
-/* Route the copy to the i-th subscriber and write its headers: the
- * outgoing interface, or 0 with the reason counted. */
+/*
+ * Route the copy to the i-th subscriber and write its headers: the outgoing
+ * interface, or 0 with the reason counted.  The last copy, the packet
+ * itself, may go to a next hop whose neighbor entry is not resolved: the
+ * kernel resolves it and holds the packet meanwhile (bpf_redirect_neigh),
+ * as it does for its own packets, and later copies find it resolved.
+ */
 static __attribute__((noinline)) __u32 prepare_copy(struct fanout_walk *w,
-						    __u32 i)
+						    __u32 i, __u32 last)
 {
-	struct mdcs_nexthop nh;
+	struct mdcs_nexthop nh = {};
 	const struct mdcs_rp *rp;
 	__u32 slot;
 	int reason;
@@ -194,7 +204,8 @@ static __attribute__((noinline)) __u32 prepare_copy(struct fanout_walk *w,
 	if (!rp || !rp->in_use)
 		return 0;
 	reason = route(w, slot, rp, &nh);
-	if (reason) {
+	w->resolve = last && reason == MDCS_CNT_DROP_NO_NEIGHBOR;
+	if (reason && !w->resolve) {
 		drop(reason);
 		return 0;
 	}
@@ -220,7 +231,7 @@ static __always_inline void copy_sent(struct fanout_walk *w)
 static long send_copy(__u32 i, void *arg)
 {
 	struct fanout_walk *w = arg;
-	__u32 ifindex = prepare_copy(w, i);
+	__u32 ifindex = prepare_copy(w, i, 0);
 
 	if (!ifindex)
 		return 0;
@@ -276,7 +287,7 @@ static __always_inline int replicate(struct __sk_buff *skb,
 						: MDCS_MAX_FANOUT;
 	if (count > 1)
 		bpf_loop(count - 1, send_copy, &w, 0);
-	last = count ? prepare_copy(&w, count - 1) : 0;
+	last = count ? prepare_copy(&w, count - 1, 1) : 0;
 	if (last)
 		copy_sent(&w);
 
@@ -284,7 +295,12 @@ static __always_inline int replicate(struct __sk_buff *skb,
 	count_add(MDCS_CNT_ENCAP_PACKETS, 1);
 	count_add(MDCS_CNT_ENCAP_COPIES, w.copies);
 	count_add(MDCS_CNT_ENCAP_BYTES, (__u64)w.copies * w.outer_len);
-	return last ? bpf_redirect(last, 0) : TC_ACT_SHOT;
+	if (!last)
+		return TC_ACT_SHOT;
+	if (w.resolve)
+		return bpf_redirect_neigh(last, &w.gateway, sizeof(w.gateway),
+					  0);
+	return bpf_redirect(last, 0);
 }
 
 SEC("tc")

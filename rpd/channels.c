@@ -628,14 +628,16 @@ static void stop_tx(void *arg, const struct mdcs_channel *ch, void *data)
 	tx_forget(cs, ch);
 }
 
-void channels_stop(struct channels *cs)
+void channels_stop(struct channels *cs, bool withdraw)
 {
 	timer_cancel(cs->loop, &cs->refresh_timer);
 	timer_cancel(cs->loop, &cs->jp_timer);
 	timer_cancel(cs->loop, &cs->sweep_timer);
-	chantab_each(&cs->rx, stop_rx, cs);
-	send_all_tx(cs, false);
-	chantab_each(&cs->tx, stop_tx, cs);
+	if (withdraw) {
+		chantab_each(&cs->rx, stop_rx, cs);
+		send_all_tx(cs, false);
+		chantab_each(&cs->tx, stop_tx, cs);
+	}
 	chantab_fini(&cs->rx, free);
 	chantab_fini(&cs->tx, tx_free);
 	idpool_fini(&cs->stats);

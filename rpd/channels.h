@@ -43,7 +43,11 @@ int channels_init(struct channels *cs, struct loop *loop,
  * start the refresh timers. */
 void channels_start(struct channels *cs);
 
-/* Unsubscribe and prune everything, and clear the maps. */
-void channels_stop(struct channels *cs);
+/*
+ * Stop the timers and forget the channels.  With withdraw, unsubscribe and
+ * prune everything and clear the maps first; without, the maps keep the
+ * channels for the next channels_start() to take over.
+ */
+void channels_stop(struct channels *cs, bool withdraw);
 
 #endif

@@ -247,40 +247,40 @@ static int load_instance(struct loader *ld, const struct lyd_node *inst,
 	return rc ? rc : check_addresses(ld, c);
 }
 
-int conf_load(const char *path, const char *yang_path, struct rpd_conf *c,
-	      char *err, size_t errlen)
+int conf_context(const char *yang_path, struct ly_ctx **ctx, char *err,
+		 size_t errlen)
 {
 	struct loader ld = { err, errlen };
-	struct ly_ctx *ctx = NULL;
-	struct lyd_node *tree = NULL;
-	struct ly_set *set = NULL;
-	int rc = -1;
 
-	memset(c, 0, sizeof(*c));
-	if (ly_ctx_new(yang_path, 0, &ctx))
+	*ctx = NULL;
+	if (ly_ctx_new(yang_path, 0, ctx))
 		return fail(&ld, "cannot create a YANG context");
 	ly_log_options(LY_LOSTORE_LAST);
-	if (!ly_ctx_load_module(ctx, "mdcs", NULL, NULL)) {
-		fail_ly(&ld, ctx, "cannot load the mdcs YANG module");
-		goto out;
+	if (!ly_ctx_load_module(*ctx, "mdcs", NULL, NULL)) {
+		fail_ly(&ld, *ctx, "cannot load the mdcs YANG module");
+		ly_ctx_destroy(*ctx);
+		*ctx = NULL;
+		return -1;
 	}
-	if (lyd_parse_data_path(ctx, path, LYD_UNKNOWN,
-				LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
-				LYD_VALIDATE_NO_STATE, &tree)) {
-		fail_ly(&ld, ctx, path);
-		goto out;
-	}
+	return 0;
+}
+
+int conf_from_tree(const struct lyd_node *tree, struct rpd_conf *c, char *err,
+		   size_t errlen)
+{
+	struct loader ld = { err, errlen };
+	struct ly_set *set = NULL;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
 	if (!tree || lyd_find_xpath(tree, INSTANCE_XPATH, &set) ||
 	    set->count != 1) {
-		fail(&ld, "%s: needs exactly one mdcs control-plane-protocol",
-		     path);
-		goto out;
+		ly_set_free(set, NULL);
+		return fail(&ld,
+			    "needs exactly one mdcs control-plane-protocol");
 	}
 	rc = load_instance(&ld, set->dnodes[0], c);
-out:
 	ly_set_free(set, NULL);
-	lyd_free_all(tree);
-	ly_ctx_destroy(ctx);
 	if (rc)
 		conf_free(c);
 	return rc;

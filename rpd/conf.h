@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <libyang/libyang.h>
+
 #include "prefix.h"
 #include "proto/control.h"
 
@@ -54,12 +56,19 @@ struct rpd_conf {
 };
 
 /*
- * Load the one mdcs instance from a JSON or XML file of the mdcs YANG
- * model; yang_path lists the directories holding the modules, separated by
- * ':'.  On failure, returns -1 with the reason in err.
+ * A YANG context with the mdcs model; yang_path lists the directories
+ * holding the modules, separated by ':'.  On failure, -1 and the reason in
+ * err.
  */
-int conf_load(const char *path, const char *yang_path, struct rpd_conf *c,
-	      char *err, size_t errlen);
+int conf_context(const char *yang_path, struct ly_ctx **ctx, char *err,
+		 size_t errlen);
+
+/*
+ * The one mdcs instance of a valid configuration tree, with the checks
+ * YANG cannot express.  On failure, -1 and the reason in err.
+ */
+int conf_from_tree(const struct lyd_node *tree, struct rpd_conf *c, char *err,
+		   size_t errlen);
 void conf_free(struct rpd_conf *c);
 
 #endif

@@ -23,13 +23,20 @@
 #define TC_HANDLE   0x6d64
 #define TC_PRIORITY 0x6d64
 
+/*
+ * Set while creating a clsact qdisc that may exist already (rpd took over
+ * from an earlier one): the kernel's message about it is no news, and a
+ * real failure is reported by attach().
+ */
+static bool creating_hook;
+
 static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 		      va_list ap)
 {
 	char msg[512];
 	size_t n;
 
-	if (level == LIBBPF_DEBUG)
+	if (level == LIBBPF_DEBUG || creating_hook)
 		return 0;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
@@ -131,8 +138,11 @@ static int attach(int ifindex, enum bpf_tc_attach_point where, int prog_fd)
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE,
 		    .priority = TC_PRIORITY, .prog_fd = prog_fd,
 		    .flags = BPF_TC_F_REPLACE);
-	int err = bpf_tc_hook_create(&hook);
+	int err;
 
+	creating_hook = true;
+	err = bpf_tc_hook_create(&hook);
+	creating_hook = false;
 	if (err && err != -EEXIST) {
 		log_err("clsact on ifindex %d: %s", ifindex, strerror(-err));
 		return -1;

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "config.h"
 #include "datapath.h"
+#include "datastore.h"
 #include "identity.h"
 #include "log.h"
 #include "loop.h"
@@ -21,7 +22,10 @@
 #include "pimlink.h"
 
 struct rpd {
-	struct rpd_conf conf;
+	struct ly_ctx *ctx;
+	struct datastore ds;
+	struct rpd_conf conf; /* of the running datastore */
+	bool up;	      /* the RP runs conf */
 	struct ctl_identity id;
 	struct loop loop;
 	struct datapath dp;
@@ -35,10 +39,17 @@ struct rpd {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rpd [-d] [-s] [-p PID_FILE] [-y YANG_PATH] -c CONFIG\n"
+		"usage: rpd [-d] [-s] [-p PID_FILE] [-y YANG_PATH] "
+		"[-r RUNNING] -c CONFIG\n"
 		"       rpd --keygen KEY_FILE\n"
 		"\n"
-		"  -c, --config FILE    mdcs YANG instance data (JSON or XML)\n"
+		"  -c, --config FILE    startup configuration: mdcs YANG "
+		"instance data\n"
+		"                       (JSON or XML)\n"
+		"  -r, --running FILE   where the running configuration is "
+		"kept; rpd\n"
+		"                       starts from it if it exists "
+		"(default CONFIG.running)\n"
 		"  -y, --yang PATH      directories of the YANG modules, "
 		"':'-separated\n"
 		"                       (default %s)\n"
@@ -51,6 +62,21 @@ static void usage(FILE *f)
 		RPD_YANG_PATH);
 }
 
+/* SIGHUP: the startup file, edited by the operator, becomes running. */
+static void reload(struct rpd *r)
+{
+	struct ds_error err = { 0 };
+
+	if (ds_reload_startup(&r->ds, &err) ||
+	    ds_replace(&r->ds, 0, DS_RUNNING, r->ds.tree[DS_STARTUP], &err)) {
+		log_err("reload refused, running configuration unchanged: "
+			"%s%s%s",
+			err.message, err.path[0] ? " at " : "", err.path);
+		return;
+	}
+	log_notice("reloaded the startup configuration");
+}
+
 static void on_signal(void *arg)
 {
 	struct rpd *r = arg;
@@ -58,6 +84,10 @@ static void on_signal(void *arg)
 
 	if (read(r->sigfd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if (si.ssi_signo == SIGHUP) {
+		reload(r);
+		return;
+	}
 	log_notice("signal %u: shutting down", si.ssi_signo);
 	loop_stop(&r->loop);
 }
@@ -69,6 +99,7 @@ static int watch_signals(struct rpd *r)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -1;
@@ -142,72 +173,134 @@ static int write_pid_file(const char *path)
 	return 0;
 }
 
-/* Bring everything up in dependency order; on failure, the caller tears
- * down whatever came up. */
-static int start(struct rpd *r)
+/* What the RP needs whatever its configuration. */
+static int init_process(struct rpd *r)
 {
-	const struct rpd_conf *c = &r->conf;
-	char addr[INET6_ADDRSTRLEN], pins[256];
-	struct mdcs_dp_config dc;
-	int uplink;
-
-	if (identity_load(c->key_file, &r->id) || nl_init() ||
-	    loop_init(&r->loop) || watch_signals(r))
-		return -1;
-	uplink = nl_link_index(c->uplink);
-	if (!uplink) {
-		log_err("uplink interface %s does not exist", c->uplink);
-		return -1;
-	}
-	if (datapath_pin_dir(c->instance, pins, sizeof(pins)) ||
-	    datapath_open(&r->dp, pins) ||
-	    overlay_open(&r->overlay, c->overlay, c->inner_mtu))
-		return -1;
-	fill_dp_config(c, r->overlay.ifindex, &dc);
-	if (datapath_set_config(&r->dp, &dc) ||
-	    datapath_set_publishers(&r->dp, c->publishers, c->n_publishers) ||
-	    datapath_attach(&r->dp, r->overlay.ifindex, uplink) ||
-	    sync_overlay_routes(r))
-		return -1;
-	if (channels_init(&r->channels, &r->loop, c, &r->dp, &r->pim,
-			  &r->mesh) ||
-	    mesh_open(&r->mesh, &r->loop, c, &r->id, &r->dp, &channels_mesh_ops,
-		      &r->channels) ||
-	    pimlink_start(&r->pim, &r->loop, &r->overlay, &c->overlay_addr,
-			  c->hello_interval, &channels_pim_ops, &r->channels))
-		return -1;
-	channels_start(&r->channels);
-	log_notice("RP %s up: tunnel [%s]:%u, uplink %s, overlay %s, "
-		   "%u remote RPs",
-		   c->instance, addr6_str(&c->tunnel_addr, addr),
-		   c->tunnel_port, c->uplink, c->overlay, c->n_remotes);
-	return 0;
+	return nl_init() || loop_init(&r->loop) || watch_signals(r) ? -1 : 0;
 }
 
-/* Remove everything rpd installed, in reverse order of start(). */
-static void stop(struct rpd *r)
+static void fini_process(struct rpd *r)
 {
-	if (r->channels.loop)
-		channels_stop(&r->channels);
-	if (r->pim.loop)
-		pimlink_stop(&r->pim);
-	mesh_close(&r->mesh);
-	if (r->overlay.ifindex)
-		nl_routes_sync(r->overlay.ifindex, &r->conf.overlay_addr, NULL,
-			       0);
-	if (r->dp.encap)
-		datapath_close(&r->dp, true);
-	overlay_close(&r->overlay, true);
 	loop_fini(&r->loop);
 	nl_fini();
 	if (r->sigfd >= 0)
 		close(r->sigfd);
 }
 
+/*
+ * Take down whatever start_rp() brought up, in reverse order.  With
+ * withdraw, everything installed goes too: subscriptions, routes, BPF
+ * programs and maps, the overlay link.  Without, they stay for the next
+ * start_rp() to take over, as after a crash.
+ */
+static void stop_rp(struct rpd *r, bool withdraw)
+{
+	if (r->channels.loop)
+		channels_stop(&r->channels, withdraw);
+	if (r->pim.loop)
+		pimlink_stop(&r->pim, withdraw);
+	mesh_close(&r->mesh);
+	if (withdraw && r->overlay.ifindex)
+		nl_routes_sync(r->overlay.ifindex, &r->conf.overlay_addr, NULL,
+			       0);
+	if (r->dp.encap)
+		datapath_close(&r->dp, withdraw);
+	overlay_close(&r->overlay, withdraw);
+	sodium_memzero(&r->id, sizeof(r->id));
+	memset(&r->channels, 0, sizeof(r->channels));
+	memset(&r->pim, 0, sizeof(r->pim));
+	memset(&r->dp, 0, sizeof(r->dp));
+	memset(&r->overlay, 0, sizeof(r->overlay));
+	r->overlay.fd = -1;
+	r->up = false;
+}
+
+/* Bring the RP up on r->conf in dependency order; on failure, take down
+ * what came up, leaving what an earlier RP installed. */
+static int start_rp(struct rpd *r)
+{
+	const struct rpd_conf *c = &r->conf;
+	char addr[INET6_ADDRSTRLEN], pins[256];
+	struct mdcs_dp_config dc;
+	int uplink = nl_link_index(c->uplink);
+
+	if (!uplink) {
+		log_err("uplink interface %s does not exist", c->uplink);
+		return -1;
+	}
+	if (identity_load(c->key_file, &r->id) ||
+	    datapath_pin_dir(c->instance, pins, sizeof(pins)) ||
+	    datapath_open(&r->dp, pins) ||
+	    overlay_open(&r->overlay, c->overlay, c->inner_mtu))
+		goto failed;
+	fill_dp_config(c, r->overlay.ifindex, &dc);
+	if (datapath_set_config(&r->dp, &dc) ||
+	    datapath_set_publishers(&r->dp, c->publishers, c->n_publishers) ||
+	    datapath_attach(&r->dp, r->overlay.ifindex, uplink) ||
+	    sync_overlay_routes(r))
+		goto failed;
+	if (channels_init(&r->channels, &r->loop, c, &r->dp, &r->pim,
+			  &r->mesh) ||
+	    mesh_open(&r->mesh, &r->loop, c, &r->id, &r->dp, &channels_mesh_ops,
+		      &r->channels) ||
+	    pimlink_start(&r->pim, &r->loop, &r->overlay, &c->overlay_addr,
+			  c->hello_interval, &channels_pim_ops, &r->channels))
+		goto failed;
+	channels_start(&r->channels);
+	r->up = true;
+	log_notice("RP %s up: tunnel [%s]:%u, uplink %s, overlay %s, "
+		   "%u remote RPs",
+		   c->instance, addr6_str(&c->tunnel_addr, addr),
+		   c->tunnel_port, c->uplink, c->overlay, c->n_remotes);
+	return 0;
+
+failed:
+	stop_rp(r, false);
+	return -1;
+}
+
+/*
+ * The running datastore's hook: run the RP on config.  A new configuration
+ * for the same instance, overlay and uplink takes over the installed state
+ * as a restarted rpd would; any other replaces it.
+ */
+static int apply_config(void *arg, const struct lyd_node *config,
+			const struct lyd_node *diff, struct ds_error *err)
+{
+	struct rpd *r = arg;
+	struct rpd_conf next;
+	bool same_place;
+
+	(void)diff;
+	err->path[0] = '\0';
+	if (conf_from_tree(config, &next, err->message, sizeof(err->message))) {
+		err->tag = "invalid-value";
+		return -1;
+	}
+	if (r->up) {
+		same_place = !strcmp(next.instance, r->conf.instance) &&
+			     !strcmp(next.overlay, r->conf.overlay) &&
+			     !strcmp(next.uplink, r->conf.uplink);
+		stop_rp(r, !same_place);
+	}
+	conf_free(&r->conf);
+	r->conf = next;
+	if (start_rp(r)) {
+		err->tag = "operation-failed";
+		snprintf(err->message, sizeof(err->message),
+			 "RP %s did not start with this configuration; "
+			 "rpd's log says why",
+			 next.instance);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "running", required_argument, NULL, 'r' },
 		{ "yang", required_argument, NULL, 'y' },
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "debug", no_argument, NULL, 'd' },
@@ -216,20 +309,25 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char shortopts[] = "c:y:p:dsg:h";
+	static const char shortopts[] = "c:r:y:p:dsg:h";
 	const char *config = NULL, *yang = RPD_YANG_PATH, *pid_file = NULL;
+	char *running = NULL;
 	struct rpd r = { .sigfd = -1,
 			 .overlay = { .fd = -1 },
 			 .mesh = { .sock = -1 },
 			 .loop = { .epfd = -1 } };
 	bool debug = false, to_syslog = false;
-	char err[512];
+	struct ds_error err = { 0 };
 	int opt, rc = EXIT_FAILURE;
 
 	while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config = optarg;
+			break;
+		case 'r':
+			free(running);
+			running = strdup(optarg);
 			break;
 		case 'y':
 			yang = optarg;
@@ -259,17 +357,39 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	log_init("rpd", debug ? LOG_DEBUG : LOG_INFO, to_syslog);
-	if (conf_load(config, yang, &r.conf, err, sizeof(err))) {
-		log_err("%s", err);
+	if (access(config, R_OK)) {
+		log_err("%s: %m", config);
+		free(running);
 		return EXIT_FAILURE;
 	}
-	if (start(&r) == 0 && write_pid_file(pid_file) == 0 &&
-	    loop_run(&r.loop) == 0)
+	if (!running) {
+		size_t len = strlen(config) + sizeof(".running");
+
+		running = malloc(len);
+		if (running)
+			snprintf(running, len, "%s.running", config);
+	}
+	if (!running ||
+	    conf_context(yang, &r.ctx, err.message, sizeof(err.message))) {
+		log_err("%s", running ? err.message : "out of memory");
+		free(running);
+		return EXIT_FAILURE;
+	}
+	if (init_process(&r) == 0 &&
+	    ds_open(&r.ds, r.ctx, running, config, apply_config, &r, &err)) {
+		log_err("configuration: %s%s%s", err.message,
+			err.path[0] ? " at " : "", err.path);
+	} else if (r.up && write_pid_file(pid_file) == 0 &&
+		   loop_run(&r.loop) == 0) {
 		rc = EXIT_SUCCESS;
-	stop(&r);
+	}
+	stop_rp(&r, true);
+	fini_process(&r);
 	if (pid_file)
 		unlink(pid_file);
+	ds_close(&r.ds);
 	conf_free(&r.conf);
-	sodium_memzero(&r.id, sizeof(r.id));
+	ly_ctx_destroy(r.ctx);
+	free(running);
 	return rc;
 }

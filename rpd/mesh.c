@@ -10,6 +10,7 @@
 #include "idpool.h"
 #include "log.h"
 #include "mesh.h"
+#include "netlink.h"
 
 static uint64_t now_us(void)
 {
@@ -111,6 +112,13 @@ static void answer_subscribe(struct mesh *m, struct remote_rp *rp,
 	uint8_t buf[MDCS_CTL_MAX_LEN];
 	ssize_t len;
 
+	/*
+	 * Copies to the RP will follow, and bpf_fib_lookup only finds a
+	 * resolved neighbor: have the kernel resolve or confirm the next hop
+	 * now, and again with every refresh so that it stays valid.
+	 */
+	if (nl_nexthops_use(&rp->conf->addr))
+		log_warn("no route to remote RP %s", rp->conf->name);
 	memset(st, 0, sizeof(st));
 	m->ops->subscribe(m->arg, rp, msg->channels, msg->count, msg->hold_time,
 			  st);

@@ -1,4 +1,4 @@
-/* rpd's use of rtnetlink through libnl: links, routes and tc filters. */
+/* rpd's use of rtnetlink through libnl: links, routes, neighbors, tc. */
 #include <errno.h>
 #include <string.h>
 #include <net/if.h>
@@ -6,6 +6,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/classifier.h>
 #include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
 #include "log.h"
@@ -41,7 +42,7 @@ int nl_link_index(const char *name)
 	struct rtnl_link *link = NULL;
 	int ifindex;
 
-	if (rtnl_link_get_kernel(sk, 0, name, &link))
+	if (rtnl_link_get_kernel(sk, 0, name, &link) || !link)
 		return 0;
 	ifindex = rtnl_link_get_ifindex(link);
 	rtnl_link_put(link);
@@ -170,4 +171,78 @@ int nl_tc_filter_count(int ifindex, unsigned parent)
 	n = nl_cache_nitems(cache);
 	nl_cache_free(cache);
 	return n;
+}
+
+static int keep_route(struct nl_msg *msg, void *arg)
+{
+	struct rtnl_route **route = arg;
+
+	if (!*route)
+		rtnl_route_parse(nlmsg_hdr(msg), route);
+	return NL_OK;
+}
+
+/* The kernel's route to dst, as a lookup would choose it. */
+static struct rtnl_route *route_get(const struct in6_addr *dst)
+{
+	struct rtmsg rtm = { .rtm_family = AF_INET6, .rtm_dst_len = 128 };
+	struct rtnl_route *route = NULL;
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETROUTE, 0);
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+
+	if (!msg || !cb ||
+	    nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) ||
+	    nla_put(msg, RTA_DST, sizeof(*dst), dst) ||
+	    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, keep_route, &route))
+		goto out;
+	/* The route comes first, then the acknowledgment, which must be read
+	 * too: libnl expects one per request. */
+	if (nl_send_auto(sk, msg) >= 0 && nl_recvmsgs(sk, cb) >= 0 && route)
+		nl_wait_for_ack(sk);
+out:
+	nl_cb_put(cb);
+	nlmsg_free(msg);
+	return route;
+}
+
+/* NTF_USE: resolve the neighbor if it is not, confirm it if it is. */
+static int neigh_use(int ifindex, struct nl_addr *addr)
+{
+	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	int err;
+
+	if (!n)
+		return -1;
+	rtnl_neigh_set_ifindex(n, ifindex);
+	rtnl_neigh_set_family(n, AF_INET6);
+	rtnl_neigh_set_dst(n, addr);
+	rtnl_neigh_set_state(n, NUD_NONE);
+	rtnl_neigh_set_flags(n, NTF_USE);
+	err = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE);
+	rtnl_neigh_put(n);
+	return err ? -1 : 0;
+}
+
+int nl_nexthops_use(const struct in6_addr *dst)
+{
+	struct rtnl_route *route = route_get(dst);
+	struct nl_addr *on_link = nl_addr_build(AF_INET6, dst, sizeof(*dst));
+	int n, rc = -1;
+
+	if (!route || !on_link)
+		goto out;
+	n = rtnl_route_get_nnexthops(route);
+	rc = n ? 0 : -1;
+	for (int i = 0; i < n; i++) {
+		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(route, i);
+		struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
+
+		if (neigh_use(rtnl_route_nh_get_ifindex(nh), gw ? gw : on_link))
+			rc = -1;
+	}
+out:
+	nl_addr_put(on_link);
+	if (route)
+		rtnl_route_put(route);
+	return rc;
 }

@@ -1,4 +1,4 @@
-/* rpd's use of rtnetlink through libnl: links, routes and tc filters. */
+/* rpd's use of rtnetlink through libnl: links, routes, neighbors, tc. */
 #ifndef RPD_NETLINK_H
 #define RPD_NETLINK_H
 
@@ -24,6 +24,14 @@ int nl_link_up(int ifindex, unsigned mtu);
  */
 int nl_routes_sync(int ifindex, const struct in6_addr *gateway,
 		   const struct prefix6 *prefixes, unsigned n);
+
+/*
+ * Have the kernel resolve, or confirm, the link-layer address of each next
+ * hop of its route to dst (NTF_USE).  bpf_fib_lookup only finds neighbors
+ * that are resolved, and copies sent from tc never make the kernel resolve
+ * one.
+ */
+int nl_nexthops_use(const struct in6_addr *dst);
 
 /* How many tc filters hang off a clsact direction (ingress or egress). */
 int nl_tc_filter_count(int ifindex, unsigned parent);

@@ -165,9 +165,10 @@ int pimlink_start(struct pimlink *pl, struct loop *loop, struct overlay *o,
 	return 0;
 }
 
-void pimlink_stop(struct pimlink *pl)
+void pimlink_stop(struct pimlink *pl, bool goodbye)
 {
-	send_hello(pl, 0);
+	if (goodbye)
+		send_hello(pl, 0);
 	timer_cancel(pl->loop, &pl->hello_timer);
 	timer_cancel(pl->loop, &pl->neighbor_timer);
 	loop_unwatch(pl->loop, pl->overlay->fd);

@@ -41,8 +41,12 @@ int pimlink_start(struct pimlink *pl, struct loop *loop, struct overlay *o,
 		  const struct in6_addr *self, unsigned hello_interval,
 		  const struct pimlink_ops *ops, void *arg);
 
-/* Say goodbye (a Hello with holdtime 0) and stop. */
-void pimlink_stop(struct pimlink *pl);
+/*
+ * Stop; with goodbye, first a Hello with holdtime 0, so that pim6d drops
+ * rpd as neighbor at once.  Without, a successor on the same link takes
+ * over before the neighbor expires.
+ */
+void pimlink_stop(struct pimlink *pl, bool goodbye);
 
 /* Send Join/Prune(S,G) entries to pim6d, in as many messages as needed;
  * entries of one group must be adjacent. */

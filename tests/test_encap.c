@@ -160,6 +160,38 @@ START_TEST(encap_counts_failed_copies)
 }
 END_TEST
 
+/* The last copy may wait for its neighbor in the kernel, rather than be
+ * dropped: the packet goes to bpf_redirect_neigh. */
+START_TEST(encap_last_copy_waits_for_neighbor)
+{
+	static const uint16_t slots[] = { SLOT_R1, SLOT_NONEIGH };
+	static const uint8_t unresolved[6] = { 0 };
+	static uint8_t frames[2][2048];
+	uint8_t frame[2048], inner[2048], out[2048];
+	uint64_t want[MDCS_CNT_MAX] = { 0 };
+	size_t lens[2], inner_len, len;
+	struct run r;
+
+	len = overlay_frame(frame, &grp_g, 100, inner, &inner_len);
+	subscribe_tx(&chan_g, slots, 2, TX_STATS);
+	r = run_prog(dp.encap->progs.mdcs_encap, ov0, frame, len, out,
+		     sizeof(out));
+	ck_assert_int_eq(r.retval, TC_ACT_REDIRECT);
+	ck_assert_uint_eq(collect(frames, lens, 2), 1);
+	expect_copy(frames[0], lens[0], up1_mac, &r1, PORT, inner, inner_len);
+	/* The kernel writes the MAC addresses once it knows them. */
+	ck_assert_mem_eq(out, unresolved, 6);
+	ck_assert_mem_eq(out + 6, unresolved, 6);
+	memcpy(out + 6, up0_mac, 6);
+	expect_copy(out, r.out_len, unresolved, &r_noneigh, PORT, inner,
+		    inner_len);
+	want[MDCS_CNT_ENCAP_PACKETS] = 1;
+	want[MDCS_CNT_ENCAP_COPIES] = 2;
+	want[MDCS_CNT_ENCAP_BYTES] = 2 * (MDCS_ENCAP_LEN + inner_len);
+	expect_counters(want);
+}
+END_TEST
+
 /* Remote RPs 2001:db8:ff::1:<i> for i < n, in slots 100 + i, each with a
  * neighbor entry so that a copy to it leaves up0. */
 static void many_rps(unsigned n)
@@ -334,6 +366,7 @@ static Suite *encap_suite(void)
 	tcase_add_test(t, encap_drops_unknown_channel);
 	tcase_add_test(t, encap_passes_link_local);
 	tcase_add_test(t, encap_counts_failed_copies);
+	tcase_add_test(t, encap_last_copy_waits_for_neighbor);
 	tcase_add_test(t, encap_full_fanout_full_table);
 	tcase_add_test(t, encap_fanout_updates_are_atomic);
 	suite_add_tcase(s, t);

@@ -36,8 +36,9 @@ class Rp:
         self.config_file = os.path.join(self.dir, "rpd.json")
         self.pid_file = os.path.join(self.dir, "rpd.pid")
         self.log_file = os.path.join(self.dir, "rpd.log")
-        if os.path.exists(self.key_file):
-            os.unlink(self.key_file)
+        for stale in (self.key_file, self.running_file):
+            if os.path.exists(stale):
+                os.unlink(stale)
         self.public_key = router.cmd_raises(
             "{} --keygen {}".format(RPD, self.key_file)
         ).strip()
@@ -76,6 +77,34 @@ class Rp:
         }
         with open(self.config_file, "w") as f:
             json.dump(doc, f, indent=2)
+
+    @property
+    def running_file(self):
+        """Where rpd keeps its running configuration."""
+        return self.config_file + ".running"
+
+    def reload(self, change):
+        """Apply change to the mdcs container of the configuration file,
+        signal rpd to reload it (SIGHUP), and return rpd's log line about
+        the outcome."""
+        with open(self.config_file) as f:
+            doc = json.load(f)
+        protocols = doc["ietf-routing:routing"]["control-plane-protocols"]
+        change(protocols["control-plane-protocol"][0]["mdcs:mdcs"])
+        with open(self.config_file, "w") as f:
+            json.dump(doc, f, indent=2)
+        seen = os.path.getsize(self.log_file)
+        os.kill(self.pid, signal.SIGHUP)
+
+        def outcome():
+            with open(self.log_file) as f:
+                f.seek(seen)
+                for line in f:
+                    if "reloaded" in line or "reload refused" in line:
+                        return line.strip()
+            return None
+
+        return wait_for(outcome, 30, "rpd on {} to reload".format(self.name))
 
     def start(self):
         """Start rpd and wait until it serves (its pid file appears)."""

@@ -20,6 +20,7 @@ import pytest
 
 from lib.topogen import Topogen, TopoRouter
 
+from mdcs_topo.poll import wait_for
 from mdcs_topo.rp import Rp
 from mdcs_topo.ssm import link_local, render_frr_conf
 
@@ -83,6 +84,14 @@ def net(request):
         for rp in rps.values():
             rp.start()
         tgen.start_router()
+        # Until duplicate address detection ends, an address does not
+        # answer neighbor solicitations: the RPs could not reach each other.
+        wait_for(
+            lambda: not any(g[n].cmd("ip -6 addr show tentative").strip()
+                            for n in HOSTS + ROUTERS),
+            30,
+            "duplicate address detection to finish",
+        )
         yield Net(tgen, g, rps, workdir, TIMERS, CHANNEL_SOURCE)
     finally:
         for rp in rps.values():

@@ -17,73 +17,25 @@ from mdcs_topo.ssm import (
     StreamSender,
     amt_data,
     channel_packet,
-    forwarding,
-    iperf_report,
-    mroute,
-    send_stream,
     send_udp,
-    stream_gaps,
     stream_payloads,
     tunnel_decode,
     tx_packets,
 )
+from mdcs_topo.stream import (
+    CHANNEL,
+    STREAM,
+    explain_loss,
+    joined,
+    stream_through,
+    wait_for_path,
+)
 
 pytestmark = [pytest.mark.pim6d, pytest.mark.staticd]
-
-STREAM = 200  # packets per stream
-CHANNEL = (SOURCE, GROUP)
-PATH = ("r1", "rp1", "rp2", "r2")  # the routers from src to rcv
-
 
 def pim_neighbors(router, ifname):
     out = router.vtysh_cmd("show ipv6 pim neighbor json", isjson=True)
     return list(out.get(ifname, {}).keys())
-
-
-def wait_for_path(net, why):
-    """Until rp1 tunnels the channel to rp2 and every router on the way has
-    a multicast route for it (a packet that meets a router before its route
-    may be lost)."""
-    wait_for(lambda: CHANNEL in net.rps["rp1"].sent_channels(), 60, why)
-    wait_for(
-        lambda: all(forwarding(net.gears[r], SOURCE, GROUP) for r in PATH),
-        60,
-        "a multicast route for (S,G) on each of " + ", ".join(PATH),
-    )
-
-
-def path_report(net):
-    """Where the stream went: packets each router forwarded and the RPs'
-    non-zero drop counters, to explain a loss."""
-    hops = ["{} {}".format(r, mroute(net.gears[r], SOURCE, GROUP)[1])
-            for r in PATH]
-    drops = ["{} {}={}".format(name, k, v)
-             for name, rp in sorted(net.rps.items())
-             for k, v in rp.counters().items() if k.startswith("drop") and v]
-    return "forwarded: {}; drops: {}".format(", ".join(hops), drops)
-
-
-def joined(net, name):
-    """A receiver on rcv, once the channel's path is in place."""
-    receiver = SsmReceiver(net.gears["rcv"], "rcv-eth0", net.workdir, name)
-    wait_for_path(net, "rp1 to send (S,G) to rp2")
-    return receiver
-
-
-def stream_through(net, receiver, name):
-    """Send a stream; return what left the source and what the receiver got,
-    per packet, and iperf's own report."""
-    g = net.gears
-    at_src = Capture(g["src"], "src-eth0", net.workdir, name + "-src", "udp")
-    at_rcv = Capture(g["rcv"], "rcv-eth0", net.workdir, name + "-rcv", "udp")
-    send_stream(g["src"], STREAM)
-    wait_for(
-        lambda: iperf_report(receiver.proc.output()),
-        30,
-        "iperf's report of the stream",
-    )
-    report = iperf_report(receiver.leave())
-    return stream_payloads(at_src.stop()), stream_payloads(at_rcv.stop()), report
 
 
 def test_pim_adjacency_on_overlay(net):
@@ -107,7 +59,7 @@ def test_stream_crosses_exactly_once(net):
     between.stop()
 
     assert len(sent) >= STREAM
-    assert received == sent, stream_gaps(sent, received) + "; " + path_report(net)
+    assert received == sent, explain_loss(net, sent, received)
     assert (lost, out_of_order) == (0, 0) and total >= STREAM
     # Between the ASes: AMT data messages from rp1 to rp2 carrying (S,G),
     # with good UDP checksums outside and in (tshark's status 1).
@@ -208,4 +160,4 @@ def test_rpd_crash_expires_and_restart_restores(net):
     wait_for_path(net, "rp2's new rpd to subscribe again")
     sent, received, _ = stream_through(net, receiver, "restart")
     assert len(sent) >= STREAM
-    assert received == sent, stream_gaps(sent, received) + "; " + path_report(net)
+    assert received == sent, explain_loss(net, sent, received)
