@@ -8,8 +8,12 @@ pim6d; the topology is in conftest.py:
 The operator edits rp1's startup file and signals rpd (SIGHUP): a valid
 change becomes running at once, taken over by the same BPF maps so the
 channel keeps flowing; an invalid one is refused, naming the node, and the
-running configuration stays byte for byte as it was.
+running configuration stays byte for byte as it was. A killed rpd comes
+back with its running configuration.
 """
+
+import json
+import signal
 
 import pytest
 
@@ -98,3 +102,25 @@ def test_back_to_the_original(net):
 
     assert "reloaded" in rp1.reload(defaults)
     assert "hop-limit" not in running(rp1)
+
+
+def test_restart_restores_running_not_startup(net):
+    "A killed rpd comes back with what ran, not with an unapplied edit."
+    rp1 = net.rps["rp1"]
+    before = running(rp1)
+    with open(rp1.config_file) as f:
+        good = f.read()
+    doc = json.loads(good)
+    protocol = doc["ietf-routing:routing"]["control-plane-protocols"][
+        "control-plane-protocol"][0]
+    protocol["mdcs:mdcs"]["rp"]["hop-limit"] = 40
+    try:
+        with open(rp1.config_file, "w") as f:
+            json.dump(doc, f)
+        rp1.stop(signal.SIGKILL)
+        rp1.start()
+        assert running(rp1) == before
+        assert '"hop-limit": 40' not in running(rp1)
+    finally:
+        with open(rp1.config_file, "w") as f:
+            f.write(good)
