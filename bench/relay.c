@@ -27,6 +27,7 @@
 
 #include "csum.h"
 #include "proto/tunnel.h"
+#include "rp_addr.h"
 
 #define BATCH	     32
 #define MAX_RPS	     1024
@@ -191,17 +192,12 @@ int main(int argc, char **argv)
 	}
 	if (!ifname || n_rps < 1 || n_rps > MAX_RPS)
 		usage();
-	/* RP i is FIRST + i, in the last two octets. */
-	for (int i = 0; i < n_rps; i++) {
-		unsigned low = (first.s6_addr[14] << 8 | first.s6_addr[15]) + i;
-
+	for (int i = 0; i < n_rps; i++)
 		rps[i] = (struct sockaddr_in6){ .sin6_family = AF_INET6,
 						.sin6_port =
 							htons(MDCS_TUNNEL_PORT),
-						.sin6_addr = first };
-		rps[i].sin6_addr.s6_addr[14] = (uint8_t)(low >> 8);
-		rps[i].sin6_addr.s6_addr[15] = (uint8_t)low;
-	}
+						.sin6_addr =
+							rp_addr(&first, i) };
 	for (int i = 0; i < BATCH; i++) {
 		in_iov[i].iov_base = pkts[i].buf + 50;
 		in_iov[i].iov_len = sizeof(pkts[i].buf) - 50;

@@ -39,6 +39,7 @@
 #include "prefix.h"
 #include "proto/publish.h"
 #include "proto/tunnel.h"
+#include "rp_addr.h"
 #include "rpd/datapath.h"
 
 static struct datapath dp;
@@ -168,11 +169,8 @@ static void replicate(const char *ifname, const struct in6_addr *local,
 	c.overlay_ifindex = (uint32_t)ifindex;
 	open_datapath(&c);
 	for (int i = 0; i < n; i++) {
-		struct in6_addr a = *first;
-		unsigned low = (a.s6_addr[14] << 8 | a.s6_addr[15]) + i;
+		struct in6_addr a = rp_addr(first, i);
 
-		a.s6_addr[14] = (uint8_t)(low >> 8);
-		a.s6_addr[15] = (uint8_t)low;
 		if (datapath_set_rp(&dp, (uint32_t)i, &a, MDCS_TUNNEL_PORT))
 			die("adding an RP");
 		f->slot[i] = (uint16_t)i;

@@ -478,17 +478,8 @@ int ds_validate(struct datastore *ds, enum ds_name which, struct ds_error *err)
 
 int ds_commit(struct datastore *ds, uint32_t session, struct ds_error *err)
 {
-	struct lyd_node *tree;
-
-	if (check_lock(ds, session, DS_RUNNING, err) ||
-	    check_lock(ds, session, DS_CANDIDATE, err) ||
-	    dup_tree(ds->tree[DS_CANDIDATE], &tree, err))
-		return -1;
-	if (validate_tree(ds->ctx, &tree, err)) {
-		lyd_free_siblings(tree);
-		return -1;
-	}
-	if (set_running(ds, tree, err))
+	if (check_lock(ds, session, DS_CANDIDATE, err) ||
+	    ds_replace(ds, session, DS_RUNNING, ds->tree[DS_CANDIDATE], err))
 		return -1;
 	ds->candidate_author = 0;
 	return 0;

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/pkt_cls.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
@@ -208,6 +209,19 @@ struct run run_prog(struct bpf_program *prog, int ifindex, const uint8_t *in,
 	r.retval = (int)opts.retval;
 	r.out_len = opts.data_size_out;
 	return r;
+}
+
+void expect_passed(struct bpf_program *prog, int ifindex, const uint8_t *frame,
+		   size_t len)
+{
+	static const uint64_t none[MDCS_CNT_MAX];
+	uint8_t out[2048];
+	struct run r = run_prog(prog, ifindex, frame, len, out, sizeof(out));
+
+	ck_assert_int_eq(r.retval, TC_ACT_OK);
+	ck_assert_uint_eq(r.out_len, len);
+	ck_assert_mem_eq(out, frame, len);
+	expect_counters(none);
 }
 
 void subscribe_rx(const struct in6_addr *g, uint32_t slot, uint32_t stats)

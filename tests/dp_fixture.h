@@ -64,6 +64,11 @@ struct run {
 struct run run_prog(struct bpf_program *prog, int ifindex, const uint8_t *in,
 		    size_t len, uint8_t *out, size_t cap);
 
+/* prog lets the frame through untouched (TC_ACT_OK, the same octets) and
+ * counts nothing. */
+void expect_passed(struct bpf_program *prog, int ifindex, const uint8_t *frame,
+		   size_t len);
+
 void subscribe_rx(const struct in6_addr *g, uint32_t slot, uint32_t stats);
 void subscribe_tx(const struct mdcs_channel *ch, const uint16_t *slots,
 		  unsigned n, uint32_t stats);

@@ -1056,6 +1056,33 @@ static void print_table(const char *title, const char *const *rows, unsigned n,
 		       rows[i], v[i][0], v[i][1], v[i][2]);
 }
 
+/* A campaign of one program: its name, when it began, its counters then. */
+struct campaign {
+	const char *name;
+	uint64_t at_start[MDCS_CNT_MAX];
+	struct timespec t0;
+};
+
+static void campaign_begin(struct campaign *c, const char *name)
+{
+	c->name = name;
+	printf("%s: seed 0x%" PRIx64 ", iterations %" PRIu64 " to %" PRIu64
+	       "\n",
+	       name, seed, first, first + runs - 1);
+	fflush(stdout);
+	read_counters(before);
+	memcpy(c->at_start, before, sizeof(c->at_start));
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+}
+
+static void campaign_rate(const struct campaign *c)
+{
+	double secs = seconds_since(&c->t0);
+
+	printf("%s: %" PRIu64 " frames in %.1f s (%.0f a second)\n", c->name,
+	       runs, secs, secs > 0 ? (double)runs / secs : 0.0);
+}
+
 static void print_counters(const uint64_t *at_start)
 {
 	uint64_t now[MDCS_CNT_MAX];
@@ -1074,17 +1101,9 @@ START_TEST(fuzz_decap)
 {
 	static uint8_t f[OUT_MAX], out[OUT_MAX];
 	struct decap_totals tot = { 0 };
-	uint64_t at_start[MDCS_CNT_MAX];
-	struct timespec t0;
-	double secs;
+	struct campaign c;
 
-	printf("decap: seed 0x%" PRIx64 ", iterations %" PRIu64 " to %" PRIu64
-	       "\n",
-	       seed, first, first + runs - 1);
-	fflush(stdout);
-	read_counters(before);
-	memcpy(at_start, before, sizeof(at_start));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	campaign_begin(&c, "decap");
 	for (uint64_t i = first; i < first + runs; i++) {
 		struct rng r = rng_for(i);
 		struct trial t = { .tcase = "decap", .iteration = i };
@@ -1105,16 +1124,13 @@ START_TEST(fuzz_decap)
 		decap_check(&t, j, &tot);
 		tot.by_kind[kind][verdict_index(res.verdict)]++;
 	}
-	secs = seconds_since(&t0);
-
-	printf("decap: %" PRIu64 " frames in %.1f s (%.0f a second)\n", runs,
-	       secs, secs > 0 ? (double)runs / secs : 0.0);
+	campaign_rate(&c);
 	print_table("input", decap_kinds, D_KINDS, tot.by_kind);
 	print_table("reference", ref_names, REF_CLASSES, tot.by_ref);
 	printf("  data messages from no RP's endpoint: %" PRIu64
 	       ", none decapsulated\n",
 	       tot.strangers);
-	print_counters(at_start);
+	print_counters(c.at_start);
 	fflush(stdout);
 	/* A harness that never reaches the program's accepting path checks
 	 * little. */
@@ -1592,17 +1608,9 @@ START_TEST(fuzz_encap)
 	static uint8_t f[OUT_MAX], out[OUT_MAX];
 	uint64_t by_kind[E_KINDS][3] = { { 0 } };
 	uint64_t by_class[ENC_CLASSES][3] = { { 0 } };
-	uint64_t at_start[MDCS_CNT_MAX];
-	struct timespec t0;
-	double secs;
+	struct campaign c;
 
-	printf("encap: seed 0x%" PRIx64 ", iterations %" PRIu64 " to %" PRIu64
-	       "\n",
-	       seed, first, first + runs - 1);
-	fflush(stdout);
-	read_counters(before);
-	memcpy(at_start, before, sizeof(at_start));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	campaign_begin(&c, "encap");
 	for (uint64_t i = first; i < first + runs; i++) {
 		struct rng r = rng_for(i);
 		struct trial t = { .tcase = "encap", .iteration = i };
@@ -1624,13 +1632,10 @@ START_TEST(fuzz_encap)
 		by_kind[kind][verdict_index(res.verdict)]++;
 		by_class[j.cls][verdict_index(res.verdict)]++;
 	}
-	secs = seconds_since(&t0);
-
-	printf("encap: %" PRIu64 " frames in %.1f s (%.0f a second)\n", runs,
-	       secs, secs > 0 ? (double)runs / secs : 0.0);
+	campaign_rate(&c);
 	print_table("input", encap_kinds, E_KINDS, by_kind);
 	print_table("reference", enc_names, ENC_CLASSES, by_class);
-	print_counters(at_start);
+	print_counters(c.at_start);
 	fflush(stdout);
 	if (runs >= 1000) {
 		ck_assert_uint_gt(by_class[ENC_PUBLISH][1], 0);

@@ -83,16 +83,19 @@ class Rp:
         """Where rpd keeps its running configuration."""
         return self.config_file + ".running"
 
-    def reload(self, change):
-        """Apply change to the mdcs container of the configuration file,
-        signal rpd to reload it (SIGHUP), and return rpd's log line about
-        the outcome."""
+    def edit_config(self, change):
+        """Apply change to the mdcs container of the configuration file."""
         with open(self.config_file) as f:
             doc = json.load(f)
         protocols = doc["ietf-routing:routing"]["control-plane-protocols"]
         change(protocols["control-plane-protocol"][0]["mdcs:mdcs"])
         with open(self.config_file, "w") as f:
             json.dump(doc, f, indent=2)
+
+    def reload(self, change):
+        """Edit the configuration file, signal rpd to reload it (SIGHUP),
+        and return rpd's log line about the outcome."""
+        self.edit_config(change)
         seen = os.path.getsize(self.log_file)
         os.kill(self.pid, signal.SIGHUP)
 

@@ -12,8 +12,8 @@ running configuration stays byte for byte as it was. A killed rpd comes
 back with its running configuration.
 """
 
-import json
 import signal
+from contextlib import contextmanager
 
 import pytest
 
@@ -41,6 +41,18 @@ def set_rp(leaves):
 def running(rp):
     with open(rp.running_file) as f:
         return f.read()
+
+
+@contextmanager
+def startup_restored(rp):
+    """The startup file as it was, whatever the block does to it."""
+    with open(rp.config_file) as f:
+        good = f.read()
+    try:
+        yield
+    finally:
+        with open(rp.config_file, "w") as f:
+            f.write(good)
 
 
 def test_valid_change_applies_while_streaming(net):
@@ -80,13 +92,8 @@ def test_invalid_change_refused_running_unchanged(net, change, names):
     "rpd names the offending node and keeps running what it ran."
     rp1 = net.rps["rp1"]
     before = running(rp1)
-    with open(rp1.config_file) as f:
-        good = f.read()
-    try:
+    with startup_restored(rp1):
         line = rp1.reload(change)
-    finally:
-        with open(rp1.config_file, "w") as f:
-            f.write(good)
     assert "reload refused" in line and names in line, line
     assert running(rp1) == before
     assert rp1.running()
@@ -108,19 +115,9 @@ def test_restart_restores_running_not_startup(net):
     "A killed rpd comes back with what ran, not with an unapplied edit."
     rp1 = net.rps["rp1"]
     before = running(rp1)
-    with open(rp1.config_file) as f:
-        good = f.read()
-    doc = json.loads(good)
-    protocol = doc["ietf-routing:routing"]["control-plane-protocols"][
-        "control-plane-protocol"][0]
-    protocol["mdcs:mdcs"]["rp"]["hop-limit"] = 40
-    try:
-        with open(rp1.config_file, "w") as f:
-            json.dump(doc, f)
+    with startup_restored(rp1):
+        rp1.edit_config(set_rp({"hop-limit": 40}))
         rp1.stop(signal.SIGKILL)
         rp1.start()
         assert running(rp1) == before
         assert '"hop-limit": 40' not in running(rp1)
-    finally:
-        with open(rp1.config_file, "w") as f:
-            f.write(good)
