@@ -131,7 +131,7 @@ struct mdcs_dp_config {
 	X(DROP_NOT_SUBSCRIBED, "drop-not-subscribed")                          \
 	X(DROP_WRONG_RP, "drop-wrong-rp")                                      \
 	X(DROP_FRAGMENT, "drop-fragment")                                      \
-	X(DROP_EXT_HEADER, "drop-ext-header")                                  \
+	X(DROP_EXT_HEADER, "drop-extension-header")                                  \
 	X(PUBLISH_PACKETS, "publish-packets")                                  \
 	X(DROP_PUBLISH_MALFORMED, "drop-publish-malformed")                    \
 	X(DROP_PUBLISH_NOT_ALLOWED, "drop-publish-not-allowed")                \

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "dp_abi.h"
+#include "percpu.h"
 #include "prefix.h"
 
 #define PIN_BASE "/sys/fs/bpf/mdcs"
@@ -51,23 +52,6 @@ static int find_instance(char *name, size_t len)
 			snprintf(name, len, "%s", e->d_name);
 	closedir(d);
 	return found == 1 ? 0 : -1;
-}
-
-/* A per-CPU value of n 64-bit counters, summed over the CPUs. */
-static int percpu_sum(int fd, uint32_t key, uint64_t *sum, unsigned n)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *v;
-
-	if (ncpu <= 0 || !(v = calloc((size_t)ncpu * n, sizeof(*v))))
-		return -1;
-	memset(sum, 0, n * sizeof(*sum));
-	if (bpf_map_lookup_elem(fd, &key, v) == 0)
-		for (int cpu = 0; cpu < ncpu; cpu++)
-			for (unsigned i = 0; i < n; i++)
-				sum[i] += v[cpu * n + i];
-	free(v);
-	return 0;
 }
 
 static int show_counters(const struct ctl *c)

@@ -118,6 +118,16 @@ static void from_wire(struct mdcs_channel *ch, const struct mdcs_ctl_channel *w)
 
 /* --- receiving: channels this RP subscribes to --- */
 
+static void tell(struct channels *cs, const struct mdcs_channel *ch,
+		 const char *rp, bool sent, uint64_t expires_ms,
+		 enum channel_event ev)
+{
+	struct channel_subscription s = { ch, rp, sent, expires_ms };
+
+	if (cs->on_event)
+		cs->on_event(cs->event_arg, &s, ev);
+}
+
 static void rx_subscribe_one(struct channels *cs, const struct mdcs_channel *ch,
 			     struct remote_rp *rp, enum mdcs_ctl_type type)
 {
@@ -162,11 +172,15 @@ static void pim_join(void *arg, const struct in6_addr *source,
 		log_notice("subscribing to %s at %s",
 			   chan_str(&ch, c, sizeof(c)), rp->conf->name);
 		rx_subscribe_one(cs, &ch, rp, MDCS_CTL_SUBSCRIBE);
+		rx->expires_ms = loop_now_ms() + holdtime * 1000ULL;
+		tell(cs, &ch, rp->conf->name, false, rx->expires_ms,
+		     CHANNEL_ADDED);
 	}
 	rx->expires_ms = loop_now_ms() + holdtime * 1000ULL;
 }
 
-static void rx_leave(struct channels *cs, const struct mdcs_channel *ch)
+static void rx_leave(struct channels *cs, const struct mdcs_channel *ch,
+		     enum channel_event ev)
 {
 	struct rx_channel *rx = chantab_del(&cs->rx, ch);
 	char c[CHAN_STRLEN];
@@ -177,6 +191,7 @@ static void rx_leave(struct channels *cs, const struct mdcs_channel *ch)
 		   rx->rp->conf->name);
 	datapath_del_rx(cs->dp, ch);
 	rx_subscribe_one(cs, ch, rx->rp, MDCS_CTL_UNSUBSCRIBE);
+	tell(cs, ch, rx->rp->conf->name, false, rx->expires_ms, ev);
 	idpool_put(&cs->stats, rx->stats);
 	free(rx);
 }
@@ -187,7 +202,7 @@ static void pim_prune(void *arg, const struct in6_addr *source,
 	struct channels *cs = arg;
 	struct mdcs_channel ch = { *source, *group };
 
-	rx_leave(cs, &ch);
+	rx_leave(cs, &ch, CHANNEL_REMOVED);
 }
 
 static void mesh_ack(void *arg, struct remote_rp *rp,
@@ -320,6 +335,7 @@ static int tx_subscribe(struct channels *cs, struct remote_rp *rp,
 	}
 	log_notice("%s subscribed to %s", rp->conf->name,
 		   chan_str(ch, c, sizeof(c)));
+	tell(cs, ch, rp->conf->name, true, expires, CHANNEL_ADDED);
 	if (created)
 		pim_send_one(cs, ch, true);
 	return MDCS_CTL_ACCEPTED;
@@ -369,6 +385,8 @@ static void mesh_unsubscribe(void *arg, struct remote_rp *rp,
 				log_notice("%s unsubscribed from %s",
 					   rp->conf->name,
 					   chan_str(&ch, c, sizeof(c)));
+				tell(cs, &ch, rp->conf->name, true,
+				     tx->sub[j].expires_ms, CHANNEL_REMOVED);
 				tx_remove(cs, &ch, tx, j);
 				break;
 			}
@@ -438,7 +456,7 @@ static void sweep_rx(void *arg, const struct mdcs_channel *ch, void *data)
 	struct rx_channel *rx = data;
 
 	if (rx->expires_ms <= loop_now_ms())
-		rx_leave(cs, ch);
+		rx_leave(cs, ch, CHANNEL_EXPIRED);
 }
 
 static void sweep_tx(void *arg, const struct mdcs_channel *ch, void *data)
@@ -457,6 +475,8 @@ static void sweep_tx(void *arg, const struct mdcs_channel *ch, void *data)
 		log_notice("subscription of %s to %s expired",
 			   rp ? rp->conf->name : "?",
 			   chan_str(ch, c, sizeof(c)));
+		tell(cs, ch, rp ? rp->conf->name : "?", true,
+		     tx->sub[i].expires_ms, CHANNEL_EXPIRED);
 		tx_remove(cs, ch, tx, i);
 		if (!tx->n)
 			return; /* freed with its last subscriber */
@@ -616,7 +636,7 @@ void channels_start(struct channels *cs)
 
 static void stop_rx(void *arg, const struct mdcs_channel *ch, void *data)
 {
-	rx_leave(arg, ch);
+	rx_leave(arg, ch, CHANNEL_REMOVED);
 }
 
 static void stop_tx(void *arg, const struct mdcs_channel *ch, void *data)
@@ -641,6 +661,47 @@ void channels_stop(struct channels *cs, bool withdraw)
 	chantab_fini(&cs->rx, free);
 	chantab_fini(&cs->tx, tx_free);
 	idpool_fini(&cs->stats);
+}
+
+struct each {
+	struct channels *cs;
+	void (*fn)(void *arg, const struct channel_subscription *s);
+	void *arg;
+};
+
+static void each_rx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	struct each *e = arg;
+	struct rx_channel *rx = data;
+	struct channel_subscription s = { ch, rx->rp->conf->name, false,
+					  rx->expires_ms };
+
+	e->fn(e->arg, &s);
+}
+
+static void each_tx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	struct each *e = arg;
+	struct tx_channel *tx = data;
+
+	for (unsigned i = 0; i < tx->n; i++) {
+		struct remote_rp *rp =
+			mesh_rp_by_slot(e->cs->mesh, tx->sub[i].slot);
+		struct channel_subscription s = { ch, rp ? rp->conf->name : "?",
+						  true, tx->sub[i].expires_ms };
+
+		e->fn(e->arg, &s);
+	}
+}
+
+void channels_each(struct channels *cs,
+		   void (*fn)(void *arg, const struct channel_subscription *s),
+		   void *arg)
+{
+	struct each e = { cs, fn, arg };
+
+	chantab_each(&cs->rx, each_rx, &e);
+	chantab_each(&cs->tx, each_tx, &e);
 }
 
 const struct pimlink_ops channels_pim_ops = {

@@ -18,6 +18,20 @@
 #include "mesh.h"
 #include "pimlink.h"
 
+enum channel_event { CHANNEL_ADDED, CHANNEL_REMOVED, CHANNEL_EXPIRED };
+
+/* One subscription between this RP and a remote RP. */
+struct channel_subscription {
+	const struct mdcs_channel *ch;
+	const char *rp;	     /* the remote RP's name */
+	bool sent;	     /* the remote RP subscribes here; else we do */
+	uint64_t expires_ms; /* on the loop's clock */
+};
+
+typedef void (*channels_event_fn)(void *arg,
+				  const struct channel_subscription *s,
+				  enum channel_event ev);
+
 struct channels {
 	struct loop *loop;
 	const struct rpd_conf *conf;
@@ -30,6 +44,8 @@ struct channels {
 	struct timer refresh_timer;
 	struct timer jp_timer;
 	struct timer sweep_timer;
+	channels_event_fn on_event; /* NULL, or told of every change */
+	void *event_arg;
 };
 
 extern const struct pimlink_ops channels_pim_ops;
@@ -38,6 +54,11 @@ extern const struct mesh_ops channels_mesh_ops;
 int channels_init(struct channels *cs, struct loop *loop,
 		  const struct rpd_conf *conf, struct datapath *dp,
 		  struct pimlink *pim, struct mesh *mesh);
+
+/* Each subscription, both directions. */
+void channels_each(struct channels *cs,
+		   void (*fn)(void *arg, const struct channel_subscription *s),
+		   void *arg);
 
 /* Take over the channels an earlier rpd left in the datapath's maps, and
  * start the refresh timers. */

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "datapath.h"
+#include "percpu.h"
 
 /* The tc filters' handle and priority: "md" */
 #define TC_HANDLE   0x6d64
@@ -311,6 +312,16 @@ int datapath_set_publishers(struct datapath *dp, const struct prefix6 *p,
 		if (update(map, &key, &yes))
 			return -1;
 	}
+	return 0;
+}
+
+int datapath_counters(struct datapath *dp, uint64_t c[MDCS_CNT_MAX])
+{
+	int fd = bpf_map__fd(dp->encap->maps.counters);
+
+	for (uint32_t k = 0; k < MDCS_CNT_MAX; k++)
+		if (percpu_sum(fd, k, &c[k], 1))
+			return -1;
 	return 0;
 }
 

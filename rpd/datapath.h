@@ -60,6 +60,9 @@ int datapath_del_rx(struct datapath *dp, const struct mdcs_channel *ch);
 int datapath_set_publishers(struct datapath *dp, const struct prefix6 *p,
 			    unsigned n);
 
+/* The datapath's counters (enum mdcs_counter), summed over the CPUs. */
+int datapath_counters(struct datapath *dp, uint64_t c[MDCS_CNT_MAX]);
+
 /* Zero a channel's traffic counters, for a channel that takes the slot. */
 int datapath_clear_channel_stats(struct datapath *dp, uint32_t stats);
 

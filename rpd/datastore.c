@@ -13,12 +13,13 @@
 static const char *const ds_names[DS_COUNT] = { "running", "candidate",
 						"startup" };
 
-static int fail(struct ds_error *err, const char *tag, const char *path,
-		const char *fmt, ...)
+int ds_fail(struct ds_error *err, const char *tag, const char *path,
+	    const char *fmt, ...)
 {
 	va_list ap;
 
 	err->tag = tag;
+	err->app_tag[0] = '\0';
 	snprintf(err->path, sizeof(err->path), "%s", path ? path : "");
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
@@ -26,14 +27,49 @@ static int fail(struct ds_error *err, const char *tag, const char *path,
 	return -1;
 }
 
-/* libyang's last error, under tag. */
-static int fail_ly(struct ds_error *err, const struct ly_ctx *ctx,
-		   const char *tag)
+/* The data path in a libyang error's location ("Data location \"...\",
+ * line number 8."), or the location as it is. */
+static void location_path(const char *loc, char *buf, size_t len)
 {
-	const struct ly_err_item *e = ly_err_last(ctx);
+	const char *q = loc ? strchr(loc, '"') : NULL;
 
-	return fail(err, tag, e ? e->path : NULL, "%s",
-		    e ? e->msg : "libyang failed");
+	if (q)
+		snprintf(buf, len, "%.*s", (int)strcspn(q + 1, "\""), q + 1);
+	else
+		snprintf(buf, len, "%s", loc ? loc : "");
+}
+
+int ds_fail_ly(struct ds_error *err, const struct ly_ctx *ctx, const char *tag)
+{
+	static const struct {
+		const char *app_tag, *tag;
+	} rfc7950[] = {
+		/* RFC 7950 15: the rpc-errors of YANG's constraints */
+		{ "instance-required", "data-missing" },
+		{ "must-violation", "operation-failed" },
+		{ "data-not-unique", "operation-failed" },
+		{ "too-many-elements", "operation-failed" },
+		{ "too-few-elements", "operation-failed" },
+		{ "missing-choice", "data-missing" },
+	};
+	const struct ly_err_item *e = ly_err_last(ctx);
+	char path[sizeof(err->path)];
+
+	if (!e)
+		return ds_fail(err, tag, NULL, "libyang failed");
+	if (e->vecode == LYVE_REFERENCE && strstr(e->msg, "not found as"))
+		tag = "unknown-element";
+	else if (e->vecode == LYVE_SYNTAX_XML)
+		tag = "malformed-message";
+	for (size_t i = 0; e->apptag && i < sizeof(rfc7950) / sizeof(*rfc7950);
+	     i++)
+		if (!strcmp(e->apptag, rfc7950[i].app_tag))
+			tag = rfc7950[i].tag;
+	location_path(e->path, path, sizeof(path));
+	ds_fail(err, tag, path, "%s", e->msg);
+	snprintf(err->app_tag, sizeof(err->app_tag), "%s",
+		 e->apptag ? e->apptag : "");
+	return -1;
 }
 
 static int fail_at(struct ds_error *err, const char *tag,
@@ -43,7 +79,7 @@ static int fail_at(struct ds_error *err, const char *tag,
 
 	if (!lyd_path(n, LYD_PATH_STD, path, sizeof(path)))
 		path[0] = '\0';
-	return fail(err, tag, path, "%s %s", path, what);
+	return ds_fail(err, tag, path, "%s %s", path, what);
 }
 
 static int validate_tree(struct ly_ctx *ctx, struct lyd_node **tree,
@@ -51,7 +87,7 @@ static int validate_tree(struct ly_ctx *ctx, struct lyd_node **tree,
 {
 	ly_err_clean(ctx, NULL);
 	if (lyd_validate_all(tree, ctx, LYD_VALIDATE_NO_STATE, NULL))
-		return fail_ly(err, ctx, "invalid-value");
+		return ds_fail_ly(err, ctx, "invalid-value");
 	return 0;
 }
 
@@ -60,8 +96,8 @@ static int dup_tree(const struct lyd_node *tree, struct lyd_node **out,
 {
 	*out = NULL;
 	if (tree && lyd_dup_siblings(tree, NULL, LYD_DUP_RECURSIVE, out))
-		return fail(err, "operation-failed", NULL,
-			    "out of memory copying a datastore");
+		return ds_fail(err, "operation-failed", NULL,
+			       "out of memory copying a datastore");
 	return 0;
 }
 
@@ -91,7 +127,7 @@ static int load(struct ly_ctx *ctx, const char *file, struct lyd_node **tree,
 	ly_err_clean(ctx, NULL);
 	if (lyd_parse_data_path(ctx, file, format_of(file), PARSE_CONFIG,
 				LYD_VALIDATE_NO_STATE, tree)) {
-		fail_ly(err, ctx, "invalid-value");
+		ds_fail_ly(err, ctx, "invalid-value");
 		snprintf(err->message + strlen(err->message),
 			 sizeof(err->message) - strlen(err->message), " in %s",
 			 file);
@@ -110,14 +146,14 @@ static char *write_side_file(const char *file, const struct lyd_node *tree,
 	int rc;
 
 	if (!side) {
-		fail(err, "operation-failed", NULL, "out of memory");
+		ds_fail(err, "operation-failed", NULL, "out of memory");
 		return NULL;
 	}
 	snprintf(side, len, "%s.new", file);
 	f = fopen(side, "we");
 	if (!f) {
-		fail(err, "operation-failed", NULL, "%s: %s", side,
-		     strerror(errno));
+		ds_fail(err, "operation-failed", NULL, "%s: %s", side,
+			strerror(errno));
 		free(side);
 		return NULL;
 	}
@@ -128,7 +164,8 @@ static char *write_side_file(const char *file, const struct lyd_node *tree,
 	if (fflush(f) || fsync(fileno(f)))
 		rc = -1;
 	if (fclose(f) || rc) {
-		fail(err, "operation-failed", NULL, "writing %s failed", side);
+		ds_fail(err, "operation-failed", NULL, "writing %s failed",
+			side);
 		unlink(side);
 		free(side);
 		return NULL;
@@ -148,8 +185,8 @@ static int save(const char *file, const struct lyd_node *tree,
 	if (!side)
 		return -1;
 	if (rename(side, file)) {
-		rc = fail(err, "operation-failed", NULL, "%s: %s", file,
-			  strerror(errno));
+		rc = ds_fail(err, "operation-failed", NULL, "%s: %s", file,
+			     strerror(errno));
 		unlink(side);
 	}
 	free(side);
@@ -171,7 +208,7 @@ static int set_running(struct datastore *ds, struct lyd_node *next,
 	if (lyd_diff_siblings(ds->tree[DS_RUNNING], next, LYD_DIFF_DEFAULTS,
 			      &diff)) {
 		lyd_free_siblings(next);
-		return fail_ly(err, ds->ctx, "operation-failed");
+		return ds_fail_ly(err, ds->ctx, "operation-failed");
 	}
 	if (!diff) {
 		lyd_free_siblings(next);
@@ -185,8 +222,8 @@ static int set_running(struct datastore *ds, struct lyd_node *next,
 	if (ds->apply(ds->arg, next, diff, err))
 		goto undo;
 	if (side && rename(side, ds->running_file)) {
-		fail(err, "operation-failed", NULL, "%s: %s", ds->running_file,
-		     strerror(errno));
+		ds_fail(err, "operation-failed", NULL, "%s: %s",
+			ds->running_file, strerror(errno));
 		goto undo;
 	}
 	free(side);
@@ -245,7 +282,7 @@ int ds_open(struct datastore *ds, struct ly_ctx *ctx, const char *running_file,
 	return 0;
 
 nomem:
-	fail(err, "operation-failed", NULL, "out of memory");
+	ds_fail(err, "operation-failed", NULL, "out of memory");
 failed:
 	ds_close(ds);
 	return -1;
@@ -267,9 +304,9 @@ static int check_lock(const struct datastore *ds, uint32_t session,
 		      enum ds_name which, struct ds_error *err)
 {
 	if (ds->lock[which] && ds->lock[which] != session)
-		return fail(err, "in-use", NULL,
-			    "the %s datastore is locked by session %u",
-			    ds_names[which], (unsigned)ds->lock[which]);
+		return ds_fail(err, "in-use", NULL,
+			       "the %s datastore is locked by session %u",
+			       ds_names[which], (unsigned)ds->lock[which]);
 	return 0;
 }
 
@@ -364,7 +401,7 @@ static int edit_node(struct edit *e, struct lyd_node *parent,
 		if (n->schema->nodetype == LYS_LEAFLIST)
 			return 0; /* the value is there */
 		rc = lyd_change_term(match, lyd_get_value(n));
-		if (rc != LY_SUCCESS && rc != LY_EEXIST)
+		if (rc != LY_SUCCESS && rc != LY_EEXIST && rc != LY_ENOT)
 			return fail_at(e->err, "invalid-value", n,
 				       "cannot take the value");
 		match->flags &= ~LYD_DEFAULT;
@@ -427,7 +464,8 @@ int ds_edit(struct datastore *ds, uint32_t session, enum ds_name target,
 	    dup_tree(ds->tree[target], &tree, err))
 		return -1;
 	if (edit_siblings(&e, NULL, &tree, edit, default_op) ||
-	    (test != DS_SET && validate_tree(ds->ctx, &tree, err))) {
+	    ((test != DS_SET || target == DS_RUNNING) &&
+	     validate_tree(ds->ctx, &tree, err))) {
 		lyd_free_siblings(tree);
 		return -1;
 	}
@@ -500,16 +538,20 @@ void ds_discard(struct datastore *ds)
 int ds_lock(struct datastore *ds, uint32_t session, enum ds_name which,
 	    struct ds_error *err)
 {
-	if (ds->lock[which])
-		return fail(err, "lock-denied", NULL,
-			    "the %s datastore is locked by session %u",
-			    ds_names[which], (unsigned)ds->lock[which]);
+	if (ds->lock[which]) {
+		err->session = ds->lock[which];
+		return ds_fail(err, "lock-denied", NULL,
+			       "the %s datastore is locked by session %u",
+			       ds_names[which], (unsigned)ds->lock[which]);
+	}
 	if (which == DS_CANDIDATE && ds->candidate_author &&
-	    ds->candidate_author != session)
-		return fail(err, "lock-denied", NULL,
-			    "the candidate has uncommitted changes of "
-			    "session %u",
-			    (unsigned)ds->candidate_author);
+	    ds->candidate_author != session) {
+		err->session = ds->candidate_author;
+		return ds_fail(err, "lock-denied", NULL,
+			       "the candidate has uncommitted changes of "
+			       "session %u",
+			       (unsigned)ds->candidate_author);
+	}
 	ds->lock[which] = session;
 	return 0;
 }
@@ -518,9 +560,9 @@ int ds_unlock(struct datastore *ds, uint32_t session, enum ds_name which,
 	      struct ds_error *err)
 {
 	if (ds->lock[which] != session)
-		return fail(err, "operation-failed", NULL,
-			    "the %s datastore is not locked by this session",
-			    ds_names[which]);
+		return ds_fail(err, "operation-failed", NULL,
+			       "the %s datastore is not locked by this session",
+			       ds_names[which]);
 	ds->lock[which] = 0;
 	return 0;
 }

@@ -35,7 +35,17 @@ struct ds_error {
 	const char *tag; /* "data-exists", "invalid-value", ... */
 	char path[512];	 /* the offending node's path, or "" */
 	char message[512];
+	char app_tag[64]; /* error-app-tag, or "" */
+	uint32_t session; /* lock-denied: the session holding the lock */
 };
+
+/* Fill err; returns -1. */
+int ds_fail(struct ds_error *err, const char *tag, const char *path,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* libyang's last error in ctx as an rpc-error: tag, unless the error is
+ * one RFC 7950 section 15 or RFC 6241 give another tag. */
+int ds_fail_ly(struct ds_error *err, const struct ly_ctx *ctx, const char *tag);
 
 /*
  * Make the system do config (a valid tree, NULL for none), coming from
@@ -70,7 +80,8 @@ void ds_close(struct datastore *ds);
 /*
  * Change target by edit (top-level siblings of the same context).  op_of
  * gives each edit node's own operation (DS_OP_INHERIT if it has none);
- * default_op is the top level's.  An edit of running is applied at once.
+ * default_op is the top level's.  An edit of running is applied at once,
+ * and validated even with DS_SET: the system runs no invalid configuration.
  */
 typedef enum ds_op (*ds_op_fn)(const struct lyd_node *node, void *arg);
 int ds_edit(struct datastore *ds, uint32_t session, enum ds_name target,

@@ -17,9 +17,12 @@
 #include "log.h"
 #include "loop.h"
 #include "mesh.h"
+#include "ncops.h"
+#include "netconf.h"
 #include "netlink.h"
 #include "overlay.h"
 #include "pimlink.h"
+#include "state.h"
 
 struct rpd {
 	struct ly_ctx *ctx;
@@ -33,6 +36,8 @@ struct rpd {
 	struct mesh mesh;
 	struct pimlink pim;
 	struct channels channels;
+	struct ncops ncops;
+	struct netconf netconf;
 	int sigfd;
 };
 
@@ -40,7 +45,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: rpd [-d] [-s] [-p PID_FILE] [-y YANG_PATH] "
-		"[-r RUNNING] -c CONFIG\n"
+		"[-r RUNNING] [NETCONF options] -c CONFIG\n"
 		"       rpd --keygen KEY_FILE\n"
 		"\n"
 		"  -c, --config FILE    startup configuration: mdcs YANG "
@@ -58,7 +63,18 @@ static void usage(FILE *f)
 		"  -s, --syslog         log to syslog instead of stderr\n"
 		"  -g, --keygen FILE    write a new key file, print the public "
 		"key\n"
-		"  -h, --help           this text\n",
+		"  -h, --help           this text\n"
+		"\n"
+		"NETCONF (none of it unless asked for):\n"
+		"  -S, --netconf-socket PATH   serve NETCONF on this UNIX "
+		"socket\n"
+		"  -a, --ssh-address ADDR      serve NETCONF over SSH on "
+		"ADDR\n"
+		"  -P, --ssh-port PORT         ... on this port (default "
+		"830)\n"
+		"  -k, --host-key FILE         the SSH host key (PEM)\n"
+		"  -u, --user NAME:PUBKEY_FILE a user who may log in with "
+		"this key\n",
 		RPD_YANG_PATH);
 }
 
@@ -187,6 +203,29 @@ static void fini_process(struct rpd *r)
 		close(r->sigfd);
 }
 
+/* NETCONF get: the running configuration's RP, as it runs. */
+static int add_state(void *arg, struct lyd_node **tree, struct ds_error *err)
+{
+	struct rpd *r = arg;
+	struct state_source src = { r->conf.instance, &r->dp, &r->channels,
+				    &r->mesh };
+
+	return r->up ? state_add(&src, r->ctx, tree, err) : 0;
+}
+
+static void subscription_changed(void *arg,
+				 const struct channel_subscription *s,
+				 enum channel_event ev)
+{
+	struct rpd *r = arg;
+	struct lyd_node *notif;
+
+	state_subscription_change(r->ctx, r->conf.instance, s, ev, &notif);
+	if (notif)
+		netconf_notify(&r->netconf, notif);
+	lyd_free_all(notif);
+}
+
 /*
  * Take down whatever start_rp() brought up, in reverse order.  With
  * withdraw, everything installed goes too: subscriptions, routes, BPF
@@ -246,6 +285,8 @@ static int start_rp(struct rpd *r)
 	    pimlink_start(&r->pim, &r->loop, &r->overlay, &c->overlay_addr,
 			  c->hello_interval, &channels_pim_ops, &r->channels))
 		goto failed;
+	r->channels.on_event = subscription_changed;
+	r->channels.event_arg = r;
 	channels_start(&r->channels);
 	r->up = true;
 	log_notice("RP %s up: tunnel [%s]:%u, uplink %s, overlay %s, "
@@ -296,6 +337,59 @@ static int apply_config(void *arg, const struct lyd_node *config,
 	return 0;
 }
 
+/* One of the NETCONF options; -1 after saying what is wrong with it. */
+static int netconf_option(struct netconf_conf *nc, int opt, char *arg)
+{
+	struct netconf_user *u = &nc->users[nc->n_users];
+	char *colon, *end;
+	unsigned long port;
+
+	switch (opt) {
+	case 'S':
+		nc->unix_path = arg;
+		return 0;
+	case 'a':
+		nc->ssh_address = arg;
+		return 0;
+	case 'k':
+		nc->host_key = arg;
+		return 0;
+	case 'P':
+		port = strtoul(arg, &end, 10);
+		if (*end || port == 0 || port > 65535)
+			break;
+		nc->ssh_port = (uint16_t)port;
+		return 0;
+	default:
+		colon = strchr(arg, ':');
+		if (!colon || colon == arg || !colon[1] ||
+		    nc->n_users == NETCONF_MAX_USERS)
+			break;
+		*colon = '\0';
+		u->name = arg;
+		u->pubkey_file = colon + 1;
+		nc->n_users++;
+		return 0;
+	}
+	fprintf(stderr, "rpd: -%c %s: %s\n", opt, arg,
+		opt == 'P' ? "not a port number"
+			   : "expected NAME:PUBKEY_FILE (at most 16 users)");
+	return -1;
+}
+
+static int serve_netconf(struct rpd *r, const struct netconf_conf *nc)
+{
+	if (!nc->unix_path && !nc->ssh_address)
+		return 0;
+	r->ncops.ds = &r->ds;
+	r->ncops.hooks = (struct ncops_hooks){ .state = add_state, .arg = r };
+	if (netconf_start(&r->netconf, nc, r->ctx, &r->loop, &r->ncops)) {
+		log_err("the NETCONF server did not start");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -307,9 +401,15 @@ int main(int argc, char **argv)
 		{ "syslog", no_argument, NULL, 's' },
 		{ "keygen", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "netconf-socket", required_argument, NULL, 'S' },
+		{ "ssh-address", required_argument, NULL, 'a' },
+		{ "ssh-port", required_argument, NULL, 'P' },
+		{ "host-key", required_argument, NULL, 'k' },
+		{ "user", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char shortopts[] = "c:r:y:p:dsg:h";
+	static const char shortopts[] = "c:r:y:p:dsg:hS:a:P:k:u:";
+	struct netconf_conf nconf = { .ssh_port = 830 };
 	const char *config = NULL, *yang = RPD_YANG_PATH, *pid_file = NULL;
 	char *running = NULL;
 	struct rpd r = { .sigfd = -1,
@@ -347,6 +447,14 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
+		case 'S':
+		case 'a':
+		case 'P':
+		case 'k':
+		case 'u':
+			if (netconf_option(&nconf, opt, optarg))
+				return EXIT_FAILURE;
+			break;
 		default:
 			usage(stderr);
 			return EXIT_FAILURE;
@@ -354,6 +462,11 @@ int main(int argc, char **argv)
 	}
 	if (!config || optind != argc) {
 		usage(stderr);
+		return EXIT_FAILURE;
+	}
+	if (nconf.ssh_address && (!nconf.host_key || !nconf.n_users)) {
+		fprintf(stderr, "rpd: NETCONF over SSH needs --host-key and "
+				"at least one --user\n");
 		return EXIT_FAILURE;
 	}
 	log_init("rpd", debug ? LOG_DEBUG : LOG_INFO, to_syslog);
@@ -370,7 +483,8 @@ int main(int argc, char **argv)
 			snprintf(running, len, "%s.running", config);
 	}
 	if (!running ||
-	    conf_context(yang, &r.ctx, err.message, sizeof(err.message))) {
+	    conf_context(yang, &r.ctx, err.message, sizeof(err.message)) ||
+	    netconf_load_modules(r.ctx, err.message, sizeof(err.message))) {
 		log_err("%s", running ? err.message : "out of memory");
 		free(running);
 		return EXIT_FAILURE;
@@ -379,10 +493,11 @@ int main(int argc, char **argv)
 	    ds_open(&r.ds, r.ctx, running, config, apply_config, &r, &err)) {
 		log_err("configuration: %s%s%s", err.message,
 			err.path[0] ? " at " : "", err.path);
-	} else if (r.up && write_pid_file(pid_file) == 0 &&
-		   loop_run(&r.loop) == 0) {
+	} else if (r.up && serve_netconf(&r, &nconf) == 0 &&
+		   write_pid_file(pid_file) == 0 && loop_run(&r.loop) == 0) {
 		rc = EXIT_SUCCESS;
 	}
+	netconf_stop(&r.netconf);
 	stop_rp(&r, true);
 	fini_process(&r);
 	if (pid_file)

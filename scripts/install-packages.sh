@@ -14,7 +14,8 @@ packages="
 	bison flex gawk libreadline-dev libc-ares-dev libcap-dev python3-dev
 	libprotobuf-c-dev libpcre2-dev
 	iproute2 nftables ethtool procps iputils-ping tcpdump tshark iperf ssmping gdb
-	valgrind python3 python3-pytest python3-matplotlib
+	valgrind python3 python3-pytest python3-matplotlib python3-ncclient
+	openssh-client
 "
 
 # Every stanza or line that fetches binary packages from a Debian archive

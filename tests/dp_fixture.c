@@ -17,6 +17,7 @@
 
 #include "decap.skel.h"
 #include "dp_fixture.h"
+#include "percpu.h"
 #include "encap.skel.h"
 #include "proto/publish.h"
 #include "prefix.h"
@@ -143,28 +144,17 @@ void dp_teardown(void)
 }
 
 /* A per-CPU map value, summed over the CPUs, as n 64-bit counters. */
-static void percpu_sum(struct bpf_map *map, uint32_t key, uint64_t *sum,
-		       unsigned n)
+static void percpu_map_sum(struct bpf_map *map, uint32_t key, uint64_t *sum,
+			   unsigned n)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t v[ncpu * n];
-
-	/* valgrind cannot tell that bpf(2) fills a per-CPU value. */
-	memset(v, 0, sizeof(v));
-	ck_assert_int_eq(
-		bpf_map__lookup_elem(map, &key, sizeof(key), v, sizeof(v), 0),
-		0);
-	memset(sum, 0, n * sizeof(*sum));
-	for (int cpu = 0; cpu < ncpu; cpu++)
-		for (unsigned i = 0; i < n; i++)
-			sum[i] += v[cpu * n + i];
+	ck_assert_int_eq(percpu_sum(bpf_map__fd(map), key, sum, n), 0);
 }
 
 uint64_t counter(enum mdcs_counter c)
 {
 	uint64_t sum;
 
-	percpu_sum(dp.encap->maps.counters, c, &sum, 1);
+	percpu_map_sum(dp.encap->maps.counters, c, &sum, 1);
 	return sum;
 }
 
@@ -172,7 +162,7 @@ struct mdcs_traffic channel_traffic(uint32_t stats)
 {
 	struct mdcs_traffic t;
 
-	percpu_sum(dp.encap->maps.channel_stats, stats, (uint64_t *)&t, 2);
+	percpu_map_sum(dp.encap->maps.channel_stats, stats, (uint64_t *)&t, 2);
 	return t;
 }
 
@@ -180,7 +170,7 @@ struct mdcs_rp_traffic rp_traffic(uint32_t slot)
 {
 	struct mdcs_rp_traffic t;
 
-	percpu_sum(dp.encap->maps.rp_stats, slot, (uint64_t *)&t, 4);
+	percpu_map_sum(dp.encap->maps.rp_stats, slot, (uint64_t *)&t, 4);
 	return t;
 }
 

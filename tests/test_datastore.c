@@ -256,8 +256,11 @@ START_TEST(invalid_edit_names_node_and_changes_nothing)
 	ck_assert_int_eq(edit(DS_RUNNING, dangling, NULL, DS_OP_MERGE,
 			      DS_TEST_THEN_SET, &err),
 			 -1);
-	ck_assert_str_eq(err.tag, "invalid-value");
+	/* RFC 7950 15.5: a missing leafref target */
+	ck_assert_str_eq(err.tag, "data-missing");
+	ck_assert_str_eq(err.app_tag, "instance-required");
 	ck_assert_ptr_nonnull(strstr(err.path, "remote-rp"));
+	ck_assert_ptr_null(strstr(err.path, "Data location"));
 	ck_assert_uint_eq(sys.calls, calls);
 	after = dump(DS_RUNNING);
 	ck_assert_str_eq(after, before);

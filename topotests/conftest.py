@@ -79,7 +79,7 @@ def _diagnose_env(rundir):
             "a chroot cannot host topotests, pivot_root into a mount "
             "namespace of its own (docs/testing.md)"
         )
-    for tool in ("ip", "gdb", "tcpdump", "tshark", "iperf", "nft"):
+    for tool in ("ip", "gdb", "tcpdump", "tshark", "iperf", "nft", "ssh-keygen"):
         if not shutil.which(tool):
             problems.append("{} is not installed".format(tool))
     for daemon in FRR_DAEMONS:

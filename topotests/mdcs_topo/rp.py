@@ -12,9 +12,14 @@ SRCDIR = os.environ.get("MDCS_SRCDIR", os.path.dirname(os.path.dirname(_HERE)))
 BUILDDIR = os.environ.get("MDCS_BUILDDIR", SRCDIR)
 RPD = os.path.join(BUILDDIR, "rpd", "rpd")
 MDCSCTL = os.path.join(BUILDDIR, "mdcsctl", "mdcsctl")
-YANG_PATH = "{}:{}".format(
+YANG_PATH = "{}:{}:{}".format(
     os.path.join(SRCDIR, "yang"),
     os.environ.get("MDCS_IETF_YANG_DIR", "/usr/share/yuma/nmda-modules/ietf"),
+    os.environ.get(
+        "MDCS_NETCONF_YANG_DIRS",
+        "/usr/share/yuma/modules/ietf:/usr/share/yuma/modules/ietf-derived:"
+        "/usr/share/yuma/modules/netconfcentral",
+    ),
 )
 
 
@@ -36,12 +41,22 @@ class Rp:
         self.config_file = os.path.join(self.dir, "rpd.json")
         self.pid_file = os.path.join(self.dir, "rpd.pid")
         self.log_file = os.path.join(self.dir, "rpd.log")
-        for stale in (self.key_file, self.running_file):
+        # NETCONF: over SSH on the router's loopback, and a UNIX socket.
+        self.netconf_socket = os.path.join(self.dir, "netconf.sock")
+        self.host_key = os.path.join(self.dir, "ssh_host_key")
+        self.admin_key = os.path.join(self.dir, "admin_key")
+        for stale in (self.key_file, self.running_file, self.host_key,
+                      self.host_key + ".pub", self.admin_key,
+                      self.admin_key + ".pub"):
             if os.path.exists(stale):
                 os.unlink(stale)
         self.public_key = router.cmd_raises(
             "{} --keygen {}".format(RPD, self.key_file)
         ).strip()
+        router.cmd_raises(
+            "ssh-keygen -q -t ecdsa -m PEM -N '' -f {}".format(self.host_key))
+        router.cmd_raises(
+            "ssh-keygen -q -t ed25519 -N '' -f {}".format(self.admin_key))
         self.pid = None
         self.proc = None
 
@@ -115,7 +130,10 @@ class Rp:
             os.unlink(self.pid_file)
         log = open(self.log_file, "a")
         self.proc = self.router.popen(
-            [RPD, "-d", "-y", YANG_PATH, "-c", self.config_file, "-p", self.pid_file],
+            [RPD, "-d", "-y", YANG_PATH, "-c", self.config_file,
+             "-p", self.pid_file, "-S", self.netconf_socket,
+             "-a", "::1", "-k", self.host_key,
+             "-u", "admin:" + self.admin_key + ".pub"],
             stdout=log,
             stderr=subprocess.STDOUT,
         )

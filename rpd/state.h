@@ -1,0 +1,30 @@
+/* rpd's state as YANG data: counters, subscriptions, notifications. */
+#ifndef RPD_STATE_H
+#define RPD_STATE_H
+
+#include <libyang/libyang.h>
+
+#include "channels.h"
+#include "datapath.h"
+#include "datastore.h"
+#include "mesh.h"
+
+/* Where an RP's state comes from. */
+struct state_source {
+	const char *instance;
+	struct datapath *dp;
+	struct channels *channels;
+	struct mesh *mesh;
+};
+
+/* Add the RP's config false nodes (statistics, subscriptions) to tree. */
+int state_add(const struct state_source *src, const struct ly_ctx *ctx,
+	      struct lyd_node **tree, struct ds_error *err);
+
+/* The subscription-change notification for s, in *notif (NULL if it
+ * could not be built). */
+void state_subscription_change(const struct ly_ctx *ctx, const char *instance,
+			       const struct channel_subscription *s,
+			       enum channel_event ev, struct lyd_node **notif);
+
+#endif

@@ -1,0 +1,142 @@
+"""
+rpd's NETCONF server driven by ncclient over SSH, as an operator's tool
+drives it, over real FRR pim6d; the topology is in conftest.py:
+
+    src --- r1 --- rp1 ====== rp2 --- r2 --- rcv
+                        (no PIM)
+
+A configure / commit / get cycle; invalid edits refused with rpc-errors
+naming the node, running left byte for byte as it was; two sessions racing
+with locks (RFC 6241 7.5, 7.9); a notification when rp2 subscribes to a
+channel at rp1; a killed rpd coming back with what was committed.
+"""
+
+import signal
+
+import pytest
+from ncclient.operations import RPCError
+
+from mdcs_topo.netconf import config, mdcs_values, notifications, session, subtree
+from mdcs_topo.stream import joined
+
+pytestmark = [pytest.mark.pim6d, pytest.mark.staticd]
+
+
+def running(rp):
+    with open(rp.running_file) as f:
+        return f.read()
+
+
+def hop_limit(m, source="running"):
+    reply = m.get_config(source=source, filter=subtree("<rp><hop-limit/></rp>"))
+    return mdcs_values(reply.data_xml, "rp/hop-limit")
+
+
+def set_hop_limit(value):
+    return "<rp><hop-limit>{}</hop-limit></rp>".format(value)
+
+
+def test_configure_commit_get(net):
+    "An edit of the candidate runs once committed; get adds the state."
+    rp1 = net.rps["rp1"]
+    with session(rp1) as m:
+        assert ":candidate" in " ".join(m.server_capabilities)
+        m.edit_config(target="candidate", config=config(rp1, set_hop_limit(40)))
+        assert hop_limit(m, "candidate") == ["40"]
+        assert hop_limit(m) != ["40"]
+        m.commit()
+        assert hop_limit(m) == ["40"]
+        reply = m.get(filter=subtree("<rp><hop-limit/></rp><statistics/>"))
+        assert mdcs_values(reply.data_xml, "rp/hop-limit") == ["40"]
+        drops = mdcs_values(reply.data_xml, "statistics/drop/reason")
+        assert "no-neighbor" in drops
+        assert mdcs_values(reply.data_xml,
+                           "statistics/control-messages/accepted")
+    assert '"hop-limit": 40' in running(rp1)
+
+
+@pytest.mark.parametrize(
+    "edit, node",
+    [
+        ("<rp><source-prefix>2001:db8:1::/129</source-prefix></rp>",
+         "source-prefix"),
+        ("<rp><colour>red</colour></rp>", "colour"),
+        ("<rp><hop-limit>300</hop-limit></rp>", "hop-limit"),
+        ("<channel><group>ff3e::8000:1</group><source>2001:db8:1::10</source>"
+         "<remote-rp>rp9</remote-rp></channel>", "remote-rp"),
+    ],
+    ids=["bad-prefix", "unknown-leaf", "out-of-range", "leafref-to-missing-rp"],
+)
+def test_invalid_edit_refused(net, edit, node):
+    "The rpc-error names the node; running stays byte-identical."
+    rp1 = net.rps["rp1"]
+    before = running(rp1)
+    with session(rp1) as m:
+        for target in ("running", "candidate"):
+            with pytest.raises(RPCError) as refused:
+                m.edit_config(target=target, config=config(rp1, edit))
+            e = refused.value
+            assert e.severity == "error"
+            assert node in (e.path or "") + e.message, (e.path, e.message)
+        m.commit()  # the candidate kept nothing of the refused edit
+    assert running(rp1) == before
+
+
+def test_locks_between_two_sessions(net):
+    "RFC 6241 7.5: a lock keeps others out until unlocked or its session ends."
+    rp1 = net.rps["rp1"]
+    with session(rp1) as a, session(rp1) as b:
+        a.lock("candidate")
+        with pytest.raises(RPCError) as denied:
+            b.lock("candidate")
+        assert denied.value.tag == "lock-denied"
+        assert "<session-id>{}</session-id>".format(a.session_id) in \
+            denied.value.info
+        with pytest.raises(RPCError) as in_use:
+            b.edit_config(target="candidate", config=config(rp1, set_hop_limit(41)))
+        assert in_use.value.tag == "in-use"
+        a.edit_config(target="candidate", config=config(rp1, set_hop_limit(41)))
+        a.unlock("candidate")
+        # Uncommitted changes of another session keep the candidate locked.
+        with pytest.raises(RPCError) as pending:
+            b.lock("candidate")
+        assert pending.value.tag == "lock-denied"
+        a.commit()
+        b.lock("candidate")
+        b.unlock("candidate")
+
+        a.lock("running")
+        b.kill_session(a.session_id)
+        b.lock("running")  # the killed session's lock went with it
+        b.unlock("running")
+    with session(rp1) as m:
+        assert hop_limit(m) == ["41"]
+
+
+def test_notification_on_subscription(net):
+    "A receiver joins behind rp2: rp1 tells its subscriber rp2 is added."
+    rp1 = net.rps["rp1"]
+    with session(rp1) as m:
+        m.create_subscription()
+        receiver = joined(net, "iperf-netconf")
+        try:
+            event = next((e for e in notifications(m, "subscription-change", 30)
+                          if e.get("remote-rp") == "rp2"), None)
+        finally:
+            receiver.leave()
+    assert event, "no subscription-change from rp1"
+    assert event["direction"] == "sent"
+    assert event["event"] == "added"
+
+
+def test_killed_rpd_restores_commit(net):
+    "rpd killed outright comes back with the configuration committed last."
+    rp1 = net.rps["rp1"]
+    with session(rp1) as m:
+        m.edit_config(target="running", config=config(rp1, set_hop_limit(42)))
+    committed = running(rp1)
+    rp1.stop(signal.SIGKILL)
+    rp1.start()
+    with session(rp1) as m:
+        assert hop_limit(m) == ["42"]
+    assert running(rp1) == committed
