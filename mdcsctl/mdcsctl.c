@@ -9,17 +9,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "counters.h"
 #include "dp_abi.h"
 #include "percpu.h"
 #include "prefix.h"
 
 #define PIN_BASE "/sys/fs/bpf/mdcs"
-
-static const char *const counter_names[] = {
-#define COUNTER_NAME(id, name) name,
-	MDCS_COUNTERS(COUNTER_NAME)
-#undef COUNTER_NAME
-};
 
 struct ctl {
 	char root[512];
@@ -68,9 +63,9 @@ static int show_counters(const struct ctl *c)
 			return 1;
 		if (c->json)
 			printf("%s\"%s\": %llu", k ? ", " : "",
-			       counter_names[k], (unsigned long long)sum);
+			       mdcs_counter_names[k], (unsigned long long)sum);
 		else
-			printf("%-24s %llu\n", counter_names[k],
+			printf("%-24s %llu\n", mdcs_counter_names[k],
 			       (unsigned long long)sum);
 	}
 	printf(c->json ? "}\n" : "");

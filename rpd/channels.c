@@ -144,6 +144,7 @@ static void pim_join(void *arg, const struct in6_addr *source,
 	struct mdcs_channel ch = { *source, *group };
 	struct rx_channel *rx = chantab_get(&cs->rx, &ch);
 	char c[CHAN_STRLEN];
+	bool added = false;
 
 	if (own_channel(cs, &ch))
 		return;
@@ -172,11 +173,12 @@ static void pim_join(void *arg, const struct in6_addr *source,
 		log_notice("subscribing to %s at %s",
 			   chan_str(&ch, c, sizeof(c)), rp->conf->name);
 		rx_subscribe_one(cs, &ch, rp, MDCS_CTL_SUBSCRIBE);
-		rx->expires_ms = loop_now_ms() + holdtime * 1000ULL;
-		tell(cs, &ch, rp->conf->name, false, rx->expires_ms,
-		     CHANNEL_ADDED);
+		added = true;
 	}
 	rx->expires_ms = loop_now_ms() + holdtime * 1000ULL;
+	if (added)
+		tell(cs, &ch, rx->rp->conf->name, false, rx->expires_ms,
+		     CHANNEL_ADDED);
 }
 
 static void rx_leave(struct channels *cs, const struct mdcs_channel *ch,

@@ -502,12 +502,13 @@ int ds_reload_startup(struct datastore *ds, struct ds_error *err)
 	return 0;
 }
 
-int ds_validate(struct datastore *ds, enum ds_name which, struct ds_error *err)
+int ds_validate(struct datastore *ds, const struct lyd_node *config,
+		struct ds_error *err)
 {
 	struct lyd_node *tree;
 	int rc;
 
-	if (dup_tree(ds->tree[which], &tree, err))
+	if (dup_tree(config, &tree, err))
 		return -1;
 	rc = validate_tree(ds->ctx, &tree, err);
 	lyd_free_siblings(tree);

@@ -95,7 +95,10 @@ int ds_replace(struct datastore *ds, uint32_t session, enum ds_name target,
 /* Read startup again from its file (absent: empty). */
 int ds_reload_startup(struct datastore *ds, struct ds_error *err);
 
-int ds_validate(struct datastore *ds, enum ds_name which, struct ds_error *err);
+/* Whether config (a datastore's tree or any other) is a valid
+ * configuration of the context. */
+int ds_validate(struct datastore *ds, const struct lyd_node *config,
+		struct ds_error *err);
 
 /* Make the candidate running. */
 int ds_commit(struct datastore *ds, uint32_t session, struct ds_error *err);

@@ -303,20 +303,15 @@ static int copy_config(struct ncops *ops, const struct lyd_node *rpc,
 static int validate(struct ncops *ops, const struct lyd_node *rpc,
 		    struct ds_error *err)
 {
-	enum ds_name src = datastore_in(rpc, "source");
 	struct lyd_node *tree;
 	bool owned;
 	int rc;
 
-	if (src != DS_COUNT)
-		return ds_validate(ops->ds, src, err);
 	if (source_config(ops, rpc, &tree, &owned, err))
 		return -1;
-	ly_err_clean(ops->ds->ctx, NULL);
-	rc = lyd_validate_all(&tree, ops->ds->ctx, LYD_VALIDATE_NO_STATE, NULL)
-		     ? ds_fail_ly(err, ops->ds->ctx, "invalid-value")
-		     : 0;
-	lyd_free_siblings(tree);
+	rc = ds_validate(ops->ds, tree, err);
+	if (owned)
+		lyd_free_siblings(tree);
 	return rc;
 }
 

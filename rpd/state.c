@@ -4,18 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "counters.h"
 #include "loop.h"
 #include "state.h"
 
 #define RP_PATH                                                                \
 	"/ietf-routing:routing/control-plane-protocols/"                       \
 	"control-plane-protocol[type='mdcs:mdcs'][name='%s']/mdcs:mdcs"
-
-static const char *const counter_names[] = {
-#define COUNTER_NAME(id, name) name,
-	MDCS_COUNTERS(COUNTER_NAME)
-#undef COUNTER_NAME
-};
 
 static int set(struct lyd_node *parent, const char *path, uint64_t v)
 {
@@ -49,11 +44,11 @@ static int add_counters(struct lyd_node *rp, const struct state_source *src)
 		  c[MDCS_CNT_DECAP_BYTES]);
 	rc |= set(rp, "statistics/publications", c[MDCS_CNT_PUBLISH_PACKETS]);
 	for (int k = 0; k < MDCS_CNT_MAX; k++) {
-		if (strncmp(counter_names[k], drop, strlen(drop)))
+		if (strncmp(mdcs_counter_names[k], drop, strlen(drop)))
 			continue;
 		snprintf(path, sizeof(path),
 			 "statistics/drop[reason='%s']/packets",
-			 counter_names[k] + strlen(drop));
+			 mdcs_counter_names[k] + strlen(drop));
 		rc |= set(rp, path, c[k]);
 	}
 	rc |= set(rp, "statistics/control-messages/accepted", m->accepted);

@@ -61,6 +61,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "counters.h"
 #include "csum.h"
 #include "decap.skel.h"
 #include "dp_fixture.h"
@@ -368,12 +369,6 @@ static void read_counters(uint64_t sum[MDCS_CNT_MAX])
 			sum[keys[i]] += v[i * (uint32_t)ncpu + (uint32_t)cpu];
 }
 
-static const char *const counter_names[] = {
-#define MDCS_COUNTER_NAME(id, name) name,
-	MDCS_COUNTERS(MDCS_COUNTER_NAME)
-#undef MDCS_COUNTER_NAME
-};
-
 /* ---- Running a frame, and reporting one that breaks an invariant ---- */
 
 struct result {
@@ -462,7 +457,7 @@ static void mismatch(const struct trial *t, const char *fmt, ...)
 	for (int c = 0; c < MDCS_CNT_MAX; c++)
 		if (t->r->delta[c])
 			fprintf(stderr, "  counter %s +%" PRIu64 "\n",
-				counter_names[c], t->r->delta[c]);
+				mdcs_counter_names[c], t->r->delta[c]);
 	hexdump("  input", t->in, t->len);
 	if (t->r->out_len == t->len && !memcmp(t->out, t->in, t->len))
 		fprintf(stderr, "  output: the input unchanged\n");
@@ -1093,7 +1088,7 @@ static void print_counters(const uint64_t *at_start)
 		if (now[c] - at_start[c] && c != MDCS_CNT_DECAP_BYTES &&
 		    c != MDCS_CNT_ENCAP_BYTES)
 			printf("%s %s %" PRIu64, n++ % 4 ? "," : "\n   ",
-			       counter_names[c], now[c] - at_start[c]);
+			       mdcs_counter_names[c], now[c] - at_start[c]);
 	printf("\n");
 }
 

@@ -359,7 +359,7 @@ START_TEST(test_only_changes_nothing)
 	ck_assert_int_eq(edit(DS_CANDIDATE, HEAD "\"timers\": {}" TAIL, NULL,
 			      DS_OP_MERGE, DS_SET, &err),
 			 0);
-	ck_assert_int_eq(ds_validate(&ds, DS_CANDIDATE, &err), -1);
+	ck_assert_int_eq(ds_validate(&ds, ds.tree[DS_CANDIDATE], &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.path, "tunnel-address"));
 	ck_assert_int_eq(ds_commit(&ds, 1, &err), -1);
 	ck_assert_uint_eq(sys.calls, 1);
