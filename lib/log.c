@@ -18,6 +18,11 @@ void log_init(const char *ident, int max_level, bool to_syslog)
 		openlog(ident, LOG_PID, LOG_DAEMON);
 }
 
+bool log_enabled(int level)
+{
+	return level <= log_max;
+}
+
 void log_msg(int level, const char *fmt, ...)
 {
 	static const char *const names[] = {

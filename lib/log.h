@@ -6,6 +6,8 @@
 #include <syslog.h>
 
 void log_init(const char *ident, int max_level, bool to_syslog);
+/* Whether a message of this level would be written. */
+bool log_enabled(int level);
 void log_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

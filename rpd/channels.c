@@ -284,23 +284,20 @@ static void pim_send_one(struct channels *cs, const struct mdcs_channel *ch,
 		pimlink_send(cs->pim, &e, 1, cs->conf->jp_interval * 7 / 2);
 }
 
-static bool served_here(const struct channels *cs, const struct in6_addr *s)
-{
-	for (unsigned i = 0; i < cs->conf->n_prefixes; i++)
-		if (prefix6_contains(&cs->conf->prefixes[i], s))
-			return true;
-	return false;
-}
-
-static int tx_subscribe(struct channels *cs, struct remote_rp *rp,
-			const struct mdcs_channel *ch, unsigned hold_time)
+/*
+ * Add rp to a sent channel or refresh it there, until expires (ms on the
+ * loop's clock; CHANNEL_MAPPED: until the mapping goes).  *created says
+ * whether the channel is new, so needs a Join at pim6d.
+ */
+static int tx_add(struct channels *cs, struct remote_rp *rp,
+		  const struct mdcs_channel *ch, uint64_t expires,
+		  bool *created)
 {
 	struct tx_channel *tx = chantab_get(&cs->tx, ch);
-	uint64_t expires = loop_now_ms() + hold_time * 1000ULL;
 	char c[CHAN_STRLEN];
-	bool created = false;
 
-	if (!served_here(cs, &ch->source))
+	*created = false;
+	if (!conf_serves(cs->conf, &ch->source))
 		return MDCS_CTL_NOT_SERVED;
 	if (!tx) {
 		if (cs->tx.count >= MDCS_MAX_CHANNELS)
@@ -315,32 +312,45 @@ static int tx_subscribe(struct channels *cs, struct remote_rp *rp,
 			free(tx);
 			return MDCS_CTL_TABLE_FULL;
 		}
-		created = true;
+		*created = true;
 	}
 	for (unsigned i = 0; i < tx->n; i++) {
 		if (tx->sub[i].slot == rp->slot) {
-			tx->sub[i].expires_ms = expires;
+			/* A mapping outlasts any subscription. */
+			if (tx->sub[i].expires_ms < expires)
+				tx->sub[i].expires_ms = expires;
 			return MDCS_CTL_ACCEPTED;
 		}
 	}
 	if (!tx_reserve(tx)) {
-		if (created)
+		if (*created)
 			tx_forget(cs, ch);
 		return MDCS_CTL_FANOUT_FULL;
 	}
 	tx->sub[tx->n++] = (struct tx_subscriber){ rp->slot, expires };
 	if (tx_write(cs, ch, tx)) {
 		tx->n--;
-		if (created)
+		if (*created)
 			tx_forget(cs, ch);
 		return MDCS_CTL_TABLE_FULL;
 	}
-	log_notice("%s subscribed to %s", rp->conf->name,
+	log_notice("%s %s %s", rp->conf->name,
+		   expires == CHANNEL_MAPPED ? "mapped to" : "subscribed to",
 		   chan_str(ch, c, sizeof(c)));
 	tell(cs, ch, rp->conf->name, true, expires, CHANNEL_ADDED);
+	return MDCS_CTL_ACCEPTED;
+}
+
+static int tx_subscribe(struct channels *cs, struct remote_rp *rp,
+			const struct mdcs_channel *ch, unsigned hold_time)
+{
+	bool created;
+	int status = tx_add(cs, rp, ch, loop_now_ms() + hold_time * 1000ULL,
+			    &created);
+
 	if (created)
 		pim_send_one(cs, ch, true);
-	return MDCS_CTL_ACCEPTED;
+	return status;
 }
 
 /* Remove subscriber i; the last one gone takes the channel with it. */
@@ -383,7 +393,9 @@ static void mesh_unsubscribe(void *arg, struct remote_rp *rp,
 		from_wire(&ch, &w[i]);
 		tx = chantab_get(&cs->tx, &ch);
 		for (unsigned j = 0; tx && j < tx->n; j++) {
-			if (tx->sub[j].slot == rp->slot) {
+			/* A mapping is the operator's to remove. */
+			if (tx->sub[j].slot == rp->slot &&
+			    tx->sub[j].expires_ms != CHANNEL_MAPPED) {
 				log_notice("%s unsubscribed from %s",
 					   rp->conf->name,
 					   chan_str(&ch, c, sizeof(c)));
@@ -530,7 +542,7 @@ static void adopt_tx(void *arg, const struct mdcs_channel *ch,
 				(struct tx_subscriber){ f->slot[i], expires };
 	if (tx)
 		tx->stats = f->stats;
-	if (!tx || !tx->n || !served_here(cs, &ch->source) ||
+	if (!tx || !tx->n || !conf_serves(cs->conf, &ch->source) ||
 	    !stats_adopt(cs, &tx->stats)) {
 		tx_free(tx);
 		note_stale(a, ch);
@@ -628,12 +640,87 @@ int channels_init(struct channels *cs, struct loop *loop,
 	return 0;
 }
 
-void channels_start(struct channels *cs)
+static const char *status_str(int status)
+{
+	switch (status) {
+	case MDCS_CTL_NOT_SERVED:
+		return "the source is not served here";
+	case MDCS_CTL_FANOUT_FULL:
+		return "the channel has its maximum of remote RPs";
+	case MDCS_CTL_TABLE_FULL:
+		return "the channel table is full";
+	}
+	return "accepted";
+}
+
+/* The configured channel mappings, with one Join/Prune for the new. */
+static int map(struct channels *cs)
+{
+	const struct rpd_conf *c = cs->conf;
+	bool joins = false;
+
+	for (unsigned i = 0; i < c->n_channels; i++) {
+		const struct conf_channel *m = &c->channels[i];
+
+		for (unsigned j = 0; j < m->n_remotes; j++) {
+			struct remote_rp *rp = &cs->mesh->rps[m->remotes[j]];
+			char ch[CHAN_STRLEN];
+			bool created;
+			int status = tx_add(cs, rp, &m->ch, CHANNEL_MAPPED,
+					    &created);
+
+			if (status != MDCS_CTL_ACCEPTED) {
+				log_err("channel %s to %s: %s",
+					chan_str(&m->ch, ch, sizeof(ch)),
+					rp->conf->name, status_str(status));
+				return -1;
+			}
+			joins |= created;
+		}
+	}
+	if (joins)
+		send_all_tx(cs, true);
+	return 0;
+}
+
+int channels_start(struct channels *cs)
 {
 	adopt(cs);
+	if (map(cs))
+		return -1;
 	refresh_due(cs);
 	timer_arm(cs->loop, &cs->jp_timer, cs->conf->jp_interval * 1000ULL);
 	timer_arm(cs->loop, &cs->sweep_timer, SWEEP_MS);
+	return 0;
+}
+
+void channels_unmap(struct channels *cs, const struct rpd_conf *prev)
+{
+	for (unsigned i = 0; i < prev->n_channels; i++) {
+		const struct conf_channel *m = &prev->channels[i];
+		struct tx_channel *tx = chantab_get(&cs->tx, &m->ch);
+
+		for (unsigned j = 0; tx && j < m->n_remotes; j++) {
+			const char *name = prev->remotes[m->remotes[j]].name;
+			struct remote_rp *rp = mesh_rp_by_name(cs->mesh, name);
+
+			for (unsigned k = 0; rp && k < tx->n; k++) {
+				char c[CHAN_STRLEN];
+
+				if (tx->sub[k].slot != rp->slot ||
+				    tx->sub[k].expires_ms == CHANNEL_MAPPED)
+					continue;
+				log_notice("%s unmapped from %s", name,
+					   chan_str(&m->ch, c, sizeof(c)));
+				tell(cs, &m->ch, name, true,
+				     tx->sub[k].expires_ms, CHANNEL_REMOVED);
+				tx_remove(cs, &m->ch, tx, k);
+				break;
+			}
+			/* The channel went with its last subscriber. */
+			tx = chantab_get(&cs->tx, &m->ch);
+		}
+	}
 }
 
 static void stop_rx(void *arg, const struct mdcs_channel *ch, void *data)

@@ -20,12 +20,15 @@
 
 enum channel_event { CHANNEL_ADDED, CHANNEL_REMOVED, CHANNEL_EXPIRED };
 
+/* The expiry of a subscription a channel mapping made: never. */
+#define CHANNEL_MAPPED UINT64_MAX
+
 /* One subscription between this RP and a remote RP. */
 struct channel_subscription {
 	const struct mdcs_channel *ch;
 	const char *rp;	     /* the remote RP's name */
 	bool sent;	     /* the remote RP subscribes here; else we do */
-	uint64_t expires_ms; /* on the loop's clock */
+	uint64_t expires_ms; /* on the loop's clock, or CHANNEL_MAPPED */
 };
 
 typedef void (*channels_event_fn)(void *arg,
@@ -60,9 +63,18 @@ void channels_each(struct channels *cs,
 		   void (*fn)(void *arg, const struct channel_subscription *s),
 		   void *arg);
 
-/* Take over the channels an earlier rpd left in the datapath's maps, and
- * start the refresh timers. */
-void channels_start(struct channels *cs);
+/* Take over the channels an earlier rpd left in the datapath's maps, send
+ * the configured channel mappings, and start the refresh timers.  -1 if a
+ * mapping does not fit in the datapath. */
+int channels_start(struct channels *cs);
+
+/*
+ * Remove the channel mappings of prev, an earlier configuration, that the
+ * running one dropped.  A restarted RP cannot tell them from remote RPs'
+ * own subscriptions, so the remote RP subscribes again if it still wants
+ * the channel.
+ */
+void channels_unmap(struct channels *cs, const struct rpd_conf *prev);
 
 /*
  * Stop the timers and forget the channels.  With withdraw, unsubscribe and

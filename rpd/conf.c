@@ -106,6 +106,14 @@ static int parse_prefixes(struct loader *ld, const struct lyd_node *n,
 	return 0;
 }
 
+bool conf_serves(const struct rpd_conf *c, const struct in6_addr *a)
+{
+	for (unsigned i = 0; i < c->n_prefixes; i++)
+		if (prefix6_contains(&c->prefixes[i], a))
+			return true;
+	return false;
+}
+
 static int load_remote(struct loader *ld, const struct lyd_node *n,
 		       struct conf_remote *r)
 {
@@ -151,7 +159,6 @@ static int load_publishing(struct loader *ld, const struct lyd_node *m,
 			   struct rpd_conf *c)
 {
 	struct lyd_node *pub = NULL;
-	bool served = false;
 
 	if (lyd_find_path(m, "publishing", 0, &pub) || !pub)
 		return fail(ld, "mdcs/publishing is missing");
@@ -177,9 +184,7 @@ static int load_publishing(struct loader *ld, const struct lyd_node *m,
 	if (parse_addr(ld, &c->channel_source, pub, "channel-source-address"))
 		return -1;
 	c->has_channel_source = true;
-	for (unsigned i = 0; i < c->n_prefixes; i++)
-		served |= prefix6_contains(&c->prefixes[i], &c->channel_source);
-	if (!served)
+	if (!conf_serves(c, &c->channel_source))
 		return fail(ld, "publishing/channel-source-address lies in no "
 				"rp/source-prefix, so no remote RP would "
 				"subscribe to its channels here");
@@ -193,6 +198,75 @@ static void load_timers(const struct lyd_node *m, struct rpd_conf *c)
 	c->refresh_interval = leaf_uint(m, "timers/subscription-refresh");
 	c->hold_time = leaf_uint(m, "timers/subscription-hold");
 	c->max_skew = leaf_uint(m, "timers/max-clock-skew");
+}
+
+static int remote_index(const struct rpd_conf *c, const char *name)
+{
+	for (unsigned i = 0; i < c->n_remotes; i++)
+		if (!strcmp(c->remotes[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static int load_channel(struct loader *ld, const struct rpd_conf *c,
+			const struct lyd_node *n, struct conf_channel *out)
+{
+	struct mdcs_channel *ch = &out->ch;
+	struct ly_set *rps = NULL;
+	char s[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
+	int rc = 0;
+
+	if (parse_addr(ld, &ch->group, n, "group") ||
+	    parse_addr(ld, &ch->source, n, "source"))
+		return -1;
+	inet_ntop(AF_INET6, &ch->source, s, sizeof(s));
+	inet_ntop(AF_INET6, &ch->group, g, sizeof(g));
+	/* A remote RP asking for a channel from elsewhere is refused; so is a
+	 * mapping of one. */
+	if (!conf_serves(c, &ch->source))
+		return fail(ld,
+			    "channel (%s,%s): the source lies in no "
+			    "source-prefix of this RP",
+			    s, g);
+	if (lyd_find_xpath(n, "remote-rp", &rps))
+		return fail(ld, "channel (%s,%s): cannot read remote-rp", s, g);
+	out->remotes =
+		calloc(rps->count ? rps->count : 1, sizeof(*out->remotes));
+	if (!out->remotes)
+		rc = fail(ld, "out of memory");
+	for (uint32_t i = 0; !rc && i < rps->count; i++) {
+		const char *name = lyd_get_value(rps->dnodes[i]);
+		int at = remote_index(c, name);
+
+		if (at < 0)
+			rc = fail(ld, "channel (%s,%s): no remote-rp %s", s, g,
+				  name);
+		else
+			out->remotes[out->n_remotes++] = (uint16_t)at;
+	}
+	ly_set_free(rps, NULL);
+	return rc;
+}
+
+static int load_channels(struct loader *ld, const struct lyd_node *m,
+			 struct rpd_conf *c)
+{
+	struct ly_set *set = NULL;
+	int rc = 0;
+
+	if (lyd_find_xpath(m, "channel", &set))
+		return fail(ld, "cannot read channel");
+	if (set->count) {
+		c->channels = calloc(set->count, sizeof(*c->channels));
+		if (!c->channels)
+			rc = fail(ld, "out of memory");
+	}
+	for (uint32_t i = 0; !rc && i < set->count; i++) {
+		c->n_channels = i + 1;
+		rc = load_channel(ld, c, set->dnodes[i], &c->channels[i]);
+	}
+	ly_set_free(set, NULL);
+	return rc;
 }
 
 /* What YANG cannot say: a tunnel address inside a remote RP's prefixes
@@ -244,7 +318,9 @@ static int load_instance(struct loader *ld, const struct lyd_node *inst,
 		c->n_remotes = i + 1;
 	}
 	ly_set_free(set, NULL);
-	return rc ? rc : check_addresses(ld, c);
+	if (rc || check_addresses(ld, c))
+		return -1;
+	return load_channels(ld, m, c);
 }
 
 int conf_context(const char *yang_path, struct ly_ctx **ctx, char *err,
@@ -288,6 +364,11 @@ int conf_from_tree(const struct lyd_node *tree, struct rpd_conf *c, char *err,
 
 void conf_free(struct rpd_conf *c)
 {
+	for (unsigned i = 0; i < c->n_channels; i++)
+		free(c->channels[i].remotes);
+	free(c->channels);
+	c->channels = NULL;
+	c->n_channels = 0;
 	for (unsigned i = 0; i < c->n_remotes; i++)
 		free(c->remotes[i].prefixes);
 	free(c->remotes);

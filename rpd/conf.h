@@ -8,6 +8,7 @@
 
 #include <libyang/libyang.h>
 
+#include "dp_abi.h"
 #include "prefix.h"
 #include "proto/control.h"
 
@@ -18,6 +19,13 @@ struct conf_remote {
 	uint8_t public_key[MDCS_CTL_KEY_LEN];
 	struct prefix6 *prefixes;
 	unsigned n_prefixes;
+};
+
+/* A channel mapping: (S,G) tunnelled to remote RPs whatever they ask. */
+struct conf_channel {
+	struct mdcs_channel ch;
+	uint16_t *remotes; /* indices into rpd_conf.remotes */
+	unsigned n_remotes;
 };
 
 struct rpd_conf {
@@ -53,6 +61,8 @@ struct rpd_conf {
 
 	struct conf_remote *remotes;
 	unsigned n_remotes;
+	struct conf_channel *channels;
+	unsigned n_channels;
 };
 
 /*
@@ -69,6 +79,10 @@ int conf_context(const char *yang_path, struct ly_ctx **ctx, char *err,
  */
 int conf_from_tree(const struct lyd_node *tree, struct rpd_conf *c, char *err,
 		   size_t errlen);
+
+/* Whether a lies in one of this RP's source prefixes. */
+bool conf_serves(const struct rpd_conf *c, const struct in6_addr *a);
+
 void conf_free(struct rpd_conf *c);
 
 #endif

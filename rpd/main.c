@@ -287,7 +287,8 @@ static int start_rp(struct rpd *r)
 		goto failed;
 	r->channels.on_event = subscription_changed;
 	r->channels.event_arg = r;
-	channels_start(&r->channels);
+	if (channels_start(&r->channels))
+		goto failed;
 	r->up = true;
 	log_notice("RP %s up: tunnel [%s]:%u, uplink %s, overlay %s, "
 		   "%u remote RPs",
@@ -309,8 +310,8 @@ static int apply_config(void *arg, const struct lyd_node *config,
 			const struct lyd_node *diff, struct ds_error *err)
 {
 	struct rpd *r = arg;
-	struct rpd_conf next;
-	bool same_place;
+	struct rpd_conf next, prev;
+	bool same_place = false;
 
 	(void)diff;
 	err->path[0] = '\0';
@@ -324,9 +325,10 @@ static int apply_config(void *arg, const struct lyd_node *config,
 			     !strcmp(next.uplink, r->conf.uplink);
 		stop_rp(r, !same_place);
 	}
-	conf_free(&r->conf);
+	prev = r->conf;
 	r->conf = next;
 	if (start_rp(r)) {
+		conf_free(&prev);
 		err->tag = "operation-failed";
 		snprintf(err->message, sizeof(err->message),
 			 "RP %s did not start with this configuration; "
@@ -334,6 +336,9 @@ static int apply_config(void *arg, const struct lyd_node *config,
 			 next.instance);
 		return -1;
 	}
+	if (same_place)
+		channels_unmap(&r->channels, &prev);
+	conf_free(&prev);
 	return 0;
 }
 

@@ -61,6 +61,7 @@ int mesh_open(struct mesh *m, struct loop *loop, const struct rpd_conf *c,
 void mesh_close(struct mesh *m);
 
 struct remote_rp *mesh_rp_by_slot(struct mesh *m, uint32_t slot);
+struct remote_rp *mesh_rp_by_name(struct mesh *m, const char *name);
 
 /* The remote RP serving a source: the longest matching prefix wins. */
 struct remote_rp *mesh_rp_for_source(struct mesh *m, const struct in6_addr *s);

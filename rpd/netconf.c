@@ -13,7 +13,10 @@
 #define NOTIFICATION_CAP "urn:ietf:params:netconf:capability:notification:1.0"
 #define INTERLEAVE_CAP	 "urn:ietf:params:netconf:capability:interleave:1.0"
 #define POLL_MS		 500
-#define SEND_MS		 1000
+/* The acceptors wait for connections in turn, so rpd stops within
+ * NETCONF_ACCEPTORS times this. */
+#define ACCEPT_MS 100
+#define SEND_MS	  1000
 
 /* libnetconf2's server is one per process and its callbacks take no
  * argument of ours. */
@@ -230,7 +233,7 @@ static void *accept_sessions(void *arg)
 	while (!nc->stop) {
 		struct nc_session *s = NULL;
 
-		if (nc_accept(POLL_MS, &s) != NC_MSG_HELLO)
+		if (nc_accept(ACCEPT_MS, &s) != NC_MSG_HELLO)
 			continue;
 		log_info("NETCONF session %u of %s",
 			 (unsigned)nc_session_get_id(s),
@@ -339,11 +342,13 @@ int netconf_start(struct netconf *nc, const struct netconf_conf *conf,
 	nc->ctx = ctx;
 	nc->ops = ops;
 	nc->stop = false;
+	nc->n_acceptors = 0;
+	nc->polling = false;
 	pthread_mutex_init(&nc->lock, NULL);
 	pthread_cond_init(&nc->have_sessions, NULL);
 	server = nc;
 	nc_set_print_clb_session(log_libnetconf2);
-	nc_verbosity(NC_VERB_WARNING);
+	nc_verbosity(log_enabled(LOG_DEBUG) ? NC_VERB_DEBUG : NC_VERB_WARNING);
 	own_get_schema(ctx);
 	if (handoff_init(&nc->handoff, loop) || nc_server_init(ctx))
 		return -1;
@@ -354,15 +359,15 @@ int netconf_start(struct netconf *nc, const struct netconf_conf *conf,
 	    (conf->ssh_address && listen_ssh(conf)))
 		return -1;
 	nc->ps = nc_ps_new();
-	if (!nc->ps ||
-	    pthread_create(&nc->accept_thread, NULL, accept_sessions, nc))
+	if (!nc->ps)
 		return -1;
-	if (pthread_create(&nc->poll_thread, NULL, poll_sessions, nc)) {
-		nc->stop = true;
-		pthread_join(nc->accept_thread, NULL);
+	for (; nc->n_acceptors < NETCONF_ACCEPTORS; nc->n_acceptors++)
+		if (pthread_create(&nc->acceptors[nc->n_acceptors], NULL,
+				   accept_sessions, nc))
+			return -1;
+	if (pthread_create(&nc->poller, NULL, poll_sessions, nc))
 		return -1;
-	}
-	nc->threads = true;
+	nc->polling = true;
 	if (conf->unix_path)
 		log_notice("NETCONF on %s", conf->unix_path);
 	if (conf->ssh_address)
@@ -408,10 +413,10 @@ void netconf_stop(struct netconf *nc)
 	pthread_mutex_lock(&nc->lock);
 	pthread_cond_broadcast(&nc->have_sessions);
 	pthread_mutex_unlock(&nc->lock);
-	if (nc->threads) {
-		pthread_join(nc->accept_thread, NULL);
-		pthread_join(nc->poll_thread, NULL);
-	}
+	for (unsigned i = 0; i < nc->n_acceptors; i++)
+		pthread_join(nc->acceptors[i], NULL);
+	if (nc->polling)
+		pthread_join(nc->poller, NULL);
 	for (int i = 0; i < NETCONF_MAX_SESSIONS; i++)
 		free(nc->sessions[i].filter);
 	if (nc->ps) {

@@ -3,9 +3,12 @@
 #define RPD_NETCONF_H
 
 /*
- * libnetconf2 accepts and polls sessions on two threads of its own; every
+ * libnetconf2 accepts and polls sessions on threads of its own; every
  * operation on rpd's state is handed over to the loop's thread (handoff.h),
- * so that the datastores and the RP are only ever touched there.
+ * so that the datastores and the RP are only ever touched there. Sessions
+ * are accepted on several threads, because a session's SSH and hello
+ * handshakes block its thread until they end or time out: one slow client
+ * must not keep the others out.
  */
 
 #include <pthread.h>
@@ -18,6 +21,7 @@
 
 #define NETCONF_MAX_USERS    16
 #define NETCONF_MAX_SESSIONS 64
+#define NETCONF_ACCEPTORS    4 /* handshakes under way at once */
 
 /* A user allowed in over SSH, by the public key in a file. */
 struct netconf_user {
@@ -45,8 +49,9 @@ struct netconf {
 	struct ncops *ops;
 	struct handoff handoff;
 	struct nc_pollsession *ps;
-	pthread_t accept_thread, poll_thread;
-	bool threads;
+	pthread_t acceptors[NETCONF_ACCEPTORS], poller;
+	unsigned n_acceptors;
+	bool polling;
 	volatile bool stop;
 	pthread_mutex_t lock; /* sessions, and sending on them */
 	pthread_cond_t have_sessions;

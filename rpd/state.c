@@ -12,14 +12,19 @@
 	"/ietf-routing:routing/control-plane-protocols/"                       \
 	"control-plane-protocol[type='mdcs:mdcs'][name='%s']/mdcs:mdcs"
 
+static int set_str(struct lyd_node *parent, const char *path, const char *v)
+{
+	return lyd_new_path(parent, NULL, path, v, LYD_NEW_PATH_UPDATE, NULL)
+		       ? -1
+		       : 0;
+}
+
 static int set(struct lyd_node *parent, const char *path, uint64_t v)
 {
 	char s[24];
 
 	snprintf(s, sizeof(s), "%" PRIu64, v);
-	return lyd_new_path(parent, NULL, path, s, LYD_NEW_PATH_UPDATE, NULL)
-		       ? -1
-		       : 0;
+	return set_str(parent, path, s);
 }
 
 static int add_counters(struct lyd_node *rp, const struct state_source *src)
@@ -88,11 +93,18 @@ struct collect {
 static void add_subscription(void *arg, const struct channel_subscription *s)
 {
 	struct collect *c = arg;
-	char path[320];
+	bool mapped = s->expires_ms == CHANNEL_MAPPED;
 	uint64_t left = s->expires_ms > c->now ? s->expires_ms - c->now : 0;
+	char path[320];
+	size_t end;
 
 	subscription_path(s, path, sizeof(path));
-	strncat(path, "/expires-in", sizeof(path) - strlen(path) - 1);
+	end = strlen(path);
+	snprintf(path + end, sizeof(path) - end, "/configured");
+	c->rc |= set_str(c->rp, path, mapped ? "true" : "false");
+	if (mapped)
+		return;
+	snprintf(path + end, sizeof(path) - end, "/expires-in");
 	c->rc |= set(c->rp, path, (left + 999) / 1000);
 }
 

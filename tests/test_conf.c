@@ -53,6 +53,10 @@ static const char full_json[] =
 	"     {\"name\": \"north\", \"address\": \"2001:db8:ff::3\",\n"
 	"      \"public-key\": \"" KEY_NORTH "\",\n"
 	"      \"source-prefix\": [\"2001:db8:3::/48\"]}\n"
+	"    ],\n"
+	"    \"channel\": [\n"
+	"     {\"group\": \"ff3e::1\", \"source\": \"2001:db8:1::5\",\n"
+	"      \"remote-rp\": [\"north\", \"east\"]}\n"
 	"    ]\n"
 	"   }}\n"
 	" ]\n"
@@ -100,6 +104,12 @@ static const char full_xml[] =
 	"     <public-key>" KEY_NORTH "</public-key>\n"
 	"     <source-prefix>2001:db8:3::/48</source-prefix>\n"
 	"    </remote-rp>\n"
+	"    <channel>\n"
+	"     <group>ff3e::1</group>\n"
+	"     <source>2001:db8:1::5</source>\n"
+	"     <remote-rp>north</remote-rp>\n"
+	"     <remote-rp>east</remote-rp>\n"
+	"    </channel>\n"
 	"   </mdcs>\n"
 	"  </control-plane-protocol>\n"
 	" </control-plane-protocols>\n"
@@ -276,6 +286,13 @@ static void expect_full(const struct rpd_conf *c)
 	ck_assert_uint_eq(r->port, 2268);
 	expect_key(r->public_key, north_key);
 	expect_prefixes(r->prefixes, r->n_prefixes, north, 1);
+
+	ck_assert_uint_eq(c->n_channels, 1);
+	expect_addr(&c->channels[0].ch.group, "ff3e::1");
+	expect_addr(&c->channels[0].ch.source, "2001:db8:1::5");
+	ck_assert_uint_eq(c->channels[0].n_remotes, 2);
+	ck_assert_str_eq(c->remotes[c->channels[0].remotes[0]].name, "north");
+	ck_assert_str_eq(c->remotes[c->channels[0].remotes[1]].name, "east");
 }
 
 START_TEST(loads_json)
@@ -383,6 +400,10 @@ static const struct {
 	  "\"address\": \"2001:db8:ff::1\"",
 	  { "north" } },
 	{ "\"tunnel-port\": 3000", "\"tunnel-port\": 0", { "tunnel-port" } },
+	{ "\"source\": \"2001:db8:1::5\"",
+	  "\"source\": \"2001:db8:2::5\"",
+	  { "2001:db8:2::5", "source-prefix" } },
+	{ "[\"north\", \"east\"]", "[\"north\", \"south\"]", { "south" } },
 	{ "\"overlay-address\": \"fe80::7\"",
 	  "\"overlay-address\": \"2001:db8::7\"",
 	  { "overlay-address" } },
@@ -402,6 +423,8 @@ static const struct {
 
 static void expect_empty(struct rpd_conf *c)
 {
+	ck_assert_ptr_null(c->channels);
+	ck_assert_uint_eq(c->n_channels, 0);
 	ck_assert_ptr_null(c->remotes);
 	ck_assert_uint_eq(c->n_remotes, 0);
 	ck_assert_ptr_null(c->prefixes);

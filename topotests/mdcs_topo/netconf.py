@@ -7,7 +7,9 @@ import threading
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 
-from ncclient import manager
+import paramiko
+from ncclient.manager import Manager, make_device_handler
+from ncclient.transport import SSHSession
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 RT = "urn:ietf:params:xml:ns:yang:ietf-routing"
@@ -41,18 +43,61 @@ def _connect_in_netns(pid, address, port):
     return out["sock"]
 
 
+class _HelloFramedSession(SSHSession):
+    """ncclient's SSH session, with its <hello> always framed by ]]>]]>.
+
+    ncclient queues its hello for its reader thread; when the server's
+    hello arrives first, that thread may send the client's hello with
+    chunked framing (ncclient issue #524), which RFC 6242 4.1 forbids and
+    a server cannot read. This session writes its hello itself, before
+    the thread starts."""
+
+    def __init__(self, device_handler):
+        super().__init__(device_handler)
+        self._hello_sent = False
+
+    def send(self, message):
+        if self._hello_sent:
+            return super().send(message)
+        self._hello_sent = True
+        self._channel.sendall(message.encode() + b"]]>]]>")
+
+
 @contextmanager
 def session(rp):
     """An SSH NETCONF session to rp's rpd as user admin."""
     sock = _connect_in_netns(rp.pid, "::1", 830)
-    m = manager.connect(host="::1", port=830, sock=sock, username="admin",
-                        key_filename=rp.admin_key, hostkey_verify=False,
-                        allow_agent=False, look_for_keys=False, timeout=30)
+    handler = make_device_handler(None)
+    transport = _HelloFramedSession(handler)
+    try:
+        transport.connect(host="::1", port=830, sock=sock, username="admin",
+                          key_filename=rp.admin_key, hostkey_verify=False,
+                          allow_agent=False, look_for_keys=False, timeout=30)
+    except Exception:
+        if transport.transport:
+            transport.close()
+        raise
+    m = Manager(transport, handler, timeout=30)
     try:
         yield m
     finally:
         if m.connected:
             m.close_session()
+
+
+@contextmanager
+def silent_client(rp):
+    """A client of rp's rpd that logs in and opens the netconf subsystem
+    over SSH, then never sends its hello."""
+    transport = paramiko.Transport(_connect_in_netns(rp.pid, "::1", 830))
+    try:
+        transport.start_client(timeout=30)
+        transport.auth_publickey(
+            "admin", paramiko.Ed25519Key.from_private_key_file(rp.admin_key))
+        transport.open_session(timeout=30).invoke_subsystem("netconf")
+        yield
+    finally:
+        transport.close()
 
 
 def config(rp, inner):

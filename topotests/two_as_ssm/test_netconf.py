@@ -8,7 +8,9 @@ drives it, over real FRR pim6d; the topology is in conftest.py:
 A configure / commit / get cycle; invalid edits refused with rpc-errors
 naming the node, running left byte for byte as it was; two sessions racing
 with locks (RFC 6241 7.5, 7.9); a notification when rp2 subscribes to a
-channel at rp1; a killed rpd coming back with what was committed.
+channel at rp1; a channel mapping tunnelling a channel nobody asked for,
+until it is deleted; a client silent after its SSH login keeping no one
+else out; a killed rpd coming back with what was committed.
 """
 
 import signal
@@ -16,8 +18,11 @@ import signal
 import pytest
 from ncclient.operations import RPCError
 
-from mdcs_topo.netconf import config, mdcs_values, notifications, session, subtree
-from mdcs_topo.stream import joined
+from mdcs_topo.netconf import (config, mdcs_values, notifications, session,
+                               silent_client, subtree)
+from mdcs_topo.poll import wait_for
+from mdcs_topo.ssm import GROUP, SOURCE, send_stream
+from mdcs_topo.stream import CHANNEL, joined
 
 pytestmark = [pytest.mark.pim6d, pytest.mark.staticd]
 
@@ -127,6 +132,49 @@ def test_notification_on_subscription(net):
     assert event, "no subscription-change from rp1"
     assert event["direction"] == "sent"
     assert event["event"] == "added"
+
+
+MAPPING = ("<channel{op}><group>{g}</group><source>{s}</source>"
+           "<remote-rp>rp2</remote-rp></channel>")
+
+
+def mapped_subscriptions(m):
+    reply = m.get(filter=subtree(
+        "<subscription><remote-rp>rp2</remote-rp><direction>sent</direction>"
+        "<configured/><expires-in/></subscription>"))
+    return (mdcs_values(reply.data_xml, "subscription/configured"),
+            mdcs_values(reply.data_xml, "subscription/expires-in"))
+
+
+def test_channel_mapping(net):
+    "A mapping tunnels (S,G) to rp2 though no receiver wants it, until deleted."
+    rp1 = net.rps["rp1"]
+    wait_for(lambda: CHANNEL not in rp1.sent_channels(), 30,
+             "an earlier receiver's subscription to end")
+    with session(rp1) as m:
+        m.edit_config(target="running", config=config(
+            rp1, MAPPING.format(op="", g=GROUP, s=SOURCE)))
+        wait_for(lambda: CHANNEL in rp1.sent_channels(), 30,
+                 "rp1 to tunnel the mapped channel")
+        assert mapped_subscriptions(m) == (["true"], [])
+        before = rp1.counters()["encap-copies"]
+        send_stream(net.gears["src"], 20)
+        wait_for(lambda: rp1.counters()["encap-copies"] > before, 30,
+                 "rp1 to tunnel the stream to rp2")
+        m.edit_config(target="running", config=config(
+            rp1, MAPPING.format(op=' nc:operation="delete"', g=GROUP,
+                                s=SOURCE)))
+        assert CHANNEL not in rp1.sent_channels()
+        assert mapped_subscriptions(m) == ([], [])
+
+
+def test_silent_client_keeps_no_one_out(net):
+    "A client that never sends its hello holds up no other session."
+    rp1 = net.rps["rp1"]
+    with silent_client(rp1), session(rp1) as m:
+        reply = m.get_config(source="running",
+                             filter=subtree("<remote-rp><name/></remote-rp>"))
+        assert mdcs_values(reply.data_xml, "remote-rp/name") == ["rp2"]
 
 
 def test_killed_rpd_restores_commit(net):
