@@ -26,11 +26,12 @@ import argparse
 import csv
 import json
 import os
-import platform
 import signal
 import subprocess
 import sys
 import time
+
+from common import environment, median
 
 SOURCE = "2001:db8:1::10"
 GROUP = "ff3e::1234"
@@ -184,10 +185,6 @@ def wait_drained(timeout=60):
     raise RuntimeError("the relay did not drain its socket")
 
 
-def median(xs):
-    return sorted(xs)[len(xs) // 2]
-
-
 def measure(tools, payload, n):
     """Cost per copy, in microseconds, of tc, relay and the clone loop for
     one case: the median of REPEAT rounds, each a baseline and a run of
@@ -291,22 +288,6 @@ def table(rows, env, costs, slopes):
                  "publication: {publish} ns per packet (BPF_PROG_TEST_RUN, "
                  "repeated).".format(**costs))
     return "\n".join(lines)
-
-
-def environment():
-    model = ""
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return {
-        "kernel": platform.release(),
-        "cpus": os.cpu_count(),
-        "cpu": model,
-        "load": os.getloadavg()[0],
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-    }
 
 
 def main():

@@ -1,4 +1,5 @@
-/* mdcsctl: show an RP's datapath state, read from its pinned BPF maps. */
+/* mdcsctl: rpd's YANG data over NETCONF, and an RP's datapath state read
+ * from its pinned BPF maps. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -11,6 +12,7 @@
 
 #include "counters.h"
 #include "dp_abi.h"
+#include "netconf.h"
 #include "percpu.h"
 #include "prefix.h"
 
@@ -189,11 +191,25 @@ static int show_rps(const struct ctl *c)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mdcsctl [-n INSTANCE] [-j] show counters|channels|rps\n"
+		"usage: mdcsctl -s SOCKET get [XPATH]\n"
+		"       mdcsctl -s SOCKET [-d DATASTORE] get-config [XPATH]\n"
+		"       mdcsctl -s SOCKET [-d DATASTORE] edit FILE|-\n"
+		"       mdcsctl -s SOCKET [-d DATASTORE] validate\n"
+		"       mdcsctl -s SOCKET commit|discard\n"
+		"       mdcsctl [-n INSTANCE] [-j] show counters|channels|rps\n"
 		"\n"
-		"  -n, --instance NAME  the RP instance (default: the only "
+		"  -s, --socket PATH       rpd's NETCONF UNIX socket (rpd -S)\n"
+		"  -d, --datastore NAME    running (default; candidate for "
+		"validate),\n"
+		"                          candidate or startup\n"
+		"  -n, --instance NAME     the RP instance (default: the only "
 		"one)\n"
-		"  -j, --json           JSON output\n");
+		"  -j, --json              JSON output of show\n"
+		"\n"
+		"get and get-config print YANG JSON; edit merges a YANG JSON "
+		"file\n"
+		"(- for stdin) into the datastore. show reads the datapath's "
+		"BPF maps.\n");
 }
 
 int main(int argc, char **argv)
@@ -201,15 +217,24 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "instance", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "datastore", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl c = { .json = false };
+	const char *socket_path = NULL, *datastore = NULL;
 	char instance[256] = "";
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "n:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+n:js:d:h", opts, NULL)) != -1) {
 		switch (opt) {
+		case 's':
+			socket_path = optarg;
+			break;
+		case 'd':
+			datastore = optarg;
+			break;
 		case 'n':
 			snprintf(instance, sizeof(instance), "%s", optarg);
 			break;
@@ -224,6 +249,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (optind < argc && netconf_is_command(argv[optind]))
+		return netconf_command(socket_path, datastore, argc - optind,
+				       argv + optind);
 	if (argc - optind != 2 || strcmp(argv[optind], "show")) {
 		usage(stderr);
 		return 2;

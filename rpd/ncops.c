@@ -196,6 +196,29 @@ static struct nc_server_reply *filtered(const struct lyd_node *rpc,
 	return reply_data(rpc, "data", data, LYD_ANYDATA_DATATREE);
 }
 
+/*
+ * RFC 8525: the modules of the context, which the hello's yang-library 1.1
+ * capability (with the same content-id) points clients to.
+ */
+static int add_yang_library(const struct ly_ctx *ctx, struct lyd_node **tree,
+			    struct ds_error *err)
+{
+	struct lyd_node *lib = NULL;
+
+	if (ly_ctx_get_yanglib_data(ctx, &lib, "%u",
+				    ly_ctx_get_change_count(ctx)))
+		return ds_fail_ly(err, ctx, "operation-failed");
+	if (!*tree) {
+		*tree = lib;
+		return 0;
+	}
+	if (lyd_merge_siblings(tree, lib, LYD_MERGE_DESTRUCT)) {
+		lyd_free_siblings(lib);
+		return ds_fail_ly(err, ctx, "operation-failed");
+	}
+	return 0;
+}
+
 static struct nc_server_reply *
 get(struct ncops *ops, const struct lyd_node *rpc, struct ds_error *err)
 {
@@ -208,8 +231,9 @@ get(struct ncops *ops, const struct lyd_node *rpc, struct ds_error *err)
 		ds_fail(err, "operation-failed", NULL, "out of memory");
 		return NULL;
 	}
-	if (!ops->hooks.state ||
-	    ops->hooks.state(ops->hooks.arg, &tree, err) == 0)
+	if ((!ops->hooks.state ||
+	     ops->hooks.state(ops->hooks.arg, &tree, err) == 0) &&
+	    add_yang_library(ops->ds->ctx, &tree, err) == 0)
 		r = filtered(rpc, tree, err);
 	lyd_free_siblings(tree);
 	return r;

@@ -63,21 +63,26 @@ class _HelloFramedSession(SSHSession):
         self._channel.sendall(message.encode() + b"]]>]]>")
 
 
-@contextmanager
-def session(rp):
-    """An SSH NETCONF session to rp's rpd as user admin."""
-    sock = _connect_in_netns(rp.pid, "::1", 830)
+def connect(key_file, sock=None, timeout=30):
+    """An ncclient manager of a session as user admin to rpd's SSH endpoint
+    on [::1]:830, or over sock, a TCP connection to it."""
     handler = make_device_handler(None)
     transport = _HelloFramedSession(handler)
     try:
         transport.connect(host="::1", port=830, sock=sock, username="admin",
-                          key_filename=rp.admin_key, hostkey_verify=False,
+                          key_filename=key_file, hostkey_verify=False,
                           allow_agent=False, look_for_keys=False, timeout=30)
     except Exception:
         if transport.transport:
             transport.close()
         raise
-    m = Manager(transport, handler, timeout=30)
+    return Manager(transport, handler, timeout=timeout)
+
+
+@contextmanager
+def session(rp):
+    """An SSH NETCONF session to rp's rpd as user admin."""
+    m = connect(rp.admin_key, _connect_in_netns(rp.pid, "::1", 830))
     try:
         yield m
     finally:

@@ -183,6 +183,13 @@ class Rp:
         )
         return json.loads(out)
 
+    def netconf_ctl(self, *args, stdin=None):
+        """mdcsctl's NETCONF commands on this rpd's UNIX socket: the
+        finished process, its output as text."""
+        return subprocess.run(
+            [MDCSCTL, "-s", self.netconf_socket] + list(args), input=stdin,
+            capture_output=True, text=True, timeout=60)
+
     def counters(self):
         return self.ctl("counters")
 

@@ -10,9 +10,11 @@ naming the node, running left byte for byte as it was; two sessions racing
 with locks (RFC 6241 7.5, 7.9); a notification when rp2 subscribes to a
 channel at rp1; a channel mapping tunnelling a channel nobody asked for,
 until it is deleted; a client silent after its SSH login keeping no one
-else out; a killed rpd coming back with what was committed.
+else out; mdcsctl's YANG JSON over the UNIX socket, with the same refusals;
+a killed rpd coming back with what was committed.
 """
 
+import json
 import signal
 
 import pytest
@@ -175,6 +177,48 @@ def test_silent_client_keeps_no_one_out(net):
         reply = m.get_config(source="running",
                              filter=subtree("<remote-rp><name/></remote-rp>"))
         assert mdcs_values(reply.data_xml, "remote-rp/name") == ["rp2"]
+
+
+def json_edit(rp, mdcs):
+    """YANG JSON of an edit of rp's mdcs container."""
+    return json.dumps({"ietf-routing:routing": {"control-plane-protocols": {
+        "control-plane-protocol": [{"type": "mdcs:mdcs", "name": rp.name,
+                                    "mdcs:mdcs": mdcs}]}}})
+
+
+HOP_LIMIT_XPATH = ("/ietf-routing:routing/control-plane-protocols/"
+                   "control-plane-protocol/mdcs:mdcs/rp/hop-limit")
+
+
+def test_mdcsctl_over_unix_socket(net):
+    "mdcsctl edits and reads YANG JSON; rpd's refusals reach its stderr."
+    rp1 = net.rps["rp1"]
+    done = rp1.netconf_ctl("edit", "-", stdin=json_edit(
+        rp1, {"rp": {"hop-limit": 43}}))
+    assert done.returncode == 0, done.stderr
+    shown = rp1.netconf_ctl("get-config", HOP_LIMIT_XPATH)
+    assert shown.returncode == 0, shown.stderr
+    protocol = json.loads(shown.stdout)["ietf-routing:routing"][
+        "control-plane-protocols"]["control-plane-protocol"][0]
+    assert protocol["mdcs:mdcs"]["rp"]["hop-limit"] == 43
+    state = rp1.netconf_ctl("get")
+    assert state.returncode == 0, state.stderr
+    assert '"reason": "no-neighbor"' in state.stdout
+
+    before = running(rp1)
+    for edit, says in ((json_edit(rp1, {"rp": {"hop-limit": 300}}),
+                        "hop-limit"),
+                       (json_edit(rp1, {"rp": {"colour": "red"}}), "colour"),
+                       (json_edit(rp1, {"channel": [{
+                           "group": "ff3e::8000:1", "source": SOURCE,
+                           "remote-rp": ["rp9"]}]}), "data-missing"),
+                       ('{"ietf-routing:routing": {', "-")):
+        refused = rp1.netconf_ctl("edit", "-", stdin=edit)
+        assert refused.returncode == 1
+        assert says in refused.stderr, refused.stderr
+    assert running(rp1) == before
+    wrong = rp1.netconf_ctl("-d", "nowhere", "get-config")
+    assert wrong.returncode == 2 and "nowhere" in wrong.stderr
 
 
 def test_killed_rpd_restores_commit(net):
