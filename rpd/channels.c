@@ -694,6 +694,38 @@ int channels_start(struct channels *cs)
 	return 0;
 }
 
+struct clear {
+	struct channels *cs;
+	int rc;
+};
+
+static void clear_rx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	struct clear *c = arg;
+	struct rx_channel *rx = data;
+
+	(void)ch;
+	c->rc |= datapath_clear_channel_stats(c->cs->dp, rx->stats);
+}
+
+static void clear_tx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	struct clear *c = arg;
+	struct tx_channel *tx = data;
+
+	(void)ch;
+	c->rc |= datapath_clear_channel_stats(c->cs->dp, tx->stats);
+}
+
+int channels_clear_stats(struct channels *cs)
+{
+	struct clear c = { cs, 0 };
+
+	chantab_each(&cs->rx, clear_rx, &c);
+	chantab_each(&cs->tx, clear_tx, &c);
+	return c.rc ? -1 : 0;
+}
+
 void channels_unmap(struct channels *cs, const struct rpd_conf *prev)
 {
 	for (unsigned i = 0; i < prev->n_channels; i++) {

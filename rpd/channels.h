@@ -63,6 +63,9 @@ void channels_each(struct channels *cs,
 		   void (*fn)(void *arg, const struct channel_subscription *s),
 		   void *arg);
 
+/* Zero the traffic counters of every channel, both directions. */
+int channels_clear_stats(struct channels *cs);
+
 /* Take over the channels an earlier rpd left in the datapath's maps, send
  * the configured channel mappings, and start the refresh timers.  -1 if a
  * mapping does not fit in the datapath. */

@@ -330,6 +330,19 @@ int datapath_clear_channel_stats(struct datapath *dp, uint32_t stats)
 	return clear_percpu(dp->encap->maps.channel_stats, stats);
 }
 
+int datapath_clear_counters(struct datapath *dp)
+{
+	for (uint32_t k = 0; k < MDCS_CNT_MAX; k++)
+		if (clear_percpu(dp->encap->maps.counters, k))
+			return -1;
+	return 0;
+}
+
+int datapath_clear_rp_stats(struct datapath *dp, uint32_t slot)
+{
+	return clear_percpu(dp->encap->maps.rp_stats, slot);
+}
+
 int datapath_del_rx(struct datapath *dp, const struct mdcs_channel *ch)
 {
 	return remove_key(dp->encap->maps.rx_channels, ch);

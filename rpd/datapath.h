@@ -66,6 +66,10 @@ int datapath_counters(struct datapath *dp, uint64_t c[MDCS_CNT_MAX]);
 /* Zero a channel's traffic counters, for a channel that takes the slot. */
 int datapath_clear_channel_stats(struct datapath *dp, uint32_t stats);
 
+/* Zero the datapath's counters; a remote RP's traffic counters. */
+int datapath_clear_counters(struct datapath *dp);
+int datapath_clear_rp_stats(struct datapath *dp, uint32_t slot);
+
 /* Walk the channel maps, e.g. to take over an earlier rpd's state. */
 typedef void (*datapath_tx_cb)(void *arg, const struct mdcs_channel *ch,
 			       const struct mdcs_fanout *f);

@@ -213,6 +213,45 @@ static int add_state(void *arg, struct lyd_node **tree, struct ds_error *err)
 	return r->up ? state_add(&src, r->ctx, tree, err) : 0;
 }
 
+/* NETCONF clear-counters: every counter of the RP, or one remote RP's. */
+static int clear_counters(void *arg, const struct lyd_node *action,
+			  struct ds_error *err)
+{
+	struct rpd *r = arg;
+	struct lyd_node *inst = NULL, *name = NULL;
+	struct remote_rp *rp;
+	int rc = 0;
+
+	if (strcmp(action->schema->name, "clear-counters"))
+		return ds_fail(err, "operation-not-supported", NULL,
+			       "rpd has no action %s", action->schema->name);
+	/* The action's parents: mdcs, then its control-plane-protocol. */
+	lyd_find_path(lyd_parent(lyd_parent(action)), "name", 0, &inst);
+	if (!r->up || !inst || strcmp(lyd_get_value(inst), r->conf.instance))
+		return ds_fail(err, "invalid-value", NULL,
+			       "RP %s is not running here",
+			       inst ? lyd_get_value(inst) : "?");
+	if (!lyd_find_path(action, "remote-rp", 0, &name)) {
+		rp = mesh_rp_by_name(&r->mesh, lyd_get_value(name));
+		if (!rp || datapath_clear_rp_stats(&r->dp, rp->slot))
+			return ds_fail(err, "operation-failed", NULL,
+				       "the counters of %s were not cleared",
+				       lyd_get_value(name));
+		log_notice("counters of remote RP %s cleared", rp->conf->name);
+		return 0;
+	}
+	memset(&r->mesh.stats, 0, sizeof(r->mesh.stats));
+	rc |= datapath_clear_counters(&r->dp);
+	for (unsigned i = 0; i < r->mesh.n_rps; i++)
+		rc |= datapath_clear_rp_stats(&r->dp, r->mesh.rps[i].slot);
+	rc |= channels_clear_stats(&r->channels);
+	if (rc)
+		return ds_fail(err, "operation-failed", NULL,
+			       "not every counter was cleared");
+	log_notice("counters cleared");
+	return 0;
+}
+
 static void subscription_changed(void *arg,
 				 const struct channel_subscription *s,
 				 enum channel_event ev)
@@ -387,7 +426,9 @@ static int serve_netconf(struct rpd *r, const struct netconf_conf *nc)
 	if (!nc->unix_path && !nc->ssh_address)
 		return 0;
 	r->ncops.ds = &r->ds;
-	r->ncops.hooks = (struct ncops_hooks){ .state = add_state, .arg = r };
+	r->ncops.hooks = (struct ncops_hooks){ .state = add_state,
+					       .action = clear_counters,
+					       .arg = r };
 	if (netconf_start(&r->netconf, nc, r->ctx, &r->loop, &r->ncops)) {
 		log_err("the NETCONF server did not start");
 		return -1;

@@ -116,6 +116,17 @@ def config(rp, inner):
     )
 
 
+def action(rp, inner):
+    """A YANG action (RFC 7950 7.15) of rp's mdcs container."""
+    return (
+        '<action xmlns="urn:ietf:params:xml:ns:yang:1"><routing xmlns="{rt}">'
+        "<control-plane-protocols><control-plane-protocol>"
+        '<type xmlns:mdcs="{m}">mdcs:mdcs</type><name>{name}</name>'
+        '<mdcs xmlns="{m}">{inner}</mdcs></control-plane-protocol>'
+        "</control-plane-protocols></routing></action>".format(
+            rt=RT, m=MDCS, name=rp.name, inner=inner))
+
+
 def subtree(inner):
     """A subtree filter for inner in the mdcs container."""
     return ("subtree",

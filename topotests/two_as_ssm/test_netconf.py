@@ -9,7 +9,7 @@ A configure / commit / get cycle; invalid edits refused with rpc-errors
 naming the node, running left byte for byte as it was; two sessions racing
 with locks (RFC 6241 7.5, 7.9); a notification when rp2 subscribes to a
 channel at rp1; a channel mapping tunnelling a channel nobody asked for,
-until it is deleted; a client silent after its SSH login keeping no one
+until it is deleted, and the counters it raised cleared; a client silent after its SSH login keeping no one
 else out; mdcsctl's YANG JSON over the UNIX socket, with the same refusals;
 a killed rpd coming back with what was committed.
 """
@@ -20,8 +20,10 @@ import signal
 import pytest
 from ncclient.operations import RPCError
 
-from mdcs_topo.netconf import (config, mdcs_values, notifications, session,
-                               silent_client, subtree)
+from lxml import etree
+
+from mdcs_topo.netconf import (action, config, mdcs_values, notifications,
+                               session, silent_client, subtree)
 from mdcs_topo.poll import wait_for
 from mdcs_topo.ssm import GROUP, SOURCE, send_stream
 from mdcs_topo.stream import CHANNEL, joined
@@ -149,7 +151,8 @@ def mapped_subscriptions(m):
 
 
 def test_channel_mapping(net):
-    "A mapping tunnels (S,G) to rp2 though no receiver wants it, until deleted."
+    """A mapping tunnels (S,G) to rp2 though no receiver wants it, until
+    deleted; clear-counters zeroes rp2's counters, then all."""
     rp1 = net.rps["rp1"]
     wait_for(lambda: CHANNEL not in rp1.sent_channels(), 30,
              "an earlier receiver's subscription to end")
@@ -163,6 +166,15 @@ def test_channel_mapping(net):
         send_stream(net.gears["src"], 20)
         wait_for(lambda: rp1.counters()["encap-copies"] > before, 30,
                  "rp1 to tunnel the stream to rp2")
+
+        assert rp1.ctl("rps")[0]["sent-packets"] > 0
+        m.dispatch(etree.fromstring(action(
+            rp1, "<clear-counters><remote-rp>rp2</remote-rp>"
+                 "</clear-counters>")))
+        assert rp1.ctl("rps")[0]["sent-packets"] == 0
+        assert rp1.counters()["encap-copies"] > 0
+        m.dispatch(etree.fromstring(action(rp1, "<clear-counters/>")))
+        assert rp1.counters()["encap-copies"] == 0
         m.edit_config(target="running", config=config(
             rp1, MAPPING.format(op=' nc:operation="delete"', g=GROUP,
                                 s=SOURCE)))
