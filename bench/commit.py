@@ -28,13 +28,16 @@ import time
 
 from common import environment, median
 
+# The NETCONF client and configuration helpers of the topotests.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                os.pardir, "topotests"))
+from mdcs_topo.netconf import config, connect  # noqa: E402
+from mdcs_topo.rp import instance_config  # noqa: E402
+
 NS = "mdcs-bench-commit"
 INSTANCE = "bench-commit"  # its BPF maps are pinned by this name
 SIZES = [1, 100, 10000]
 REPEAT = 5
-NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
-RT = "urn:ietf:params:xml:ns:yang:ietf-routing"
-MDCS = "urn:mdcs:yang:mdcs"
 SOURCE_PREFIX = "2001:db8:1::/48"
 
 
@@ -44,33 +47,21 @@ def sh(*args):
 
 
 def rp_config(key_file, rp2_key):
-    return {"ietf-routing:routing": {"control-plane-protocols": {
-        "control-plane-protocol": [{
-            "type": "mdcs:mdcs", "name": INSTANCE,
-            "mdcs:mdcs": {
-                "rp": {"tunnel-address": "2001:db8:ff::1",
-                       "uplink-interface": "up0",
-                       "private-key-file": key_file,
-                       "source-prefix": [SOURCE_PREFIX]},
-                "remote-rp": [{"name": "rp2", "address": "2001:db8:ff::2",
-                               "public-key": rp2_key,
-                               "source-prefix": ["2001:db8:2::/48"]}],
-            }}]}}}
+    return instance_config(INSTANCE, {
+        "rp": {"tunnel-address": "2001:db8:ff::1",
+               "uplink-interface": "up0",
+               "private-key-file": key_file,
+               "source-prefix": [SOURCE_PREFIX]},
+        "remote-rp": [{"name": "rp2", "address": "2001:db8:ff::2",
+                       "public-key": rp2_key,
+                       "source-prefix": ["2001:db8:2::/48"]}],
+    })
 
 
 def channels(n):
     """n distinct channels of this RP's sources."""
     return [("2001:db8:1::{:x}".format(1 + i // 256),
              "ff3e::{:x}".format(0x8000 + i)) for i in range(n)]
-
-
-def edit(inner):
-    return (
-        '<config xmlns="{nc}"><routing xmlns="{rt}"><control-plane-protocols>'
-        '<control-plane-protocol><type xmlns:mdcs="{m}">mdcs:mdcs</type>'
-        '<name>{name}</name><mdcs xmlns="{m}" xmlns:nc="{nc}">{inner}</mdcs>'
-        "</control-plane-protocol></control-plane-protocols></routing>"
-        "</config>".format(nc=NC, rt=RT, m=MDCS, name=INSTANCE, inner=inner))
 
 
 def mappings(chans, op=""):
@@ -137,16 +128,17 @@ def measure(rpd, m, n):
     chans = channels(n)
     times = {"add": [], "touch": [], "remove": []}
     for i in range(REPEAT):
-        m.edit_config(target="candidate", config=edit(mappings(chans)))
+        m.edit_config(target="candidate",
+                      config=config(INSTANCE, mappings(chans)))
         times["add"].append(timed_commit(m))
         if rpd.sent_channels() != n:
             raise RuntimeError("{} mappings committed, {} channels in the "
                                "datapath".format(n, rpd.sent_channels()))
-        m.edit_config(target="candidate", config=edit(
-            "<rp><hop-limit>{}</hop-limit></rp>".format(40 + i % 2)))
+        m.edit_config(target="candidate", config=config(
+            INSTANCE, "<rp><hop-limit>{}</hop-limit></rp>".format(40 + i % 2)))
         times["touch"].append(timed_commit(m))
-        m.edit_config(target="candidate", config=edit(
-            mappings(chans, ' nc:operation="delete"')))
+        m.edit_config(target="candidate", config=config(
+            INSTANCE, mappings(chans, ' nc:operation="delete"')))
         times["remove"].append(timed_commit(m))
         if rpd.sent_channels() != 0:
             raise RuntimeError("mappings deleted, channels left")
@@ -176,9 +168,6 @@ def inside(args):
     global SIZES, REPEAT
     if args.quick:
         SIZES, REPEAT = [1, 100], 2
-    sys.path.insert(0, os.path.join(args.srcdir, "topotests"))
-    from mdcs_topo.netconf import connect
-
     tools = {"rpd": args.rpd, "mdcsctl": args.mdcsctl}
     sh("ip", "link", "set", "lo", "up")
     sh("ip", "link", "add", "up0", "type", "veth", "peer", "name", "up1")
@@ -212,7 +201,6 @@ def main():
     ap.add_argument("--rpd", required=True)
     ap.add_argument("--mdcsctl", required=True)
     ap.add_argument("--yang-path", required=True)
-    ap.add_argument("--srcdir", required=True)
     ap.add_argument("--out", required=True, help="where results go")
     ap.add_argument("--quick", action="store_true",
                     help="1 and 100 mappings, twice each")

@@ -17,18 +17,6 @@ static const struct {
 	{ "startup", NC_DATASTORE_STARTUP },
 };
 
-static const char *const commands[] = {
-	"get", "get-config", "edit", "validate", "commit", "discard",
-};
-
-int netconf_is_command(const char *cmd)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(cmd, commands[i]))
-			return 1;
-	return 0;
-}
-
 static int parse_datastore(const char *name, NC_DATASTORE *ds)
 {
 	for (size_t i = 0; i < sizeof(datastores) / sizeof(datastores[0]); i++)
@@ -140,10 +128,6 @@ static int call(struct nc_session *s, struct nc_rpc *rpc)
 	uint64_t id;
 	int rc = 1;
 
-	if (!rpc) {
-		fprintf(stderr, "mdcsctl: cannot make the request\n");
-		return 1;
-	}
 	if (nc_send_rpc(s, rpc, REPLY_MS, &id) != NC_MSG_RPC) {
 		print_kept();
 		fprintf(stderr, "mdcsctl: cannot send the request to rpd\n");
@@ -233,59 +217,122 @@ static char *edit_content(struct nc_session *s, const char *path)
 	return xml;
 }
 
-static int run(struct nc_session *s, const char *cmd, NC_DATASTORE ds, int argc,
-	       char **argv)
+/* A request made, or the reason it was not (libnetconf2's memory). */
+static struct nc_rpc *made(struct nc_rpc *rpc)
 {
-	const char *operand = argc > 0 ? argv[0] : NULL;
-	char *xml;
+	if (!rpc)
+		fprintf(stderr, "mdcsctl: cannot make the request\n");
+	return rpc;
+}
 
-	if (argc > 1 || (!strcmp(cmd, "edit") && !operand) ||
-	    (operand && strcmp(cmd, "get") && strcmp(cmd, "get-config") &&
-	     strcmp(cmd, "edit"))) {
-		fprintf(stderr,
-			"mdcsctl: %s: wrong operands; see mdcsctl "
-			"--help\n",
-			cmd);
-		return 2;
-	}
-	if (!strcmp(cmd, "get"))
-		return call(s, nc_rpc_get(operand, NC_WD_UNKNOWN,
-					  NC_PARAMTYPE_CONST));
-	if (!strcmp(cmd, "get-config"))
-		return call(s, nc_rpc_getconfig(ds, operand, NC_WD_UNKNOWN,
-						NC_PARAMTYPE_CONST));
-	if (!strcmp(cmd, "validate"))
-		return call(s, nc_rpc_validate(ds, NULL, NC_PARAMTYPE_CONST));
-	if (!strcmp(cmd, "commit"))
-		return call(
-			s, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST));
-	if (!strcmp(cmd, "discard"))
-		return call(s, nc_rpc_discard());
-	xml = edit_content(s, operand);
+static struct nc_rpc *get(struct nc_session *s, NC_DATASTORE ds,
+			  const char *xpath)
+{
+	(void)s;
+	(void)ds;
+	return made(nc_rpc_get(xpath, NC_WD_UNKNOWN, NC_PARAMTYPE_CONST));
+}
+
+static struct nc_rpc *get_config(struct nc_session *s, NC_DATASTORE ds,
+				 const char *xpath)
+{
+	(void)s;
+	return made(
+		nc_rpc_getconfig(ds, xpath, NC_WD_UNKNOWN, NC_PARAMTYPE_CONST));
+}
+
+static struct nc_rpc *edit(struct nc_session *s, NC_DATASTORE ds,
+			   const char *path)
+{
+	char *xml = edit_content(s, path);
+
 	if (!xml)
-		return 1;
-	return call(s, nc_rpc_edit(ds, NC_RPC_EDIT_DFLTOP_MERGE,
-				   NC_RPC_EDIT_TESTOPT_UNKNOWN,
-				   NC_RPC_EDIT_ERROPT_UNKNOWN, xml,
-				   NC_PARAMTYPE_FREE));
+		return NULL; /* edit_content said why */
+	return made(nc_rpc_edit(
+		ds, NC_RPC_EDIT_DFLTOP_MERGE, NC_RPC_EDIT_TESTOPT_UNKNOWN,
+		NC_RPC_EDIT_ERROPT_UNKNOWN, xml, NC_PARAMTYPE_FREE));
+}
+
+static struct nc_rpc *validate(struct nc_session *s, NC_DATASTORE ds,
+			       const char *operand)
+{
+	(void)s;
+	(void)operand;
+	return made(nc_rpc_validate(ds, NULL, NC_PARAMTYPE_CONST));
+}
+
+static struct nc_rpc *commit(struct nc_session *s, NC_DATASTORE ds,
+			     const char *operand)
+{
+	(void)s;
+	(void)ds;
+	(void)operand;
+	return made(nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST));
+}
+
+static struct nc_rpc *discard(struct nc_session *s, NC_DATASTORE ds,
+			      const char *operand)
+{
+	(void)s;
+	(void)ds;
+	(void)operand;
+	return made(nc_rpc_discard());
+}
+
+enum operand { NONE, OPTIONAL, REQUIRED };
+
+static const struct command {
+	const char *name;
+	enum operand operand;
+	const char *datastore; /* the default of -d */
+	struct nc_rpc *(*request)(struct nc_session *s, NC_DATASTORE ds,
+				  const char *operand);
+} commands[] = {
+	{ "get", OPTIONAL, "running", get },
+	{ "get-config", OPTIONAL, "running", get_config },
+	{ "edit", REQUIRED, "running", edit },
+	{ "validate", NONE, "candidate", validate },
+	{ "commit", NONE, "running", commit },
+	{ "discard", NONE, "running", discard },
+};
+
+static const struct command *command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+int netconf_is_command(const char *cmd)
+{
+	return command(cmd) != NULL;
 }
 
 int netconf_command(const char *socket_path, const char *datastore, int argc,
 		    char **argv)
 {
-	const char *cmd = argv[0];
-	NC_DATASTORE ds;
+	const struct command *cmd = command(argv[0]);
+	const char *operand = argc > 1 ? argv[1] : NULL;
+	struct nc_rpc *rpc;
 	struct nc_session *s;
-	int rc;
+	NC_DATASTORE ds;
+	int rc = 1;
 
-	if (!socket_path) {
-		fprintf(stderr, "mdcsctl: %s needs rpd's NETCONF socket (-s)\n",
-			cmd);
+	if (argc > 2 || (cmd->operand == NONE && operand) ||
+	    (cmd->operand == REQUIRED && !operand)) {
+		fprintf(stderr,
+			"mdcsctl: %s: wrong operands; see mdcsctl "
+			"--help\n",
+			cmd->name);
 		return 2;
 	}
-	if (!datastore)
-		datastore = strcmp(cmd, "validate") ? "running" : "candidate";
-	if (parse_datastore(datastore, &ds))
+	if (!socket_path) {
+		fprintf(stderr, "mdcsctl: %s needs rpd's NETCONF socket (-s)\n",
+			cmd->name);
+		return 2;
+	}
+	if (parse_datastore(datastore ? datastore : cmd->datastore, &ds))
 		return 2;
 	nc_client_init();
 	nc_set_print_clb_session(keep_message);
@@ -295,11 +342,11 @@ int netconf_command(const char *socket_path, const char *datastore, int argc,
 		print_kept();
 		fprintf(stderr, "mdcsctl: no NETCONF session with rpd on %s\n",
 			socket_path);
-		nc_client_destroy();
-		return 1;
+	} else {
+		rpc = cmd->request(s, ds, operand);
+		rc = rpc ? call(s, rpc) : 1;
+		nc_session_free(s, NULL);
 	}
-	rc = run(s, cmd, ds, argc - 1, argv + 1);
-	nc_session_free(s, NULL);
 	nc_client_destroy();
 	return rc;
 }

@@ -284,6 +284,15 @@ static void pim_send_one(struct channels *cs, const struct mdcs_channel *ch,
 		pimlink_send(cs->pim, &e, 1, cs->conf->jp_interval * 7 / 2);
 }
 
+/* The index of the subscriber in slot of a sent channel, or -1. */
+static int tx_find(const struct tx_channel *tx, uint32_t slot)
+{
+	for (unsigned i = 0; i < tx->n; i++)
+		if (tx->sub[i].slot == slot)
+			return (int)i;
+	return -1;
+}
+
 /*
  * Add rp to a sent channel or refresh it there, until expires (ms on the
  * loop's clock; CHANNEL_MAPPED: until the mapping goes).  *created says
@@ -295,6 +304,7 @@ static int tx_add(struct channels *cs, struct remote_rp *rp,
 {
 	struct tx_channel *tx = chantab_get(&cs->tx, ch);
 	char c[CHAN_STRLEN];
+	int at;
 
 	*created = false;
 	if (!conf_serves(cs->conf, &ch->source))
@@ -314,13 +324,12 @@ static int tx_add(struct channels *cs, struct remote_rp *rp,
 		}
 		*created = true;
 	}
-	for (unsigned i = 0; i < tx->n; i++) {
-		if (tx->sub[i].slot == rp->slot) {
-			/* A mapping outlasts any subscription. */
-			if (tx->sub[i].expires_ms < expires)
-				tx->sub[i].expires_ms = expires;
-			return MDCS_CTL_ACCEPTED;
-		}
+	at = tx_find(tx, rp->slot);
+	if (at >= 0) {
+		/* A mapping outlasts any subscription. */
+		if (tx->sub[at].expires_ms < expires)
+			tx->sub[at].expires_ms = expires;
+		return MDCS_CTL_ACCEPTED;
 	}
 	if (!tx_reserve(tx)) {
 		if (*created)
@@ -365,6 +374,24 @@ static void tx_remove(struct channels *cs, const struct mdcs_channel *ch,
 	}
 }
 
+/* Take rp out of a sent channel, unless a mapping put it there: a mapping
+ * is the operator's to remove.  what says why, for the log. */
+static void tx_drop(struct channels *cs, const struct mdcs_channel *ch,
+		    const struct remote_rp *rp, const char *what)
+{
+	struct tx_channel *tx = chantab_get(&cs->tx, ch);
+	int at = tx ? tx_find(tx, rp->slot) : -1;
+	char c[CHAN_STRLEN];
+
+	if (at < 0 || tx->sub[at].expires_ms == CHANNEL_MAPPED)
+		return;
+	log_notice("%s %s %s", rp->conf->name, what,
+		   chan_str(ch, c, sizeof(c)));
+	tell(cs, ch, rp->conf->name, true, tx->sub[at].expires_ms,
+	     CHANNEL_REMOVED);
+	tx_remove(cs, ch, tx, (unsigned)at);
+}
+
 static void mesh_subscribe(void *arg, struct remote_rp *rp,
 			   const struct mdcs_ctl_channel *w, unsigned n,
 			   unsigned hold_time, struct mdcs_ctl_status *st)
@@ -384,27 +411,12 @@ static void mesh_unsubscribe(void *arg, struct remote_rp *rp,
 			     const struct mdcs_ctl_channel *w, unsigned n)
 {
 	struct channels *cs = arg;
-	char c[CHAN_STRLEN];
 
 	for (unsigned i = 0; i < n; i++) {
 		struct mdcs_channel ch;
-		struct tx_channel *tx;
 
 		from_wire(&ch, &w[i]);
-		tx = chantab_get(&cs->tx, &ch);
-		for (unsigned j = 0; tx && j < tx->n; j++) {
-			/* A mapping is the operator's to remove. */
-			if (tx->sub[j].slot == rp->slot &&
-			    tx->sub[j].expires_ms != CHANNEL_MAPPED) {
-				log_notice("%s unsubscribed from %s",
-					   rp->conf->name,
-					   chan_str(&ch, c, sizeof(c)));
-				tell(cs, &ch, rp->conf->name, true,
-				     tx->sub[j].expires_ms, CHANNEL_REMOVED);
-				tx_remove(cs, &ch, tx, j);
-				break;
-			}
-		}
+		tx_drop(cs, &ch, rp, "unsubscribed from");
 	}
 }
 
@@ -730,27 +742,14 @@ void channels_unmap(struct channels *cs, const struct rpd_conf *prev)
 {
 	for (unsigned i = 0; i < prev->n_channels; i++) {
 		const struct conf_channel *m = &prev->channels[i];
-		struct tx_channel *tx = chantab_get(&cs->tx, &m->ch);
 
-		for (unsigned j = 0; tx && j < m->n_remotes; j++) {
-			const char *name = prev->remotes[m->remotes[j]].name;
-			struct remote_rp *rp = mesh_rp_by_name(cs->mesh, name);
+		for (unsigned j = 0; j < m->n_remotes; j++) {
+			int at = conf_remote_index(
+				cs->conf, prev->remotes[m->remotes[j]].name);
 
-			for (unsigned k = 0; rp && k < tx->n; k++) {
-				char c[CHAN_STRLEN];
-
-				if (tx->sub[k].slot != rp->slot ||
-				    tx->sub[k].expires_ms == CHANNEL_MAPPED)
-					continue;
-				log_notice("%s unmapped from %s", name,
-					   chan_str(&m->ch, c, sizeof(c)));
-				tell(cs, &m->ch, name, true,
-				     tx->sub[k].expires_ms, CHANNEL_REMOVED);
-				tx_remove(cs, &m->ch, tx, k);
-				break;
-			}
-			/* The channel went with its last subscriber. */
-			tx = chantab_get(&cs->tx, &m->ch);
+			if (at >= 0)
+				tx_drop(cs, &m->ch, &cs->mesh->rps[at],
+					"unmapped from");
 		}
 	}
 }

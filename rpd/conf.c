@@ -200,7 +200,7 @@ static void load_timers(const struct lyd_node *m, struct rpd_conf *c)
 	c->max_skew = leaf_uint(m, "timers/max-clock-skew");
 }
 
-static int remote_index(const struct rpd_conf *c, const char *name)
+int conf_remote_index(const struct rpd_conf *c, const char *name)
 {
 	for (unsigned i = 0; i < c->n_remotes; i++)
 		if (!strcmp(c->remotes[i].name, name))
@@ -236,7 +236,7 @@ static int load_channel(struct loader *ld, const struct rpd_conf *c,
 		rc = fail(ld, "out of memory");
 	for (uint32_t i = 0; !rc && i < rps->count; i++) {
 		const char *name = lyd_get_value(rps->dnodes[i]);
-		int at = remote_index(c, name);
+		int at = conf_remote_index(c, name);
 
 		if (at < 0)
 			rc = fail(ld, "channel (%s,%s): no remote-rp %s", s, g,

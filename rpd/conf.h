@@ -80,6 +80,9 @@ int conf_context(const char *yang_path, struct ly_ctx **ctx, char *err,
 int conf_from_tree(const struct lyd_node *tree, struct rpd_conf *c, char *err,
 		   size_t errlen);
 
+/* The index in c->remotes of the remote RP called name, or -1. */
+int conf_remote_index(const struct rpd_conf *c, const char *name);
+
 /* Whether a lies in one of this RP's source prefixes. */
 bool conf_serves(const struct rpd_conf *c, const struct in6_addr *a);
 

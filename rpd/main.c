@@ -232,7 +232,9 @@ static int clear_counters(void *arg, const struct lyd_node *action,
 			       "RP %s is not running here",
 			       inst ? lyd_get_value(inst) : "?");
 	if (!lyd_find_path(action, "remote-rp", 0, &name)) {
-		rp = mesh_rp_by_name(&r->mesh, lyd_get_value(name));
+		int at = conf_remote_index(&r->conf, lyd_get_value(name));
+
+		rp = at >= 0 ? &r->mesh.rps[at] : NULL;
 		if (!rp || datapath_clear_rp_stats(&r->dp, rp->slot))
 			return ds_fail(err, "operation-failed", NULL,
 				       "the counters of %s were not cleared",

@@ -87,14 +87,6 @@ struct remote_rp *mesh_rp_by_slot(struct mesh *m, uint32_t slot)
 	return NULL;
 }
 
-struct remote_rp *mesh_rp_by_name(struct mesh *m, const char *name)
-{
-	for (unsigned i = 0; i < m->n_rps; i++)
-		if (!strcmp(m->rps[i].conf->name, name))
-			return &m->rps[i];
-	return NULL;
-}
-
 struct remote_rp *mesh_rp_for_source(struct mesh *m, const struct in6_addr *s)
 {
 	struct remote_rp *best = NULL;

@@ -42,7 +42,7 @@ struct mesh {
 	struct loop *loop;
 	int sock;
 	struct ctl_identity id;
-	struct remote_rp *rps;
+	struct remote_rp *rps; /* as many as, and in the order of, conf's */
 	unsigned n_rps;
 	unsigned max_skew; /* seconds */
 	uint64_t last_sent_ts;
@@ -61,7 +61,6 @@ int mesh_open(struct mesh *m, struct loop *loop, const struct rpd_conf *c,
 void mesh_close(struct mesh *m);
 
 struct remote_rp *mesh_rp_by_slot(struct mesh *m, uint32_t slot);
-struct remote_rp *mesh_rp_by_name(struct mesh *m, const char *name);
 
 /* The remote RP serving a source: the longest matching prefix wins. */
 struct remote_rp *mesh_rp_for_source(struct mesh *m, const struct in6_addr *s);

@@ -105,26 +105,28 @@ def silent_client(rp):
         transport.close()
 
 
-def config(rp, inner):
-    """An edit-config <config> holding inner in rp's mdcs container."""
+def _in_instance(name, inner):
+    """inner in the mdcs container of instance name, with the NETCONF
+    namespace declared as nc: for operation attributes."""
     return (
-        '<config xmlns="{nc}"><routing xmlns="{rt}"><control-plane-protocols>'
+        '<routing xmlns="{rt}"><control-plane-protocols>'
         '<control-plane-protocol><type xmlns:mdcs="{m}">mdcs:mdcs</type>'
         '<name>{name}</name><mdcs xmlns="{m}" xmlns:nc="{nc}">{inner}</mdcs>'
         "</control-plane-protocol></control-plane-protocols></routing>"
-        "</config>".format(nc=NC, rt=RT, m=MDCS, name=rp.name, inner=inner)
-    )
+        .format(nc=NC, rt=RT, m=MDCS, name=name, inner=inner))
 
 
-def action(rp, inner):
-    """A YANG action (RFC 7950 7.15) of rp's mdcs container."""
-    return (
-        '<action xmlns="urn:ietf:params:xml:ns:yang:1"><routing xmlns="{rt}">'
-        "<control-plane-protocols><control-plane-protocol>"
-        '<type xmlns:mdcs="{m}">mdcs:mdcs</type><name>{name}</name>'
-        '<mdcs xmlns="{m}">{inner}</mdcs></control-plane-protocol>'
-        "</control-plane-protocols></routing></action>".format(
-            rt=RT, m=MDCS, name=rp.name, inner=inner))
+def config(name, inner):
+    """An edit-config <config> holding inner in instance name's mdcs
+    container."""
+    return '<config xmlns="{}">{}</config>'.format(NC,
+                                                    _in_instance(name, inner))
+
+
+def action(name, inner):
+    """A YANG action (RFC 7950 7.15) of instance name's mdcs container."""
+    return '<action xmlns="urn:ietf:params:xml:ns:yang:1">{}</action>'.format(
+        _in_instance(name, inner))
 
 
 def subtree(inner):

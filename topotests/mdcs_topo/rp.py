@@ -23,6 +23,20 @@ YANG_PATH = "{}:{}:{}".format(
 )
 
 
+def instance_config(name, mdcs):
+    """YANG instance data (as for JSON) of an mdcs instance: its name and
+    the contents of its mdcs container."""
+    return {
+        "ietf-routing:routing": {
+            "control-plane-protocols": {
+                "control-plane-protocol": [
+                    {"type": "mdcs:mdcs", "name": name, "mdcs:mdcs": mdcs}
+                ]
+            }
+        }
+    }
+
+
 class Rp:
     """One RP: an rpd instance named after its router."""
 
@@ -81,17 +95,8 @@ class Rp:
                 for r in remotes
             ],
         }
-        doc = {
-            "ietf-routing:routing": {
-                "control-plane-protocols": {
-                    "control-plane-protocol": [
-                        {"type": "mdcs:mdcs", "name": self.name, "mdcs:mdcs": mdcs}
-                    ]
-                }
-            }
-        }
         with open(self.config_file, "w") as f:
-            json.dump(doc, f, indent=2)
+            json.dump(instance_config(self.name, mdcs), f, indent=2)
 
     @property
     def running_file(self):

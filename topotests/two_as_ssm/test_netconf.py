@@ -25,6 +25,7 @@ from lxml import etree
 from mdcs_topo.netconf import (action, config, mdcs_values, notifications,
                                session, silent_client, subtree)
 from mdcs_topo.poll import wait_for
+from mdcs_topo.rp import instance_config
 from mdcs_topo.ssm import GROUP, SOURCE, send_stream
 from mdcs_topo.stream import CHANNEL, joined
 
@@ -50,7 +51,7 @@ def test_configure_commit_get(net):
     rp1 = net.rps["rp1"]
     with session(rp1) as m:
         assert ":candidate" in " ".join(m.server_capabilities)
-        m.edit_config(target="candidate", config=config(rp1, set_hop_limit(40)))
+        m.edit_config(target="candidate", config=config(rp1.name, set_hop_limit(40)))
         assert hop_limit(m, "candidate") == ["40"]
         assert hop_limit(m) != ["40"]
         m.commit()
@@ -83,7 +84,7 @@ def test_invalid_edit_refused(net, edit, node):
     with session(rp1) as m:
         for target in ("running", "candidate"):
             with pytest.raises(RPCError) as refused:
-                m.edit_config(target=target, config=config(rp1, edit))
+                m.edit_config(target=target, config=config(rp1.name, edit))
             e = refused.value
             assert e.severity == "error"
             assert node in (e.path or "") + e.message, (e.path, e.message)
@@ -102,9 +103,9 @@ def test_locks_between_two_sessions(net):
         assert "<session-id>{}</session-id>".format(a.session_id) in \
             denied.value.info
         with pytest.raises(RPCError) as in_use:
-            b.edit_config(target="candidate", config=config(rp1, set_hop_limit(41)))
+            b.edit_config(target="candidate", config=config(rp1.name, set_hop_limit(41)))
         assert in_use.value.tag == "in-use"
-        a.edit_config(target="candidate", config=config(rp1, set_hop_limit(41)))
+        a.edit_config(target="candidate", config=config(rp1.name, set_hop_limit(41)))
         a.unlock("candidate")
         # Uncommitted changes of another session keep the candidate locked.
         with pytest.raises(RPCError) as pending:
@@ -158,7 +159,7 @@ def test_channel_mapping(net):
              "an earlier receiver's subscription to end")
     with session(rp1) as m:
         m.edit_config(target="running", config=config(
-            rp1, MAPPING.format(op="", g=GROUP, s=SOURCE)))
+            rp1.name, MAPPING.format(op="", g=GROUP, s=SOURCE)))
         wait_for(lambda: CHANNEL in rp1.sent_channels(), 30,
                  "rp1 to tunnel the mapped channel")
         assert mapped_subscriptions(m) == (["true"], [])
@@ -169,15 +170,15 @@ def test_channel_mapping(net):
 
         assert rp1.ctl("rps")[0]["sent-packets"] > 0
         m.dispatch(etree.fromstring(action(
-            rp1, "<clear-counters><remote-rp>rp2</remote-rp>"
-                 "</clear-counters>")))
+            rp1.name, "<clear-counters><remote-rp>rp2</remote-rp>"
+                      "</clear-counters>")))
         assert rp1.ctl("rps")[0]["sent-packets"] == 0
         assert rp1.counters()["encap-copies"] > 0
-        m.dispatch(etree.fromstring(action(rp1, "<clear-counters/>")))
+        m.dispatch(etree.fromstring(action(rp1.name, "<clear-counters/>")))
         assert rp1.counters()["encap-copies"] == 0
         m.edit_config(target="running", config=config(
-            rp1, MAPPING.format(op=' nc:operation="delete"', g=GROUP,
-                                s=SOURCE)))
+            rp1.name, MAPPING.format(op=' nc:operation="delete"', g=GROUP,
+                                     s=SOURCE)))
         assert CHANNEL not in rp1.sent_channels()
         assert mapped_subscriptions(m) == ([], [])
 
@@ -193,9 +194,7 @@ def test_silent_client_keeps_no_one_out(net):
 
 def json_edit(rp, mdcs):
     """YANG JSON of an edit of rp's mdcs container."""
-    return json.dumps({"ietf-routing:routing": {"control-plane-protocols": {
-        "control-plane-protocol": [{"type": "mdcs:mdcs", "name": rp.name,
-                                    "mdcs:mdcs": mdcs}]}}})
+    return json.dumps(instance_config(rp.name, mdcs))
 
 
 HOP_LIMIT_XPATH = ("/ietf-routing:routing/control-plane-protocols/"
@@ -237,7 +236,7 @@ def test_killed_rpd_restores_commit(net):
     "rpd killed outright comes back with the configuration committed last."
     rp1 = net.rps["rp1"]
     with session(rp1) as m:
-        m.edit_config(target="running", config=config(rp1, set_hop_limit(42)))
+        m.edit_config(target="running", config=config(rp1.name, set_hop_limit(42)))
     committed = running(rp1)
     rp1.stop(signal.SIGKILL)
     rp1.start()
