@@ -213,7 +213,7 @@ int mdcs_decap(struct __sk_buff *skb)
 	    set_group_mac(skb, cfg))
 		return drop(MDCS_CNT_DROP_NO_ROOM);
 	inner_len = len - MDCS_ETH_HLEN - MDCS_ENCAP_LEN;
-	channel_count(stats, inner_len);
+	channel_count(stats, inner_len, 0);
 	rp_count(slot, 1, inner_len);
 	count_add(MDCS_CNT_DECAP_PACKETS, 1);
 	count_add(MDCS_CNT_DECAP_BYTES, inner_len);

@@ -42,10 +42,17 @@ struct mdcs_rx {
 	__u32 stats;
 };
 
-/* channel_stats value (per CPU). */
+/* Packets and their octets. */
 struct mdcs_traffic {
 	__u64 packets;
 	__u64 bytes;
+};
+
+/* channel_stats value (per CPU): the channel's packets as they came in,
+ * and the copies sent of them (none for a channel received). */
+struct mdcs_channel_traffic {
+	struct mdcs_traffic in;
+	__u64 copies;
 };
 
 /* rp_stats value (per CPU), indexed by slot: copies sent, packets taken. */
@@ -131,7 +138,7 @@ struct mdcs_dp_config {
 	X(DROP_NOT_SUBSCRIBED, "drop-not-subscribed")                          \
 	X(DROP_WRONG_RP, "drop-wrong-rp")                                      \
 	X(DROP_FRAGMENT, "drop-fragment")                                      \
-	X(DROP_EXT_HEADER, "drop-extension-header")                                  \
+	X(DROP_EXT_HEADER, "drop-extension-header")                            \
 	X(PUBLISH_PACKETS, "publish-packets")                                  \
 	X(DROP_PUBLISH_MALFORMED, "drop-publish-malformed")                    \
 	X(DROP_PUBLISH_NOT_ALLOWED, "drop-publish-not-allowed")                \
@@ -146,7 +153,6 @@ enum mdcs_counter {
 #undef MDCS_COUNTER_ENUM
 	MDCS_CNT_MAX
 };
-/* clang-format on */
 /* clang-format on */
 
 #endif

@@ -291,7 +291,7 @@ static __always_inline int replicate(struct __sk_buff *skb,
 	if (last)
 		copy_sent(&w);
 
-	channel_count(fanout->stats, inner_len);
+	channel_count(fanout->stats, inner_len, w.copies);
 	count_add(MDCS_CNT_ENCAP_PACKETS, 1);
 	count_add(MDCS_CNT_ENCAP_COPIES, w.copies);
 	count_add(MDCS_CNT_ENCAP_BYTES, (__u64)w.copies * w.outer_len);

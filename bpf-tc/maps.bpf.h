@@ -73,7 +73,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, MDCS_CHANNEL_STATS);
 	__type(key, __u32);
-	__type(value, struct mdcs_traffic);
+	__type(value, struct mdcs_channel_traffic);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } channel_stats SEC(".maps");
 
@@ -117,9 +117,16 @@ static __always_inline void traffic_add(struct mdcs_traffic *t, __u64 bytes)
 	}
 }
 
-static __always_inline void channel_count(__u32 stats, __u64 bytes)
+static __always_inline void channel_count(__u32 stats, __u64 bytes,
+					  __u64 copies)
 {
-	traffic_add(bpf_map_lookup_elem(&channel_stats, &stats), bytes);
+	struct mdcs_channel_traffic *t =
+		bpf_map_lookup_elem(&channel_stats, &stats);
+
+	if (t) {
+		traffic_add(&t->in, bytes);
+		t->copies += copies;
+	}
 }
 
 static __always_inline void rp_count(__u32 slot, int rx, __u64 bytes)

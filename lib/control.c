@@ -112,9 +112,19 @@ ssize_t ctl_build_ack(uint8_t *buf, size_t cap, uint64_t acked,
 		      self, peer_pk);
 }
 
+ssize_t ctl_build_keepalive(uint8_t *buf, size_t cap, uint64_t timestamp,
+			    const struct ctl_identity *self,
+			    const uint8_t *peer_pk)
+{
+	return finish(buf, cap, MDCS_CTL_KEEPALIVE, sizeof(struct mdcs_ctl_hdr),
+		      timestamp, self, peer_pk);
+}
+
 static enum ctl_error parse_body(const uint8_t *body, size_t body_len,
 				 struct ctl_msg *m)
 {
+	if (m->type == MDCS_CTL_KEEPALIVE)
+		return body_len ? CTL_ERR_LENGTH : CTL_OK;
 	if (m->type == MDCS_CTL_SUBSCRIBE_ACK) {
 		const struct mdcs_ctl_ack *a = (const void *)body;
 
@@ -155,7 +165,7 @@ enum ctl_error ctl_parse(const uint8_t *buf, size_t len, struct ctl_msg *m)
 		return CTL_ERR_SHORT;
 	if (h->version != MDCS_CTL_VERSION)
 		return CTL_ERR_VERSION;
-	if (h->type < MDCS_CTL_SUBSCRIBE || h->type > MDCS_CTL_SUBSCRIBE_ACK)
+	if (h->type < MDCS_CTL_SUBSCRIBE || h->type > MDCS_CTL_KEEPALIVE)
 		return CTL_ERR_TYPE;
 	if (be16toh(h->length) != len || len > MDCS_CTL_MAX_LEN)
 		return CTL_ERR_LENGTH;

@@ -59,6 +59,11 @@ ssize_t ctl_build_ack(uint8_t *buf, size_t cap, uint64_t acked,
 		      uint64_t timestamp, const struct ctl_identity *self,
 		      const uint8_t *peer_pk);
 
+/* Build a signed KEEPALIVE; the length, or -1 if it does not fit cap. */
+ssize_t ctl_build_keepalive(uint8_t *buf, size_t cap, uint64_t timestamp,
+			    const struct ctl_identity *self,
+			    const uint8_t *peer_pk);
+
 /* Check the framing and fill m; the signature is checked by ctl_verify. */
 enum ctl_error ctl_parse(const uint8_t *buf, size_t len, struct ctl_msg *m);
 

@@ -89,14 +89,21 @@ static void print_channel(const struct ctl *c, const struct mdcs_channel *ch,
 		       addr6_str(&ch->group, g));
 }
 
-static void print_traffic(const struct ctl *c, int stats_fd, uint32_t stats)
+/* A channel's packets and octets, and for a channel sent its copies. */
+static void print_traffic(const struct ctl *c, int stats_fd, uint32_t stats,
+			  bool sent)
 {
-	struct mdcs_traffic t = { 0 };
+	struct mdcs_channel_traffic t = { 0 };
 
-	percpu_sum(stats_fd, stats, (uint64_t *)&t, 2);
+	percpu_sum(stats_fd, stats, (uint64_t *)&t,
+		   sizeof(t) / sizeof(uint64_t));
 	printf(c->json ? ", \"packets\": %llu, \"bytes\": %llu"
 		       : " %llu packets %llu bytes",
-	       (unsigned long long)t.packets, (unsigned long long)t.bytes);
+	       (unsigned long long)t.in.packets,
+	       (unsigned long long)t.in.bytes);
+	if (sent)
+		printf(c->json ? ", \"copies\": %llu" : " %llu copies",
+		       (unsigned long long)t.copies);
 }
 
 /* Channels sent, with their subscribed RP slots, and channels received,
@@ -122,7 +129,7 @@ static int show_channels(const struct ctl *c)
 				printf(c->json ? "%s%u" : "%s %u",
 				       c->json && i ? ", " : "", f->slot[i]);
 			printf(c->json ? "]" : "");
-			print_traffic(c, stats, f->stats);
+			print_traffic(c, stats, f->stats, true);
 			printf(c->json ? "}" : "\n");
 			first = false;
 		}
@@ -137,7 +144,7 @@ static int show_channels(const struct ctl *c)
 			print_channel(c, &key, first);
 			printf(c->json ? ", \"rp-slot\": %u" : " from slot %u",
 			       r.slot);
-			print_traffic(c, stats, r.stats);
+			print_traffic(c, stats, r.stats, false);
 			printf(c->json ? "}" : "\n");
 			first = false;
 		}

@@ -122,7 +122,9 @@ static void tell(struct channels *cs, const struct mdcs_channel *ch,
 		 const char *rp, bool sent, uint64_t expires_ms,
 		 enum channel_event ev)
 {
-	struct channel_subscription s = { ch, rp, sent, expires_ms };
+	struct channel_subscription s = {
+		.ch = ch, .rp = rp, .sent = sent, .expires_ms = expires_ms
+	};
 
 	if (cs->on_event)
 		cs->on_event(cs->event_arg, &s, ev);
@@ -793,8 +795,8 @@ static void each_rx(void *arg, const struct mdcs_channel *ch, void *data)
 {
 	struct each *e = arg;
 	struct rx_channel *rx = data;
-	struct channel_subscription s = { ch, rx->rp->conf->name, false,
-					  rx->expires_ms };
+	struct channel_subscription s = { ch, rx->stats, rx->rp->conf->name,
+					  false, rx->expires_ms };
 
 	e->fn(e->arg, &s);
 }
@@ -807,7 +809,8 @@ static void each_tx(void *arg, const struct mdcs_channel *ch, void *data)
 	for (unsigned i = 0; i < tx->n; i++) {
 		struct remote_rp *rp =
 			mesh_rp_by_slot(e->cs->mesh, tx->sub[i].slot);
-		struct channel_subscription s = { ch, rp ? rp->conf->name : "?",
+		struct channel_subscription s = { ch, tx->stats,
+						  rp ? rp->conf->name : "?",
 						  true, tx->sub[i].expires_ms };
 
 		e->fn(e->arg, &s);

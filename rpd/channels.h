@@ -26,6 +26,7 @@ enum channel_event { CHANNEL_ADDED, CHANNEL_REMOVED, CHANNEL_EXPIRED };
 /* One subscription between this RP and a remote RP. */
 struct channel_subscription {
 	const struct mdcs_channel *ch;
+	uint32_t stats;	     /* its slot in channel_stats; in channels_each */
 	const char *rp;	     /* the remote RP's name */
 	bool sent;	     /* the remote RP subscribes here; else we do */
 	uint64_t expires_ms; /* on the loop's clock, or CHANNEL_MAPPED */

@@ -198,6 +198,9 @@ static void load_timers(const struct lyd_node *m, struct rpd_conf *c)
 	c->refresh_interval = leaf_uint(m, "timers/subscription-refresh");
 	c->hold_time = leaf_uint(m, "timers/subscription-hold");
 	c->max_skew = leaf_uint(m, "timers/max-clock-skew");
+	c->keepalive_interval = leaf_uint(m, "membership/keepalive-interval");
+	c->shuffle_interval = leaf_uint(m, "membership/shuffle-interval");
+	c->view_size = leaf_uint(m, "membership/view-size");
 }
 
 int conf_remote_index(const struct rpd_conf *c, const char *name)

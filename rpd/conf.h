@@ -59,6 +59,11 @@ struct rpd_conf {
 	unsigned hold_time;	   /* seconds */
 	unsigned max_skew;	   /* seconds */
 
+	/* The RP mesh */
+	unsigned keepalive_interval; /* seconds */
+	unsigned shuffle_interval;   /* seconds */
+	unsigned view_size;	     /* RPs */
+
 	struct conf_remote *remotes;
 	unsigned n_remotes;
 	struct conf_channel *channels;

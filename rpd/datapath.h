@@ -63,6 +63,12 @@ int datapath_set_publishers(struct datapath *dp, const struct prefix6 *p,
 /* The datapath's counters (enum mdcs_counter), summed over the CPUs. */
 int datapath_counters(struct datapath *dp, uint64_t c[MDCS_CNT_MAX]);
 
+/* A channel's traffic counters; a remote RP's.  Summed over the CPUs. */
+int datapath_channel_traffic(struct datapath *dp, uint32_t stats,
+			     struct mdcs_channel_traffic *t);
+int datapath_rp_traffic(struct datapath *dp, uint32_t slot,
+			struct mdcs_rp_traffic *t);
+
 /* Zero a channel's traffic counters, for a channel that takes the slot. */
 int datapath_clear_channel_stats(struct datapath *dp, uint32_t stats);
 

@@ -353,19 +353,51 @@ static int insert_copy(struct edit *e, struct lyd_node *parent,
 	return 0;
 }
 
+const struct lysc_node *ds_opaque_leaf(const struct lyd_node *parent,
+				       const struct lyd_node *n)
+{
+	const struct lyd_node_opaq *o = (const void *)n;
+	const struct lys_module *mod;
+
+	if (!parent || !parent->schema || n->schema || !o->name.module_ns)
+		return NULL;
+	mod = ly_ctx_get_module_implemented_ns(LYD_CTX(parent),
+					       o->name.module_ns);
+	return mod ? lys_find_child(parent->schema, mod, o->name.name, 0,
+				    LYS_LEAF, 0)
+		   : NULL;
+}
+
+/* The target's node that edit node n is about, if there is one. */
+static struct lyd_node *target_of(struct lyd_node *parent,
+				  struct lyd_node *first,
+				  const struct lyd_node *n)
+{
+	const struct lysc_node *leaf;
+	struct lyd_node *match = NULL;
+
+	if (!first)
+		return NULL;
+	if (n->schema)
+		lyd_find_sibling_first(first, n, &match);
+	else if ((leaf = ds_opaque_leaf(parent, n)))
+		lyd_find_sibling_val(first, leaf, NULL, 0, &match);
+	return match;
+}
+
 /* RFC 6241 7.2 for one edit node against the target's siblings. */
 static int edit_node(struct edit *e, struct lyd_node *parent,
 		     struct lyd_node **first, const struct lyd_node *n,
 		     enum ds_op inherited)
 {
 	enum ds_op op = e->op_of ? e->op_of(n, e->op_arg) : DS_OP_INHERIT;
-	struct lyd_node *match = NULL, *copy;
+	struct lyd_node *match = target_of(parent, *first, n), *copy;
 	bool exists;
 
 	if (op == DS_OP_INHERIT)
 		op = inherited;
-	if (*first)
-		lyd_find_sibling_first(*first, n, &match);
+	if (!n->schema && op != DS_OP_DELETE && op != DS_OP_REMOVE)
+		return fail_at(e->err, "invalid-value", n, "has no value");
 	exists = match && !(match->flags & LYD_DEFAULT);
 	switch (op) {
 	case DS_OP_CREATE:

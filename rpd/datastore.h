@@ -82,11 +82,17 @@ void ds_close(struct datastore *ds);
  * gives each edit node's own operation (DS_OP_INHERIT if it has none);
  * default_op is the top level's.  An edit of running is applied at once,
  * and validated even with DS_SET: the system runs no invalid configuration.
+ * An opaque edit node may name, without its value, a leaf of its parent to
+ * delete or remove (see ds_opaque_leaf()).
  */
 typedef enum ds_op (*ds_op_fn)(const struct lyd_node *node, void *arg);
 int ds_edit(struct datastore *ds, uint32_t session, enum ds_name target,
 	    const struct lyd_node *edit, ds_op_fn op_of, void *op_arg,
 	    enum ds_op default_op, enum ds_test test, struct ds_error *err);
+
+/* The leaf of parent's schema that opaque node n names, or NULL. */
+const struct lysc_node *ds_opaque_leaf(const struct lyd_node *parent,
+				       const struct lyd_node *n);
 
 /* Replace target by a copy of config (copy-config); NULL empties it. */
 int ds_replace(struct datastore *ds, uint32_t session, enum ds_name target,

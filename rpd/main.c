@@ -207,8 +207,7 @@ static void fini_process(struct rpd *r)
 static int add_state(void *arg, struct lyd_node **tree, struct ds_error *err)
 {
 	struct rpd *r = arg;
-	struct state_source src = { r->conf.instance, &r->dp, &r->channels,
-				    &r->mesh };
+	struct state_source src = { &r->conf, &r->dp, &r->channels, &r->mesh };
 
 	return r->up ? state_add(&src, r->ctx, tree, err) : 0;
 }
@@ -262,6 +261,17 @@ static void subscription_changed(void *arg,
 	struct lyd_node *notif;
 
 	state_subscription_change(r->ctx, r->conf.instance, s, ev, &notif);
+	if (notif)
+		netconf_notify(&r->netconf, notif);
+	lyd_free_all(notif);
+}
+
+static void rp_status_changed(void *arg, const struct remote_rp *rp)
+{
+	struct rpd *r = arg;
+	struct lyd_node *notif;
+
+	state_rp_status_change(r->ctx, r->conf.instance, rp, &notif);
 	if (notif)
 		netconf_notify(&r->netconf, notif);
 	lyd_free_all(notif);
@@ -328,6 +338,8 @@ static int start_rp(struct rpd *r)
 		goto failed;
 	r->channels.on_event = subscription_changed;
 	r->channels.event_arg = r;
+	r->mesh.on_status = rp_status_changed;
+	r->mesh.status_arg = r;
 	if (channels_start(&r->channels))
 		goto failed;
 	r->up = true;
@@ -547,6 +559,7 @@ int main(int argc, char **argv)
 	}
 	netconf_stop(&r.netconf);
 	stop_rp(&r, true);
+	mesh_free(&r.mesh);
 	fini_process(&r);
 	if (pid_file)
 		unlink(pid_file);

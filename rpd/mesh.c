@@ -43,9 +43,14 @@ static int send_to(struct mesh *m, struct remote_rp *rp, const uint8_t *buf,
 	if (len < 0 || sendto(m->sock, buf, (size_t)len, 0,
 			      (struct sockaddr *)&sa, sizeof(sa)) != len) {
 		m->stats.send_failed++;
-		log_warn("control: cannot send to %s: %m", rp->conf->name);
+		/* Once per outage, not with every KEEPALIVE. */
+		if (!rp->unreachable)
+			log_warn("control: cannot send to %s: %m",
+				 rp->conf->name);
+		rp->unreachable = true;
 		return -1;
 	}
+	rp->unreachable = false;
 	m->stats.sent++;
 	return 0;
 }
@@ -71,11 +76,12 @@ int mesh_send_channels(struct mesh *m, struct remote_rp *rp,
 	return rc;
 }
 
-static struct remote_rp *rp_by_key(struct mesh *m, const uint8_t *pk)
+static struct remote_rp *rp_by_key(struct remote_rp *rps, unsigned n,
+				   const uint8_t *pk)
 {
-	for (unsigned i = 0; i < m->n_rps; i++)
-		if (!memcmp(m->rps[i].conf->public_key, pk, MDCS_CTL_KEY_LEN))
-			return &m->rps[i];
+	for (unsigned i = 0; i < n; i++)
+		if (!memcmp(rps[i].key, pk, MDCS_CTL_KEY_LEN))
+			return &rps[i];
 	return NULL;
 }
 
@@ -127,10 +133,51 @@ static void answer_subscribe(struct mesh *m, struct remote_rp *rp,
 	send_to(m, rp, buf, len);
 }
 
+static void set_status(struct mesh *m, struct remote_rp *rp, bool up)
+{
+	if (rp->up == up)
+		return;
+	rp->up = up;
+	log_notice("remote RP %s is %s", rp->conf->name, up ? "up" : "down");
+	if (m->on_status)
+		m->on_status(m->status_arg, rp);
+}
+
+static void heard(struct mesh *m, struct remote_rp *rp, uint64_t unix_us)
+{
+	rp->heard_ms = loop_now_ms();
+	rp->heard_unix_us = unix_us;
+	set_status(m, rp, true);
+}
+
+/*
+ * Every keepalive interval: RPs silent for longer than the hold time are
+ * down, and every RP hears from this one.  Down is therefore noticed
+ * between one hold time and one hold time plus an interval after the
+ * RP's last message.
+ */
+static void keepalive(void *arg)
+{
+	struct mesh *m = arg;
+	uint64_t now = loop_now_ms();
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+
+	for (unsigned i = 0; i < m->n_rps; i++) {
+		struct remote_rp *rp = &m->rps[i];
+
+		if (rp->up && now - rp->heard_ms > m->hold_ms)
+			set_status(m, rp, false);
+		send_to(m, rp, buf,
+			ctl_build_keepalive(buf, sizeof(buf), next_ts(m),
+					    &m->id, rp->conf->public_key));
+	}
+	timer_arm(m->loop, &m->keepalive_timer, m->keepalive_ms);
+}
+
 /* Authenticate a message and refuse replays; the reason is counted. */
 static struct remote_rp *accept_msg(struct mesh *m, const struct ctl_msg *msg)
 {
-	struct remote_rp *rp = rp_by_key(m, msg->sender);
+	struct remote_rp *rp = rp_by_key(m->rps, m->n_rps, msg->sender);
 	uint64_t now = now_us(), skew = m->max_skew * 1000000ULL;
 
 	if (!rp) {
@@ -157,6 +204,7 @@ static struct remote_rp *accept_msg(struct mesh *m, const struct ctl_msg *msg)
 	}
 	rp->last_ts = msg->timestamp;
 	m->stats.accepted++;
+	heard(m, rp, now);
 	return rp;
 }
 
@@ -184,6 +232,8 @@ static void dispatch(struct mesh *m, const uint8_t *buf, size_t len)
 	case MDCS_CTL_SUBSCRIBE_ACK:
 		m->ops->ack(m->arg, rp, msg.statuses, msg.count);
 		break;
+	case MDCS_CTL_KEEPALIVE:
+		break; /* heard: that is all it says */
 	}
 }
 
@@ -268,25 +318,55 @@ static int open_socket(const struct rpd_conf *c)
 	return s;
 }
 
+/* Carry over what was heard from the RPs of the closed mesh's old ones
+ * that are still configured, known by their keys. */
+static void take_over(struct mesh *m, struct remote_rp *old, unsigned n)
+{
+	for (unsigned i = 0; i < m->n_rps; i++) {
+		struct remote_rp *rp = &m->rps[i];
+		const struct remote_rp *was = rp_by_key(old, n, rp->key);
+
+		if (!was)
+			continue;
+		rp->last_ts = was->last_ts;
+		rp->heard_ms = was->heard_ms;
+		rp->heard_unix_us = was->heard_unix_us;
+		rp->up = was->up;
+	}
+}
+
 int mesh_open(struct mesh *m, struct loop *loop, const struct rpd_conf *c,
 	      const struct ctl_identity *id, struct datapath *dp,
 	      const struct mesh_ops *ops, void *arg)
 {
-	memset(m, 0, sizeof(*m));
+	struct remote_rp *old = m->rps;
+	unsigned n_old = m->n_rps;
+
 	m->loop = loop;
 	m->sock = -1;
 	m->id = *id;
 	m->max_skew = c->max_skew;
+	m->hold_ms = c->hold_time * 1000ULL;
+	m->keepalive_ms = c->keepalive_interval * 1000ULL;
 	m->ops = ops;
 	m->arg = arg;
+	m->on_status = NULL;
+	timer_init(&m->keepalive_timer, keepalive, m);
 	m->n_rps = c->n_remotes;
 	m->rps = calloc(c->n_remotes ? c->n_remotes : 1, sizeof(*m->rps));
-	if (!m->rps)
+	if (!m->rps) {
+		m->rps = old;
+		m->n_rps = n_old;
 		return -1;
+	}
 	for (unsigned i = 0; i < c->n_remotes; i++) {
 		m->rps[i].conf = &c->remotes[i];
+		memcpy(m->rps[i].key, c->remotes[i].public_key,
+		       MDCS_CTL_KEY_LEN);
 		m->rps[i].slot = UINT32_MAX;
 	}
+	take_over(m, old, n_old);
+	free(old);
 	if (assign_slots(m, dp)) {
 		log_err("datapath: cannot program the remote RPs");
 		return -1;
@@ -294,6 +374,7 @@ int mesh_open(struct mesh *m, struct loop *loop, const struct rpd_conf *c,
 	m->sock = open_socket(c);
 	if (m->sock < 0 || loop_watch(loop, m->sock, readable, m))
 		return -1;
+	timer_arm(loop, &m->keepalive_timer, 0);
 	return 0;
 }
 
@@ -303,8 +384,16 @@ void mesh_close(struct mesh *m)
 		loop_unwatch(m->loop, m->sock);
 		close(m->sock);
 	}
+	if (m->loop)
+		timer_cancel(m->loop, &m->keepalive_timer);
 	m->sock = -1;
+	sodium_memzero(&m->id, sizeof(m->id));
+}
+
+void mesh_free(struct mesh *m)
+{
+	mesh_close(m);
 	free(m->rps);
 	m->rps = NULL;
-	sodium_memzero(&m->id, sizeof(m->id));
+	m->n_rps = 0;
 }

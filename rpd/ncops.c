@@ -123,9 +123,10 @@ static const char *leaf_value(const struct lyd_node *rpc, const char *name)
 	return lyd_find_path(rpc, name, 0, &n) ? NULL : lyd_get_value(n);
 }
 
-/* The configuration inside an anyxml <config>, parsed strictly. */
-static int parse_config(const struct lyd_node *any, struct lyd_node **tree,
-			struct ds_error *err)
+/* The configuration inside an anyxml <config>, parsed strictly, as data
+ * (options PARSE_EDIT) or with opaque nodes for invalid values too. */
+static int parse_config(const struct lyd_node *any, uint32_t options,
+			struct lyd_node **tree, struct ds_error *err)
 {
 	const struct ly_ctx *ctx = LYD_CTX(any);
 	char *xml = NULL;
@@ -138,28 +139,88 @@ static int parse_config(const struct lyd_node *any, struct lyd_node **tree,
 	if (!xml)
 		return 0;
 	ly_err_clean((struct ly_ctx *)ctx, NULL);
-	rc = lyd_parse_data_mem(ctx, xml, LYD_XML, PARSE_EDIT, 0, tree);
+	rc = lyd_parse_data_mem(ctx, xml, LYD_XML, options, 0, tree);
 	free(xml);
 	if (rc == LY_SUCCESS)
 		return 0;
 	return ds_fail_ly(err, ctx, "invalid-value");
 }
 
-/* The operation attribute of an edit's node (RFC 6241 7.2). */
+/* The operation attribute of an edit's node (RFC 6241 7.2), as a string:
+ * metadata on a node of the schema, an attribute on an opaque one. */
+static const char *op_attribute(const struct lyd_node *n)
+{
+	const struct lyd_meta *m;
+	const struct lyd_attr *a;
+
+	if (n->schema) {
+		m = lyd_find_meta(n->meta, NULL, "ietf-netconf:operation");
+		return m ? lyd_get_meta_value(m) : NULL;
+	}
+	for (a = ((const struct lyd_node_opaq *)n)->attr; a; a = a->next)
+		if (!strcmp(a->name.name, "operation") && a->name.module_ns &&
+		    !strcmp(a->name.module_ns, NC_NS_BASE))
+			return a->value;
+	return NULL;
+}
+
 static enum ds_op op_of(const struct lyd_node *n, void *arg)
 {
 	static const char *const ops[] = { "",	     "merge",  "replace",
 					   "create", "delete", "remove",
 					   "none" };
-	struct lyd_meta *m =
-		lyd_find_meta(n->meta, NULL, "ietf-netconf:operation");
-	const char *v = m ? lyd_get_meta_value(m) : NULL;
+	const char *v = op_attribute(n);
 
 	(void)arg;
 	for (size_t i = 1; v && i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (!strcmp(v, ops[i]))
 			return (enum ds_op)i;
 	return DS_OP_INHERIT;
+}
+
+/* Whether every opaque node of an edit is a leaf of the model, without a
+ * value, to delete or remove. */
+static bool only_valueless_removals(const struct lyd_node *tree)
+{
+	const struct lyd_node *top, *n;
+
+	LY_LIST_FOR (tree, top) {
+		LYD_TREE_DFS_BEGIN (top, n) {
+			const struct lyd_node_opaq *o = (const void *)n;
+			enum ds_op op = op_of(n, NULL);
+
+			if (!n->schema &&
+			    ((o->value && o->value[0]) || o->child ||
+			     (op != DS_OP_DELETE && op != DS_OP_REMOVE) ||
+			     !ds_opaque_leaf(lyd_parent(n), n)))
+				return false;
+			LYD_TREE_DFS_END(top, n);
+		}
+	}
+	return true;
+}
+
+/*
+ * An edit-config's <config>.  RFC 6241 lets a delete or remove name a
+ * leaf without its value (<hop-limit nc:operation="delete"/>), which a
+ * strict parse refuses as an invalid value: such leaves are taken as
+ * opaque nodes.  Any other error is the strict parse's.
+ */
+static int parse_edit(const struct lyd_node *any, struct lyd_node **tree,
+		      struct ds_error *err)
+{
+	struct ds_error strict = { 0 }, opaque = { 0 };
+
+	if (parse_config(any, PARSE_EDIT, tree, &strict) == 0)
+		return 0;
+	if (parse_config(any, PARSE_EDIT | LYD_PARSE_OPAQ, tree, &opaque) ==
+		    0 &&
+	    only_valueless_removals(*tree))
+		return 0;
+	lyd_free_siblings(*tree);
+	*tree = NULL;
+	*err = strict;
+	return -1;
 }
 
 /* rpc's node with output data, which libnetconf2 sends as the reply. */
@@ -278,7 +339,7 @@ static int edit_config(struct ncops *ops, const struct lyd_node *rpc,
 		op = DS_OP_REPLACE;
 	else if (dflt && !strcmp(dflt, "none"))
 		op = DS_OP_NONE;
-	if (parse_config(config, &edit, err))
+	if (parse_edit(config, &edit, err))
 		return -1;
 	rc = ds_edit(ops->ds, session, target, edit, op_of, NULL, op,
 		     test_option(rpc), err);
@@ -303,7 +364,7 @@ static int source_config(struct ncops *ops, const struct lyd_node *rpc,
 		return ds_fail(err, "operation-not-supported", NULL,
 			       "the source must be a datastore or <config>");
 	*owned = true;
-	return parse_config(config, tree, err);
+	return parse_config(config, PARSE_EDIT, tree, err);
 }
 
 static int copy_config(struct ncops *ops, const struct lyd_node *rpc,

@@ -2,7 +2,9 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "counters.h"
 #include "loop.h"
@@ -25,6 +27,14 @@ static int set(struct lyd_node *parent, const char *path, uint64_t v)
 
 	snprintf(s, sizeof(s), "%" PRIu64, v);
 	return set_str(parent, path, s);
+}
+
+/* The path of leaf in the list entry at entry, in buf of LEAF_PATH_LEN. */
+#define LEAF_PATH_LEN 256
+static const char *leaf_in(char *buf, const char *entry, const char *leaf)
+{
+	snprintf(buf, LEAF_PATH_LEN, "%s/%s", entry, leaf);
+	return buf;
 }
 
 static int add_counters(struct lyd_node *rp, const struct state_source *src)
@@ -70,35 +80,66 @@ static int add_counters(struct lyd_node *rp, const struct state_source *src)
 	return rc;
 }
 
-/* The keys of a subscription, as a relative path with predicates. */
-static void subscription_path(const struct channel_subscription *s, char *buf,
-			      size_t len)
+/* A channel's keys, as the predicates of its list entries. */
+static void channel_keys(const struct mdcs_channel *ch, char *buf, size_t len)
 {
 	char g[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET6, &s->ch->group, g, sizeof(g));
-	inet_ntop(AF_INET6, &s->ch->source, src, sizeof(src));
-	snprintf(buf, len,
-		 "subscription[group='%s'][source='%s'][remote-rp='%s']"
-		 "[direction='%s']",
-		 g, src, s->rp, s->sent ? "sent" : "received");
+	inet_ntop(AF_INET6, &ch->group, g, sizeof(g));
+	inet_ntop(AF_INET6, &ch->source, src, sizeof(src));
+	snprintf(buf, len, "[group='%s'][source='%s']", g, src);
 }
 
 struct collect {
 	struct lyd_node *rp;
+	struct datapath *dp;
 	uint64_t now;
 	int rc;
 };
+
+/* A channel sent: its tunnel entry, made with the channel's counters when
+ * the first of its subscriptions comes by, lists the subscriber. */
+static void add_tunnel(struct collect *c, const struct channel_subscription *s,
+		       const char *keys)
+{
+	struct mdcs_channel_traffic t;
+	struct lyd_node *found;
+	char entry[176], path[LEAF_PATH_LEN];
+
+	snprintf(entry, sizeof(entry), "tunnel%s", keys);
+	if (lyd_find_path(c->rp, entry, 0, &found)) {
+		if (datapath_channel_traffic(c->dp, s->stats, &t)) {
+			c->rc = -1;
+			return;
+		}
+		c->rc |= set(c->rp, leaf_in(path, entry, "forwarded/packets"),
+			     t.in.packets);
+		c->rc |= set(c->rp, leaf_in(path, entry, "forwarded/octets"),
+			     t.in.bytes);
+		c->rc |= set(c->rp, leaf_in(path, entry, "forwarded/copies"),
+			     t.copies);
+	}
+	/* A state leaf-list may repeat values, so its entries have no
+	 * predicate: each call adds one. */
+	if (lyd_new_path(c->rp, NULL, leaf_in(path, entry, "remote-rp"), s->rp,
+			 0, NULL))
+		c->rc = -1;
+}
 
 static void add_subscription(void *arg, const struct channel_subscription *s)
 {
 	struct collect *c = arg;
 	bool mapped = s->expires_ms == CHANNEL_MAPPED;
 	uint64_t left = s->expires_ms > c->now ? s->expires_ms - c->now : 0;
-	char path[320];
+	char keys[160], path[320];
 	size_t end;
 
-	subscription_path(s, path, sizeof(path));
+	channel_keys(s->ch, keys, sizeof(keys));
+	if (s->sent)
+		add_tunnel(c, s, keys);
+	snprintf(path, sizeof(path),
+		 "subscription%s[remote-rp='%s'][direction='%s']", keys, s->rp,
+		 s->sent ? "sent" : "received");
 	end = strlen(path);
 	snprintf(path + end, sizeof(path) - end, "/configured");
 	c->rc |= set_str(c->rp, path, mapped ? "true" : "false");
@@ -108,16 +149,106 @@ static void add_subscription(void *arg, const struct channel_subscription *s)
 	c->rc |= set(c->rp, path, (left + 999) / 1000);
 }
 
+/* yang:date-and-time, in UTC, of a time in microseconds since the epoch. */
+static void date_and_time(uint64_t unix_us, char *buf, size_t len)
+{
+	time_t secs = (time_t)(unix_us / 1000000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06uZ", (unsigned)(unix_us % 1000000));
+}
+
+/* Status, last message and traffic of each configured remote RP. */
+static int add_remote_rps(struct lyd_node *top, const struct state_source *src)
+{
+	const struct mesh *m = src->mesh;
+	char entry[120], path[LEAF_PATH_LEN], when[40];
+	int rc = 0;
+
+	for (unsigned i = 0; i < m->n_rps; i++) {
+		const struct remote_rp *rp = &m->rps[i];
+		struct mdcs_rp_traffic t;
+
+		if (datapath_rp_traffic(src->dp, rp->slot, &t))
+			return -1;
+		snprintf(entry, sizeof(entry), "remote-rp[name='%s']",
+			 rp->conf->name);
+		rc |= set_str(top, leaf_in(path, entry, "status"),
+			      rp->up ? "up" : "down");
+		if (rp->heard_ms) {
+			date_and_time(rp->heard_unix_us, when, sizeof(when));
+			rc |= set_str(top, leaf_in(path, entry, "last-heard"),
+				      when);
+		}
+		rc |= set(top, leaf_in(path, entry, "sent/packets"),
+			  t.tx.packets);
+		rc |= set(top, leaf_in(path, entry, "sent/octets"), t.tx.bytes);
+		rc |= set(top, leaf_in(path, entry, "received/packets"),
+			  t.rx.packets);
+		rc |= set(top, leaf_in(path, entry, "received/octets"),
+			  t.rx.bytes);
+	}
+	return rc;
+}
+
+static int heard_later(const void *a, const void *b)
+{
+	const struct remote_rp *x = *(const struct remote_rp *const *)a;
+	const struct remote_rp *y = *(const struct remote_rp *const *)b;
+
+	return x->heard_ms < y->heard_ms   ? 1
+	       : x->heard_ms > y->heard_ms ? -1
+					   : 0;
+}
+
+/*
+ * The membership view: the RPs heard from, the most recent first, at most
+ * view-size of them, each aged in shuffle intervals since it was heard.
+ */
+static int add_members(struct lyd_node *top, const struct state_source *src,
+		       uint64_t now)
+{
+	const struct mesh *m = src->mesh;
+	const struct remote_rp **heard = calloc(m->n_rps + 1, sizeof(*heard));
+	uint64_t period = src->conf->shuffle_interval * 1000ULL;
+	char entry[120], path[LEAF_PATH_LEN], addr[INET6_ADDRSTRLEN];
+	unsigned n = 0;
+	int rc = 0;
+
+	if (!heard)
+		return -1;
+	for (unsigned i = 0; i < m->n_rps; i++)
+		if (m->rps[i].heard_ms)
+			heard[n++] = &m->rps[i];
+	qsort(heard, n, sizeof(*heard), heard_later);
+	for (unsigned i = 0; i < n && i < src->conf->view_size; i++) {
+		const struct conf_remote *c = heard[i]->conf;
+
+		snprintf(entry, sizeof(entry),
+			 "membership/member[address='%s'][port='%u']",
+			 inet_ntop(AF_INET6, &c->addr, addr, sizeof(addr)),
+			 c->port);
+		rc |= set_str(top, leaf_in(path, entry, "name"), c->name);
+		rc |= set(top, leaf_in(path, entry, "age"),
+			  (now - heard[i]->heard_ms) / period);
+	}
+	free(heard);
+	return rc;
+}
+
 int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	      struct lyd_node **tree, struct ds_error *err)
 {
-	struct collect c = { .now = loop_now_ms() };
+	struct collect c = { .dp = src->dp, .now = loop_now_ms() };
 	struct lyd_node *top;
-	char path[160];
+	char path[176];
 
 	if (!src->dp->encap)
 		return 0; /* the RP is not up: no state */
-	snprintf(path, sizeof(path), RP_PATH, src->instance);
+	snprintf(path, sizeof(path), RP_PATH, src->conf->instance);
 	if (lyd_find_path(*tree, path, 0, &c.rp)) {
 		if (lyd_new_path(*tree, ctx, path, NULL, 0, &top))
 			return ds_fail_ly(err, ctx, "operation-failed");
@@ -129,6 +260,12 @@ int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	if (add_counters(c.rp, src))
 		return ds_fail(err, "operation-failed", NULL,
 			       "the RP's counters could not be read");
+	if (add_remote_rps(c.rp, src))
+		return ds_fail(err, "operation-failed", NULL,
+			       "the remote RPs' state could not be read");
+	if (add_members(c.rp, src, c.now))
+		return ds_fail(err, "operation-failed", NULL,
+			       "the membership view could not be listed");
 	channels_each(src->channels, add_subscription, &c);
 	if (c.rc)
 		return ds_fail(err, "operation-failed", NULL,
@@ -136,20 +273,44 @@ int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	return 0;
 }
 
+/* A notification of the RP's, in *notif; its container in *n. */
+static int new_notification(const struct ly_ctx *ctx, const char *instance,
+			    const char *name, struct lyd_node **notif,
+			    struct lyd_node **n)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), RP_PATH "/%s", instance, name);
+	return lyd_new_path(NULL, ctx, path, NULL, 0, notif) ||
+	       lyd_find_path(*notif, path, 0, n);
+}
+
+void state_rp_status_change(const struct ly_ctx *ctx, const char *instance,
+			    const struct remote_rp *rp, struct lyd_node **notif)
+{
+	struct lyd_node *n;
+
+	*notif = NULL;
+	if (new_notification(ctx, instance, "rp-status-change", notif, &n) ||
+	    lyd_new_term(n, NULL, "remote-rp", rp->conf->name, 0, NULL) ||
+	    lyd_new_term(n, NULL, "status", rp->up ? "up" : "down", 0, NULL)) {
+		lyd_free_all(*notif);
+		*notif = NULL;
+	}
+}
+
 void state_subscription_change(const struct ly_ctx *ctx, const char *instance,
 			       const struct channel_subscription *s,
 			       enum channel_event ev, struct lyd_node **notif)
 {
 	static const char *const events[] = { "added", "removed", "expired" };
-	char path[200], g[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN];
+	char g[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN];
 	struct lyd_node *n;
 
 	*notif = NULL;
 	inet_ntop(AF_INET6, &s->ch->group, g, sizeof(g));
 	inet_ntop(AF_INET6, &s->ch->source, src, sizeof(src));
-	snprintf(path, sizeof(path), RP_PATH "/subscription-change", instance);
-	if (lyd_new_path(NULL, ctx, path, NULL, 0, notif) ||
-	    lyd_find_path(*notif, path, 0, &n) ||
+	if (new_notification(ctx, instance, "subscription-change", notif, &n) ||
 	    lyd_new_term(n, NULL, "group", g, 0, NULL) ||
 	    lyd_new_term(n, NULL, "source", src, 0, NULL) ||
 	    lyd_new_term(n, NULL, "remote-rp", s->rp, 0, NULL) ||

@@ -11,13 +11,14 @@
 
 /* Where an RP's state comes from. */
 struct state_source {
-	const char *instance;
+	const struct rpd_conf *conf;
 	struct datapath *dp;
 	struct channels *channels;
 	struct mesh *mesh;
 };
 
-/* Add the RP's config false nodes (statistics, subscriptions) to tree. */
+/* Add the RP's config false nodes to tree: statistics, the remote RPs'
+ * state, the membership view, subscriptions and tunnels. */
 int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	      struct lyd_node **tree, struct ds_error *err);
 
@@ -26,5 +27,10 @@ int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 void state_subscription_change(const struct ly_ctx *ctx, const char *instance,
 			       const struct channel_subscription *s,
 			       enum channel_event ev, struct lyd_node **notif);
+
+/* The rp-status-change notification for rp's current status. */
+void state_rp_status_change(const struct ly_ctx *ctx, const char *instance,
+			    const struct remote_rp *rp,
+			    struct lyd_node **notif);
 
 #endif

@@ -158,11 +158,11 @@ uint64_t counter(enum mdcs_counter c)
 	return sum;
 }
 
-struct mdcs_traffic channel_traffic(uint32_t stats)
+struct mdcs_channel_traffic channel_traffic(uint32_t stats)
 {
-	struct mdcs_traffic t;
+	struct mdcs_channel_traffic t;
 
-	percpu_map_sum(dp.encap->maps.channel_stats, stats, (uint64_t *)&t, 2);
+	ck_assert_int_eq(datapath_channel_traffic(&dp, stats, &t), 0);
 	return t;
 }
 
@@ -170,7 +170,7 @@ struct mdcs_rp_traffic rp_traffic(uint32_t slot)
 {
 	struct mdcs_rp_traffic t;
 
-	percpu_map_sum(dp.encap->maps.rp_stats, slot, (uint64_t *)&t, 4);
+	ck_assert_int_eq(datapath_rp_traffic(&dp, slot, &t), 0);
 	return t;
 }
 

@@ -50,7 +50,7 @@ void dp_teardown(void);
 
 /* Counters, summed over the CPUs. */
 uint64_t counter(enum mdcs_counter c);
-struct mdcs_traffic channel_traffic(uint32_t stats);
+struct mdcs_channel_traffic channel_traffic(uint32_t stats);
 struct mdcs_rp_traffic rp_traffic(uint32_t slot);
 
 /* Every counter is zero but those named, which have the values given. */

@@ -149,6 +149,28 @@ START_TEST(ack_round_trip)
 }
 END_TEST
 
+START_TEST(keepalive_round_trip)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	size_t want = sizeof(struct mdcs_ctl_hdr) + MDCS_CTL_SIG_LEN;
+	struct ctl_msg m;
+	ssize_t len;
+
+	ck_assert_int_eq(ctl_build_keepalive(buf, want - 1, 9, &rp_a, rp_b.pk),
+			 -1);
+	len = ctl_build_keepalive(buf, sizeof(buf), 9, &rp_a, rp_b.pk);
+	ck_assert_int_eq(len, want);
+	ck_assert_uint_eq(buf[3], MDCS_CTL_KEEPALIVE);
+	ck_assert_int_eq(ctl_parse(buf, len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_a.pk), CTL_ERR_SIGNATURE);
+	ck_assert_int_eq(m.type, MDCS_CTL_KEEPALIVE);
+	ck_assert_uint_eq(m.timestamp, 9);
+	ck_assert_mem_eq(m.sender, rp_a.pk, MDCS_CTL_KEY_LEN);
+	ck_assert_uint_eq(m.count, 0);
+}
+END_TEST
+
 START_TEST(build_refuses_too_many)
 {
 	uint8_t buf[2 * MDCS_CTL_MAX_LEN];
@@ -318,10 +340,21 @@ START_TEST(parse_bad_type)
 
 	buf[3] = 0;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
-	buf[3] = 4;
+	buf[3] = 5;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
 	buf[3] = 0xff;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
+}
+END_TEST
+
+/* A KEEPALIVE has no body: a SUBSCRIBE's body under its type is refused. */
+START_TEST(parse_keepalive_with_body)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t len = subscribe(buf, sizeof(buf), 1);
+
+	buf[3] = MDCS_CTL_KEEPALIVE;
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_LENGTH);
 }
 END_TEST
 
@@ -425,6 +458,7 @@ static Suite *control_suite(void)
 	tcase_add_loop_test(b, subscribe_round_trip, 0, n_counts);
 	tcase_add_test(b, unsubscribe_round_trip);
 	tcase_add_loop_test(b, ack_round_trip, 0, n_counts);
+	tcase_add_test(b, keepalive_round_trip);
 	tcase_add_test(b, build_refuses_too_many);
 	tcase_add_test(b, build_refuses_small_cap);
 	tcase_add_test(b, build_refuses_ack_type);
@@ -442,6 +476,7 @@ static Suite *control_suite(void)
 	tcase_add_test(p, parse_short);
 	tcase_add_test(p, parse_bad_version);
 	tcase_add_test(p, parse_bad_type);
+	tcase_add_test(p, parse_keepalive_with_body);
 	tcase_add_test(p, parse_length_disagrees);
 	tcase_add_test(p, parse_too_long);
 	tcase_add_test(p, parse_count_disagrees);

@@ -346,6 +346,60 @@ START_TEST(edit_operations_per_rfc6241)
 }
 END_TEST
 
+/* Operations by node kind: op for opaque nodes, none of their own else. */
+static enum ds_op opaque_op(const struct lyd_node *node, void *arg)
+{
+	return node->schema ? DS_OP_INHERIT : *(const enum ds_op *)arg;
+}
+
+/* An edit of timers with one opaque node: hello-interval, no value. */
+static int edit_valueless_hello(enum ds_op op, struct ds_error *err)
+{
+	struct lyd_node *e = parse(HEAD "\"timers\": {\"join-prune-interval\": "
+					"20}" TAIL),
+			*timers, *hello;
+	int rc;
+
+	ck_assert_int_eq(lyd_find_path(e, PROTO "/timers", 0, &timers), 0);
+	ck_assert_int_eq(lyd_new_opaq2(timers, NULL, "hello-interval", "", NULL,
+				       "urn:mdcs:yang:mdcs", &hello),
+			 LY_SUCCESS);
+	ck_assert_ptr_eq(ds_opaque_leaf(timers, hello)->parent, timers->schema);
+	rc = ds_edit(&ds, 1, DS_CANDIDATE, e, opaque_op, &op, DS_OP_MERGE,
+		     DS_TEST_THEN_SET, err);
+	lyd_free_all(e);
+	return rc;
+}
+
+/* RFC 6241 lets a delete or remove name a leaf without its value. */
+START_TEST(leaf_deleted_without_its_value)
+{
+	static const char hello10[] =
+		HEAD "\"timers\": {\"hello-interval\": 10}" TAIL;
+	struct ds_error err = { 0 };
+	char *s;
+
+	commit_base();
+	ck_assert_int_eq(
+		edit(DS_CANDIDATE, hello10, NULL, DS_OP_MERGE, DS_SET, &err),
+		0);
+	ck_assert_msg(edit_valueless_hello(DS_OP_DELETE, &err) == 0, "%s",
+		      err.message);
+	s = dump(DS_CANDIDATE);
+	ck_assert_ptr_null(strstr(s, "hello-interval"));
+	ck_assert_ptr_nonnull(strstr(s, "\"join-prune-interval\": 20"));
+	free(s);
+	/* gone, so a delete is refused and a remove is not */
+	ck_assert_int_eq(edit_valueless_hello(DS_OP_DELETE, &err), -1);
+	ck_assert_str_eq(err.tag, "data-missing");
+	ck_assert_int_eq(edit_valueless_hello(DS_OP_REMOVE, &err), 0);
+	/* any other operation needs the value */
+	ck_assert_int_eq(edit_valueless_hello(DS_OP_MERGE, &err), -1);
+	ck_assert_str_eq(err.tag, "invalid-value");
+	ck_assert_ptr_nonnull(strstr(err.path, "hello-interval"));
+}
+END_TEST
+
 START_TEST(test_only_changes_nothing)
 {
 	struct ds_error err = { 0 };
@@ -468,6 +522,7 @@ static Suite *datastore_suite(void)
 	tcase_add_test(tc, failed_apply_rolls_back);
 	tcase_add_test(tc, invalid_edit_names_node_and_changes_nothing);
 	tcase_add_test(tc, edit_operations_per_rfc6241);
+	tcase_add_test(tc, leaf_deleted_without_its_value);
 	tcase_add_test(tc, test_only_changes_nothing);
 	tcase_add_test(tc, locks_per_rfc6241);
 	tcase_add_test(tc, ending_candidate_lock_discards_changes);

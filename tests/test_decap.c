@@ -65,7 +65,7 @@ START_TEST(decap_valid)
 	uint64_t want[MDCS_CNT_MAX] = { 0 };
 	size_t inner_len, len = good_frame(frame, inner, &inner_len);
 	struct mdcs_rp_traffic rp;
-	struct mdcs_traffic ch;
+	struct mdcs_channel_traffic ch;
 	struct run r;
 
 	subscribe_rx(&grp_g, SLOT_R1, RX_STATS);
@@ -83,8 +83,9 @@ START_TEST(decap_valid)
 
 	ch = channel_traffic(RX_STATS);
 	rp = rp_traffic(SLOT_R1);
-	ck_assert_uint_eq(ch.packets, 1);
-	ck_assert_uint_eq(ch.bytes, inner_len);
+	ck_assert_uint_eq(ch.in.packets, 1);
+	ck_assert_uint_eq(ch.in.bytes, inner_len);
+	ck_assert_uint_eq(ch.copies, 0);
 	ck_assert_uint_eq(rp.rx.packets, 1);
 	ck_assert_uint_eq(rp.rx.bytes, inner_len);
 	ck_assert_uint_eq(rp.tx.packets, 0);
@@ -181,7 +182,7 @@ START_TEST(decap_drops)
 		      bad_cases[_i].what, r.retval);
 	want[bad_cases[_i].reason] = 1;
 	expect_counters(want);
-	ck_assert_uint_eq(channel_traffic(RX_STATS).packets, 0);
+	ck_assert_uint_eq(channel_traffic(RX_STATS).in.packets, 0);
 }
 END_TEST
 

@@ -67,8 +67,9 @@ START_TEST(encap_replicates)
 	want[MDCS_CNT_ENCAP_COPIES] = 3;
 	want[MDCS_CNT_ENCAP_BYTES] = 3 * (MDCS_ENCAP_LEN + inner_len);
 	expect_counters(want);
-	ck_assert_uint_eq(channel_traffic(TX_STATS).packets, 1);
-	ck_assert_uint_eq(channel_traffic(TX_STATS).bytes, inner_len);
+	ck_assert_uint_eq(channel_traffic(TX_STATS).in.packets, 1);
+	ck_assert_uint_eq(channel_traffic(TX_STATS).in.bytes, inner_len);
+	ck_assert_uint_eq(channel_traffic(TX_STATS).copies, 3);
 	for (unsigned i = 0; i < 3; i++) {
 		struct mdcs_rp_traffic t = rp_traffic(slots[i]);
 

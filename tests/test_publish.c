@@ -114,7 +114,8 @@ START_TEST(publication_becomes_channel_packet)
 	want[MDCS_CNT_ENCAP_COPIES] = 2;
 	want[MDCS_CNT_ENCAP_BYTES] = 2 * (MDCS_ENCAP_LEN + chan_len);
 	expect_counters(want);
-	ck_assert_uint_eq(channel_traffic(PUB_STATS).packets, 1);
+	ck_assert_uint_eq(channel_traffic(PUB_STATS).in.packets, 1);
+	ck_assert_uint_eq(channel_traffic(PUB_STATS).copies, 2);
 }
 END_TEST
 

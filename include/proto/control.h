@@ -1,4 +1,4 @@
-/* RP-RP control protocol: signed SUBSCRIBE, UNSUBSCRIBE and their ACKs. */
+/* RP-RP control protocol: signed SUBSCRIBE, UNSUBSCRIBE, ACKs, KEEPALIVE. */
 #ifndef MDCS_PROTO_CONTROL_H
 #define MDCS_PROTO_CONTROL_H
 
@@ -23,6 +23,7 @@ enum mdcs_ctl_type {
 	MDCS_CTL_SUBSCRIBE = 1,
 	MDCS_CTL_UNSUBSCRIBE = 2,
 	MDCS_CTL_SUBSCRIBE_ACK = 3,
+	MDCS_CTL_KEEPALIVE = 4, /* no body: the sender is alive */
 };
 
 #define MDCS_CTL_KEY_LEN 32 /* Ed25519 public key */

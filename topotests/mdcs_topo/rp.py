@@ -41,7 +41,7 @@ class Rp:
     """One RP: an rpd instance named after its router."""
 
     def __init__(self, router, workdir, tunnel, uplink, prefixes, timers=None,
-                 publishing=None):
+                 publishing=None, membership=None):
         self.router = router
         self.name = router.name
         self.tunnel = tunnel
@@ -49,6 +49,7 @@ class Rp:
         self.prefixes = prefixes
         self.timers = timers or {}
         self.publishing = publishing or {}
+        self.membership = membership or {}
         self.dir = os.path.join(workdir, self.name)
         os.makedirs(self.dir, exist_ok=True)
         self.key_file = os.path.join(self.dir, "rpd.key")
@@ -85,6 +86,7 @@ class Rp:
             },
             "publishing": self.publishing,
             "timers": self.timers,
+            "membership": self.membership,
             "remote-rp": [
                 {
                     "name": r.name,

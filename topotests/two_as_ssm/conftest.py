@@ -29,6 +29,8 @@ ROUTERS = ["r1", "rp1", "rp2", "r2"]
 HOSTS = ["src", "rcv"]
 # Short soft-state timers, so that expiry shows within a test.
 TIMERS = {"subscription-refresh": 2, "subscription-hold": 6}
+# KEEPALIVEs more often than the hold time, so that RPs stay up.
+MEMBERSHIP = {"keepalive-interval": 1}
 # rp1 re-originates publications from AS1's hosts as (CHANNEL_SOURCE, G).
 CHANNEL_SOURCE = "2001:db8:1:ffff::1"
 PUBLISHING = {"channel-source-address": CHANNEL_SOURCE, "rate": 200,
@@ -73,9 +75,9 @@ def net(request):
 
     rps = {
         "rp1": Rp(g["rp1"], workdir, "2001:db8:ff::1", "rp1-eth1",
-                  ["2001:db8:1::/48"], TIMERS, PUBLISHING),
+                  ["2001:db8:1::/48"], TIMERS, PUBLISHING, MEMBERSHIP),
         "rp2": Rp(g["rp2"], workdir, "2001:db8:ff::2", "rp2-eth1",
-                  ["2001:db8:2::/48"], TIMERS),
+                  ["2001:db8:2::/48"], TIMERS, membership=MEMBERSHIP),
     }
     rps["rp1"].configure([rps["rp2"]])
     rps["rp2"].configure([rps["rp1"]])

@@ -6,11 +6,14 @@ drives it, over real FRR pim6d; the topology is in conftest.py:
                         (no PIM)
 
 A configure / commit / get cycle; invalid edits refused with rpc-errors
-naming the node, running left byte for byte as it was; two sessions racing
+naming the node, running left byte for byte as it was; a leaf deleted
+without its value; two sessions racing
 with locks (RFC 6241 7.5, 7.9); a notification when rp2 subscribes to a
 channel at rp1; a channel mapping tunnelling a channel nobody asked for,
-until it is deleted, and the counters it raised cleared; a client silent after its SSH login keeping no one
-else out; mdcsctl's YANG JSON over the UNIX socket, with the same refusals;
+until it is deleted, its tunnel and counters in the state, cleared by the
+clear-counters action; rp2's status and view entry at rp1, down and up again
+with notifications when rp2 stops and returns; a client silent after its
+SSH login keeping no one else out; mdcsctl's YANG JSON over the UNIX socket, with the same refusals;
 a killed rpd coming back with what was committed.
 """
 
@@ -92,6 +95,28 @@ def test_invalid_edit_refused(net, edit, node):
     assert running(rp1) == before
 
 
+def test_leaf_deleted_without_its_value(net):
+    """RFC 6241: a delete names a leaf without its value; deleting it again
+    is data-missing; a merge still needs the value."""
+    rp1 = net.rps["rp1"]
+    with session(rp1) as m:
+        m.edit_config(target="running",
+                      config=config(rp1.name, set_hop_limit(44)))
+        delete = config(rp1.name,
+                        '<rp><hop-limit nc:operation="delete"/></rp>')
+        m.edit_config(target="running", config=delete)
+        assert '"hop-limit"' not in running(rp1)
+        before = running(rp1)
+        for edit, tag in ((delete, "data-missing"),
+                          (config(rp1.name, "<rp><hop-limit/></rp>"),
+                           "invalid-value")):
+            with pytest.raises(RPCError) as refused:
+                m.edit_config(target="running", config=edit)
+            assert refused.value.tag == tag
+            assert "hop-limit" in refused.value.path
+    assert running(rp1) == before
+
+
 def test_locks_between_two_sessions(net):
     "RFC 6241 7.5: a lock keeps others out until unlocked or its session ends."
     rp1 = net.rps["rp1"]
@@ -151,6 +176,12 @@ def mapped_subscriptions(m):
             mdcs_values(reply.data_xml, "subscription/expires-in"))
 
 
+def sent_to_rp2(m):
+    reply = m.get(filter=subtree(
+        "<remote-rp><name>rp2</name><sent><packets/></sent></remote-rp>"))
+    return int(mdcs_values(reply.data_xml, "remote-rp/sent/packets")[0])
+
+
 def test_channel_mapping(net):
     """A mapping tunnels (S,G) to rp2 though no receiver wants it, until
     deleted; clear-counters zeroes rp2's counters, then all."""
@@ -167,12 +198,20 @@ def test_channel_mapping(net):
         send_stream(net.gears["src"], 20)
         wait_for(lambda: rp1.counters()["encap-copies"] > before, 30,
                  "rp1 to tunnel the stream to rp2")
+        tunnel = m.get(filter=subtree("<tunnel/>")).data_xml
+        assert mdcs_values(tunnel, "tunnel/group") == [GROUP]
+        assert mdcs_values(tunnel, "tunnel/remote-rp") == ["rp2"]
+        copies = mdcs_values(tunnel, "tunnel/forwarded/copies")
+        packets = mdcs_values(tunnel, "tunnel/forwarded/packets")
+        assert int(copies[0]) == int(packets[0]) > 0
+        assert sent_to_rp2(m) > 0
 
         assert rp1.ctl("rps")[0]["sent-packets"] > 0
         m.dispatch(etree.fromstring(action(
             rp1.name, "<clear-counters><remote-rp>rp2</remote-rp>"
                       "</clear-counters>")))
         assert rp1.ctl("rps")[0]["sent-packets"] == 0
+        assert sent_to_rp2(m) == 0
         assert rp1.counters()["encap-copies"] > 0
         m.dispatch(etree.fromstring(action(rp1.name, "<clear-counters/>")))
         assert rp1.counters()["encap-copies"] == 0
@@ -181,6 +220,43 @@ def test_channel_mapping(net):
                                      s=SOURCE)))
         assert CHANNEL not in rp1.sent_channels()
         assert mapped_subscriptions(m) == ([], [])
+
+
+def rp2_seen_by(m):
+    """rp2's status, last message and view entry as rp1 reports them."""
+    reply = m.get(filter=subtree(
+        "<remote-rp><name>rp2</name><status/><last-heard/></remote-rp>"
+        "<membership><member/></membership>")).data_xml
+    return {"status": mdcs_values(reply, "remote-rp/status"),
+            "last-heard": mdcs_values(reply, "remote-rp/last-heard"),
+            "member": mdcs_values(reply, "membership/member/name")}
+
+
+def rp2_status_change(m, timeout):
+    return next((e for e in notifications(m, "rp-status-change", timeout)
+                 if e.get("remote-rp") == "rp2"), None)
+
+
+def test_remote_rp_status(net):
+    """rp2's KEEPALIVEs keep it up and in rp1's view; stopped, it goes
+    down after the hold time, and up again when it returns, each change
+    notified."""
+    rp1, rp2 = net.rps["rp1"], net.rps["rp2"]
+    with session(rp1) as m:
+        seen = rp2_seen_by(m)
+        assert seen["status"] == ["up"] and seen["member"] == ["rp2"]
+        assert len(seen["last-heard"]) == 1
+        m.create_subscription()
+        rp2.stop()
+        try:
+            down = rp2_status_change(
+                m, net.timers["subscription-hold"] + 10)
+            assert down and down["status"] == "down", "no down from rp1"
+            assert rp2_seen_by(m)["status"] == ["down"]
+        finally:
+            rp2.start()
+        up = rp2_status_change(m, 30)
+    assert up and up["status"] == "up", "no up from rp1"
 
 
 def test_silent_client_keeps_no_one_out(net):
