@@ -281,9 +281,11 @@ static void rp_status_changed(void *arg, const struct remote_rp *rp)
  * Take down whatever start_rp() brought up, in reverse order.  With
  * withdraw, everything installed goes too: subscriptions, routes, BPF
  * programs and maps, the overlay link.  Without, they stay for the next
- * start_rp() to take over, as after a crash.
+ * start_rp() to take over, as after a crash; with keep_programs as well,
+ * rpd keeps the loaded programs open for it, which spares it the kernel's
+ * verification of them.
  */
-static void stop_rp(struct rpd *r, bool withdraw)
+static void stop_rp(struct rpd *r, bool withdraw, bool keep_programs)
 {
 	if (r->channels.loop)
 		channels_stop(&r->channels, withdraw);
@@ -293,20 +295,22 @@ static void stop_rp(struct rpd *r, bool withdraw)
 	if (withdraw && r->overlay.ifindex)
 		nl_routes_sync(r->overlay.ifindex, &r->conf.overlay_addr, NULL,
 			       0);
-	if (r->dp.encap)
+	if (r->dp.encap && !keep_programs) {
 		datapath_close(&r->dp, withdraw);
+		memset(&r->dp, 0, sizeof(r->dp));
+	}
 	overlay_close(&r->overlay, withdraw);
 	sodium_memzero(&r->id, sizeof(r->id));
 	memset(&r->channels, 0, sizeof(r->channels));
 	memset(&r->pim, 0, sizeof(r->pim));
-	memset(&r->dp, 0, sizeof(r->dp));
 	memset(&r->overlay, 0, sizeof(r->overlay));
 	r->overlay.fd = -1;
 	r->up = false;
 }
 
-/* Bring the RP up on r->conf in dependency order; on failure, take down
- * what came up, leaving what an earlier RP installed. */
+/* Bring the RP up on r->conf in dependency order, with the programs kept
+ * open by stop_rp() if any; on failure, take down what came up, leaving
+ * what an earlier RP installed. */
 static int start_rp(struct rpd *r)
 {
 	const struct rpd_conf *c = &r->conf;
@@ -319,8 +323,9 @@ static int start_rp(struct rpd *r)
 		return -1;
 	}
 	if (identity_load(c->key_file, &r->id) ||
-	    datapath_pin_dir(c->instance, pins, sizeof(pins)) ||
-	    datapath_open(&r->dp, pins) ||
+	    (!r->dp.encap &&
+	     (datapath_pin_dir(c->instance, pins, sizeof(pins)) ||
+	      datapath_open(&r->dp, pins))) ||
 	    overlay_open(&r->overlay, c->overlay, c->inner_mtu))
 		goto failed;
 	fill_dp_config(c, r->overlay.ifindex, &dc);
@@ -350,7 +355,7 @@ static int start_rp(struct rpd *r)
 	return 0;
 
 failed:
-	stop_rp(r, false);
+	stop_rp(r, false, false);
 	return -1;
 }
 
@@ -376,7 +381,7 @@ static int apply_config(void *arg, const struct lyd_node *config,
 		same_place = !strcmp(next.instance, r->conf.instance) &&
 			     !strcmp(next.overlay, r->conf.overlay) &&
 			     !strcmp(next.uplink, r->conf.uplink);
-		stop_rp(r, !same_place);
+		stop_rp(r, !same_place, same_place);
 	}
 	prev = r->conf;
 	r->conf = next;
@@ -558,7 +563,7 @@ int main(int argc, char **argv)
 		rc = EXIT_SUCCESS;
 	}
 	netconf_stop(&r.netconf);
-	stop_rp(&r, true);
+	stop_rp(&r, true, false);
 	mesh_free(&r.mesh);
 	fini_process(&r);
 	if (pid_file)
