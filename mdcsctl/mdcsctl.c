@@ -95,8 +95,7 @@ static void print_traffic(const struct ctl *c, int stats_fd, uint32_t stats,
 {
 	struct mdcs_channel_traffic t = { 0 };
 
-	percpu_sum(stats_fd, stats, (uint64_t *)&t,
-		   sizeof(t) / sizeof(uint64_t));
+	percpu_sum(stats_fd, stats, (uint64_t *)&t, PERCPU_COUNTERS(t));
 	printf(c->json ? ", \"packets\": %llu, \"bytes\": %llu"
 		       : " %llu packets %llu bytes",
 	       (unsigned long long)t.in.packets,
@@ -174,7 +173,7 @@ static int show_rps(const struct ctl *c)
 
 		if (bpf_map_lookup_elem(rps, &slot, &rp) || !rp.in_use)
 			continue;
-		percpu_sum(stats, slot, (uint64_t *)&t, 4);
+		percpu_sum(stats, slot, (uint64_t *)&t, PERCPU_COUNTERS(t));
 		printf(c->json ? "%s{\"slot\": %u, \"address\": \"%s\", "
 				 "\"port\": %u, \"sent-packets\": %llu, "
 				 "\"sent-bytes\": %llu, \"received-packets\": "

@@ -325,21 +325,18 @@ int datapath_counters(struct datapath *dp, uint64_t c[MDCS_CNT_MAX])
 	return 0;
 }
 
-/* Per-CPU map values made of 64-bit counters only. */
-#define COUNTERS_IN(v) (sizeof(v) / sizeof(uint64_t))
-
 int datapath_channel_traffic(struct datapath *dp, uint32_t stats,
 			     struct mdcs_channel_traffic *t)
 {
 	return percpu_sum(bpf_map__fd(dp->encap->maps.channel_stats), stats,
-			  (uint64_t *)t, COUNTERS_IN(*t));
+			  (uint64_t *)t, PERCPU_COUNTERS(*t));
 }
 
 int datapath_rp_traffic(struct datapath *dp, uint32_t slot,
 			struct mdcs_rp_traffic *t)
 {
 	return percpu_sum(bpf_map__fd(dp->encap->maps.rp_stats), slot,
-			  (uint64_t *)t, COUNTERS_IN(*t));
+			  (uint64_t *)t, PERCPU_COUNTERS(*t));
 }
 
 int datapath_clear_channel_stats(struct datapath *dp, uint32_t stats)

@@ -253,28 +253,28 @@ static int clear_counters(void *arg, const struct lyd_node *action,
 	return 0;
 }
 
-static void subscription_changed(void *arg,
-				 const struct channel_subscription *s,
-				 enum channel_event ev)
+/* Send a notification built by state.c (NULL if it could not be). */
+static void notify(struct rpd *r, struct lyd_node *notif)
 {
-	struct rpd *r = arg;
-	struct lyd_node *notif;
-
-	state_subscription_change(r->ctx, r->conf.instance, s, ev, &notif);
 	if (notif)
 		netconf_notify(&r->netconf, notif);
 	lyd_free_all(notif);
 }
 
+static void subscription_changed(void *arg,
+				 const struct channel_subscription *s,
+				 enum channel_event ev)
+{
+	struct rpd *r = arg;
+
+	notify(r, state_subscription_change(r->ctx, r->conf.instance, s, ev));
+}
+
 static void rp_status_changed(void *arg, const struct remote_rp *rp)
 {
 	struct rpd *r = arg;
-	struct lyd_node *notif;
 
-	state_rp_status_change(r->ctx, r->conf.instance, rp, &notif);
-	if (notif)
-		netconf_notify(&r->netconf, notif);
-	lyd_free_all(notif);
+	notify(r, state_rp_status_change(r->ctx, r->conf.instance, rp));
 }
 
 /*

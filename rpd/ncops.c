@@ -178,21 +178,25 @@ static enum ds_op op_of(const struct lyd_node *n, void *arg)
 	return DS_OP_INHERIT;
 }
 
-/* Whether every opaque node of an edit is a leaf of the model, without a
+/* Whether an opaque node of an edit is a leaf of the model, without a
  * value, to delete or remove. */
+static bool valueless_removal(const struct lyd_node *n)
+{
+	const struct lyd_node_opaq *o = (const void *)n;
+	enum ds_op op = op_of(n, NULL);
+
+	return !(o->value && o->value[0]) && !o->child &&
+	       (op == DS_OP_DELETE || op == DS_OP_REMOVE) &&
+	       ds_opaque_leaf(lyd_parent(n), n);
+}
+
 static bool only_valueless_removals(const struct lyd_node *tree)
 {
 	const struct lyd_node *top, *n;
 
 	LY_LIST_FOR (tree, top) {
 		LYD_TREE_DFS_BEGIN (top, n) {
-			const struct lyd_node_opaq *o = (const void *)n;
-			enum ds_op op = op_of(n, NULL);
-
-			if (!n->schema &&
-			    ((o->value && o->value[0]) || o->child ||
-			     (op != DS_OP_DELETE && op != DS_OP_REMOVE) ||
-			     !ds_opaque_leaf(lyd_parent(n), n)))
+			if (!n->schema && !valueless_removal(n))
 				return false;
 			LYD_TREE_DFS_END(top, n);
 		}

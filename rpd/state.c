@@ -285,39 +285,42 @@ static int new_notification(const struct ly_ctx *ctx, const char *instance,
 	       lyd_find_path(*notif, path, 0, n);
 }
 
-void state_rp_status_change(const struct ly_ctx *ctx, const char *instance,
-			    const struct remote_rp *rp, struct lyd_node **notif)
+struct lyd_node *state_rp_status_change(const struct ly_ctx *ctx,
+					const char *instance,
+					const struct remote_rp *rp)
 {
-	struct lyd_node *n;
+	struct lyd_node *notif = NULL, *n;
 
-	*notif = NULL;
-	if (new_notification(ctx, instance, "rp-status-change", notif, &n) ||
+	if (new_notification(ctx, instance, "rp-status-change", &notif, &n) ||
 	    lyd_new_term(n, NULL, "remote-rp", rp->conf->name, 0, NULL) ||
 	    lyd_new_term(n, NULL, "status", rp->up ? "up" : "down", 0, NULL)) {
-		lyd_free_all(*notif);
-		*notif = NULL;
+		lyd_free_all(notif);
+		return NULL;
 	}
+	return notif;
 }
 
-void state_subscription_change(const struct ly_ctx *ctx, const char *instance,
-			       const struct channel_subscription *s,
-			       enum channel_event ev, struct lyd_node **notif)
+struct lyd_node *state_subscription_change(const struct ly_ctx *ctx,
+					   const char *instance,
+					   const struct channel_subscription *s,
+					   enum channel_event ev)
 {
 	static const char *const events[] = { "added", "removed", "expired" };
 	char g[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN];
-	struct lyd_node *n;
+	struct lyd_node *notif = NULL, *n;
 
-	*notif = NULL;
 	inet_ntop(AF_INET6, &s->ch->group, g, sizeof(g));
 	inet_ntop(AF_INET6, &s->ch->source, src, sizeof(src));
-	if (new_notification(ctx, instance, "subscription-change", notif, &n) ||
+	if (new_notification(ctx, instance, "subscription-change", &notif,
+			     &n) ||
 	    lyd_new_term(n, NULL, "group", g, 0, NULL) ||
 	    lyd_new_term(n, NULL, "source", src, 0, NULL) ||
 	    lyd_new_term(n, NULL, "remote-rp", s->rp, 0, NULL) ||
 	    lyd_new_term(n, NULL, "direction", s->sent ? "sent" : "received", 0,
 			 NULL) ||
 	    lyd_new_term(n, NULL, "event", events[ev], 0, NULL)) {
-		lyd_free_all(*notif);
-		*notif = NULL;
+		lyd_free_all(notif);
+		return NULL;
 	}
+	return notif;
 }

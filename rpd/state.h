@@ -22,15 +22,16 @@ struct state_source {
 int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	      struct lyd_node **tree, struct ds_error *err);
 
-/* The subscription-change notification for s, in *notif (NULL if it
- * could not be built). */
-void state_subscription_change(const struct ly_ctx *ctx, const char *instance,
-			       const struct channel_subscription *s,
-			       enum channel_event ev, struct lyd_node **notif);
+/* The subscription-change notification for s, or NULL if it could not be
+ * built. */
+struct lyd_node *state_subscription_change(const struct ly_ctx *ctx,
+					   const char *instance,
+					   const struct channel_subscription *s,
+					   enum channel_event ev);
 
-/* The rp-status-change notification for rp's current status. */
-void state_rp_status_change(const struct ly_ctx *ctx, const char *instance,
-			    const struct remote_rp *rp,
-			    struct lyd_node **notif);
+/* The rp-status-change notification for rp's current status, or NULL. */
+struct lyd_node *state_rp_status_change(const struct ly_ctx *ctx,
+					const char *instance,
+					const struct remote_rp *rp);
 
 #endif
