@@ -39,7 +39,13 @@ case "$debver" in
 	;;
 esac
 
-want=$(printf '%s\n%s\n' "$debver" "$options" | sha256sum | cut -c1-16)
+# The mdcs module is built with FRR (vtysh must know its commands), and
+# FRR with mdcs's fixes to it (patches/): a change to any of them rebuilds
+# FRR.
+proto="$here/../include/proto/cli.h"
+module=$(cat "$here/pim6_mdcs.c" "$proto" "$here"/patches/*.patch | sha256sum)
+want=$(printf '%s\n%s\n%s\n' "$debver" "$options" "$module" |
+	sha256sum | cut -c1-16)
 stamp="$MDCS_FRR_PREFIX/.mdcs-build"
 if [ -x "$MDCS_FRR_PREFIX/sbin/pim6d" ] && [ -f "$stamp" ] &&
 	[ "$(cat "$stamp")" = "$want" ]; then
@@ -62,6 +68,26 @@ echo "build-frr: building FRR $debver with pim6d (a few minutes)"
 rm -rf "$MDCS_CACHE/build"
 cp -a "$MDCS_FRR_SRC" "$MDCS_CACHE/build"
 cd "$MDCS_CACHE/build"
+for p in "$here"/patches/*.patch; do
+	patch -s -p1 <"$p"
+done
+# vtysh's command extraction maps pimd/pim6_*.c to pim6d, so the module
+# sits there and joins pim6d's lists: vtysh_scan for vtysh, clippy_scan for
+# its DEFPYs.
+cp "$here/pim6_mdcs.c" pimd/pim6_mdcs.c
+mkdir pimd/proto
+cp "$proto" pimd/proto/cli.h
+cat >>pimd/subdir.am <<'EOF'
+
+if PIM6D
+module_LTLIBRARIES += pimd/pim6d_mdcs.la
+vtysh_scan += pimd/pim6_mdcs.c
+endif
+clippy_scan += pimd/pim6_mdcs.c
+pimd_pim6d_mdcs_la_SOURCES = pimd/pim6_mdcs.c
+pimd_pim6d_mdcs_la_LDFLAGS = $(MODULE_LDFLAGS)
+pimd_pim6d_mdcs_la_LIBADD = lib/libfrr.la
+EOF
 ./bootstrap.sh >bootstrap.log 2>&1
 # shellcheck disable=SC2086
 ./configure $options PYTHON=/usr/bin/python3 >configure.log

@@ -354,9 +354,14 @@ int conf_from_tree(const struct lyd_node *tree, struct rpd_conf *c, char *err,
 	memset(c, 0, sizeof(*c));
 	if (!tree || lyd_find_xpath(tree, INSTANCE_XPATH, &set) ||
 	    set->count != 1) {
+		rc = set && set->count > 1
+			     ? fail(&ld,
+				    "has %u mdcs control-plane-protocols: "
+				    "rpd runs one",
+				    set->count)
+			     : 1;
 		ly_set_free(set, NULL);
-		return fail(&ld,
-			    "needs exactly one mdcs control-plane-protocol");
+		return rc;
 	}
 	rc = load_instance(&ld, set->dnodes[0], c);
 	ly_set_free(set, NULL);

@@ -80,7 +80,8 @@ int conf_context(const char *yang_path, struct ly_ctx **ctx, char *err,
 
 /*
  * The one mdcs instance of a valid configuration tree, with the checks
- * YANG cannot express.  On failure, -1 and the reason in err.
+ * YANG cannot express.  Returns 1 if the tree has no mdcs instance (an RP
+ * that waits to be configured); on failure, -1 and the reason in err.
  */
 int conf_from_tree(const struct lyd_node *tree, struct rpd_conf *c, char *err,
 		   size_t errlen);

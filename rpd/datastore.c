@@ -230,6 +230,7 @@ static int set_running(struct datastore *ds, struct lyd_node *next,
 	lyd_free_siblings(diff);
 	lyd_free_siblings(ds->tree[DS_RUNNING]);
 	ds->tree[DS_RUNNING] = next;
+	ds->never_configured = false;
 	return 0;
 
 undo:
@@ -255,7 +256,7 @@ int ds_open(struct datastore *ds, struct ly_ctx *ctx, const char *running_file,
 	    struct ds_error *err)
 {
 	struct lyd_node *running = NULL;
-	int rc;
+	int rc, startup_rc;
 
 	memset(ds, 0, sizeof(*ds));
 	ds->ctx = ctx;
@@ -264,11 +265,13 @@ int ds_open(struct datastore *ds, struct ly_ctx *ctx, const char *running_file,
 	if ((running_file && !(ds->running_file = strdup(running_file))) ||
 	    (startup_file && !(ds->startup_file = strdup(startup_file))))
 		goto nomem;
-	if (load(ctx, startup_file, &ds->tree[DS_STARTUP], err) < 0)
+	startup_rc = load(ctx, startup_file, &ds->tree[DS_STARTUP], err);
+	if (startup_rc < 0)
 		goto failed;
 	rc = load(ctx, running_file, &running, err);
 	if (rc < 0)
 		goto failed;
+	ds->never_configured = rc > 0 && startup_rc > 0;
 	if (rc > 0 && dup_tree(ds->tree[DS_STARTUP], &running, err))
 		goto failed;
 	if (ds->apply(ds->arg, running, NULL, err)) {

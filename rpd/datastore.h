@@ -61,6 +61,9 @@ struct datastore {
 	struct lyd_node *tree[DS_COUNT];
 	uint32_t lock[DS_COUNT];   /* session holding the lock, 0 if none */
 	uint32_t candidate_author; /* session with uncommitted edits, or 0 */
+	/* Neither a running nor a startup file when rpd started, and running
+	 * unchanged since: rpd has lost or never had a configuration. */
+	bool never_configured;
 	char *running_file;
 	char *startup_file;
 	ds_apply_fn apply;

@@ -1,5 +1,6 @@
 /* rpd, the mdcs replication point daemon: start-up, signals, shutdown. */
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 #include <sodium.h>
 
 #include "channels.h"
+#include "cli_socket.h"
+#include "cliops.h"
 #include "conf.h"
 #include "config.h"
 #include "datapath.h"
@@ -38,6 +41,7 @@ struct rpd {
 	struct channels channels;
 	struct ncops ncops;
 	struct netconf netconf;
+	struct cli_socket cli;
 	int sigfd;
 };
 
@@ -45,7 +49,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: rpd [-d] [-s] [-p PID_FILE] [-y YANG_PATH] "
-		"[-r RUNNING] [NETCONF options] -c CONFIG\n"
+		"[-C SOCKET [-G GROUP]] [NETCONF options]\n"
+		"           -c CONFIG [-r RUNNING] | -r RUNNING\n"
 		"       rpd --keygen KEY_FILE\n"
 		"\n"
 		"  -c, --config FILE    startup configuration: mdcs YANG "
@@ -54,7 +59,9 @@ static void usage(FILE *f)
 		"  -r, --running FILE   where the running configuration is "
 		"kept; rpd\n"
 		"                       starts from it if it exists "
-		"(default CONFIG.running)\n"
+		"(default CONFIG.running);\n"
+		"                       without -c, rpd waits to be "
+		"configured\n"
 		"  -y, --yang PATH      directories of the YANG modules, "
 		"':'-separated\n"
 		"                       (default %s)\n"
@@ -64,6 +71,12 @@ static void usage(FILE *f)
 		"  -g, --keygen FILE    write a new key file, print the public "
 		"key\n"
 		"  -h, --help           this text\n"
+		"  -C, --cli-socket PATH  take configuration and show "
+		"requests from\n"
+		"                       FRR's pim6d (mdcs module) on this "
+		"UNIX socket\n"
+		"  -G, --cli-group GROUP  the group that may use it (mode "
+		"0660)\n"
 		"\n"
 		"NETCONF (none of it unless asked for):\n"
 		"  -S, --netconf-socket PATH   serve NETCONF on this UNIX "
@@ -373,9 +386,20 @@ static int apply_config(void *arg, const struct lyd_node *config,
 
 	(void)diff;
 	err->path[0] = '\0';
-	if (conf_from_tree(config, &next, err->message, sizeof(err->message))) {
+	switch (conf_from_tree(config, &next, err->message,
+			       sizeof(err->message))) {
+	case -1:
 		err->tag = "invalid-value";
 		return -1;
+	case 1:
+		if (r->up)
+			log_notice("RP %s removed: no mdcs instance is "
+				   "configured",
+				   r->conf.instance);
+		stop_rp(r, true, false);
+		conf_free(&r->conf);
+		memset(&r->conf, 0, sizeof(r->conf));
+		return 0;
 	}
 	if (r->up) {
 		same_place = !strcmp(next.instance, r->conf.instance) &&
@@ -440,14 +464,19 @@ static int netconf_option(struct netconf_conf *nc, int opt, char *arg)
 	return -1;
 }
 
-static int serve_netconf(struct rpd *r, const struct netconf_conf *nc)
+/* NETCONF and the CLI socket, each if asked for. */
+static int serve(struct rpd *r, const struct netconf_conf *nc,
+		 const char *cli_path, gid_t cli_group)
 {
-	if (!nc->unix_path && !nc->ssh_address)
-		return 0;
 	r->ncops.ds = &r->ds;
 	r->ncops.hooks = (struct ncops_hooks){ .state = add_state,
 					       .action = clear_counters,
 					       .arg = r };
+	if (cli_path && cli_socket_open(&r->cli, &r->loop, cli_path, cli_group,
+					cliops_answer, &r->ncops))
+		return -1;
+	if (!nc->unix_path && !nc->ssh_address)
+		return 0;
 	if (netconf_start(&r->netconf, nc, r->ctx, &r->loop, &r->ncops)) {
 		log_err("the NETCONF server did not start");
 		return -1;
@@ -471,11 +500,16 @@ int main(int argc, char **argv)
 		{ "ssh-port", required_argument, NULL, 'P' },
 		{ "host-key", required_argument, NULL, 'k' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "cli-socket", required_argument, NULL, 'C' },
+		{ "cli-group", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char shortopts[] = "c:r:y:p:dsg:hS:a:P:k:u:";
+	static const char shortopts[] = "c:r:y:p:dsg:hS:a:P:k:u:C:G:";
 	struct netconf_conf nconf = { .ssh_port = 830 };
 	const char *config = NULL, *yang = RPD_YANG_PATH, *pid_file = NULL;
+	const char *cli_path = NULL;
+	gid_t cli_group = (gid_t)-1;
+	const struct group *gr;
 	char *running = NULL;
 	struct rpd r = { .sigfd = -1,
 			 .overlay = { .fd = -1 },
@@ -512,6 +546,18 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
+		case 'C':
+			cli_path = optarg;
+			break;
+		case 'G':
+			gr = getgrnam(optarg);
+			if (!gr) {
+				fprintf(stderr, "rpd: -G %s: no such group\n",
+					optarg);
+				return EXIT_FAILURE;
+			}
+			cli_group = gr->gr_gid;
+			break;
 		case 'S':
 		case 'a':
 		case 'P':
@@ -525,7 +571,7 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	}
-	if (!config || optind != argc) {
+	if ((!config && !running) || optind != argc) {
 		usage(stderr);
 		return EXIT_FAILURE;
 	}
@@ -535,12 +581,12 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	log_init("rpd", debug ? LOG_DEBUG : LOG_INFO, to_syslog);
-	if (access(config, R_OK)) {
+	if (config && access(config, R_OK)) {
 		log_err("%s: %m", config);
 		free(running);
 		return EXIT_FAILURE;
 	}
-	if (!running) {
+	if (!running && config) {
 		size_t len = strlen(config) + sizeof(".running");
 
 		running = malloc(len);
@@ -558,11 +604,12 @@ int main(int argc, char **argv)
 	    ds_open(&r.ds, r.ctx, running, config, apply_config, &r, &err)) {
 		log_err("configuration: %s%s%s", err.message,
 			err.path[0] ? " at " : "", err.path);
-	} else if (r.up && serve_netconf(&r, &nconf) == 0 &&
+	} else if (serve(&r, &nconf, cli_path, cli_group) == 0 &&
 		   write_pid_file(pid_file) == 0 && loop_run(&r.loop) == 0) {
 		rc = EXIT_SUCCESS;
 	}
 	netconf_stop(&r.netconf);
+	cli_socket_close(&r.cli);
 	stop_rp(&r, true, false);
 	mesh_free(&r.mesh);
 	fini_process(&r);

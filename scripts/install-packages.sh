@@ -6,7 +6,7 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 
 packages="
-	autoconf automake libtool pkg-config make gcc clang llvm dpkg-dev
+	autoconf automake libtool pkg-config make gcc clang llvm dpkg-dev patch
 	libbpf-dev bpftool libelf-dev zlib1g-dev libnl-3-dev libnl-route-3-dev
 	libsodium-dev check libyang2-dev libyang2-tools libyuma-base
 	libnetconf2-dev

@@ -173,11 +173,16 @@ static void commit_base(void)
 	ck_assert_msg(ds_commit(&ds, 1, &err) == 0, "%s", err.message);
 }
 
+/* No file of any kind: nothing to run, and rpd knows it was never
+ * configured, until its first change. */
 START_TEST(empty_start_applies_nothing)
 {
 	ck_assert_uint_eq(sys.calls, 1);
 	ck_assert_str_eq(sys.last, "");
 	ck_assert_ptr_null(ds.tree[DS_RUNNING]);
+	ck_assert(ds.never_configured);
+	commit_base();
+	ck_assert(!ds.never_configured);
 }
 END_TEST
 
@@ -196,6 +201,7 @@ START_TEST(commit_applies_saves_and_survives_restart)
 	ds_close(&ds);
 	sys.calls = 0;
 	open_ds();
+	ck_assert(!ds.never_configured);
 	restored = dump(DS_RUNNING);
 	ck_assert_str_eq(restored, running);
 	ck_assert_uint_eq(sys.calls, 1);

@@ -38,11 +38,14 @@ def instance_config(name, mdcs):
 
 
 class Rp:
-    """One RP: an rpd instance named after its router."""
+    """One RP: an rpd instance named after its router, configured by a
+    file of YANG data, or with via_vtysh by pim6d's mdcs module (rpd then
+    starts without configuration and listens on its CLI socket)."""
 
     def __init__(self, router, workdir, tunnel, uplink, prefixes, timers=None,
-                 publishing=None, membership=None):
+                 publishing=None, membership=None, via_vtysh=False):
         self.router = router
+        self.via_vtysh = via_vtysh
         self.name = router.name
         self.tunnel = tunnel
         self.uplink = uplink
@@ -58,6 +61,9 @@ class Rp:
         self.log_file = os.path.join(self.dir, "rpd.log")
         # NETCONF: over SSH on the router's loopback, and a UNIX socket.
         self.netconf_socket = os.path.join(self.dir, "netconf.sock")
+        # Requests from pim6d's mdcs module, which runs as user frr.
+        self.cli_socket = os.path.join(self.dir, "cli.sock")
+        self.running_file = os.path.join(self.dir, "rpd.json.running")
         self.host_key = os.path.join(self.dir, "ssh_host_key")
         self.admin_key = os.path.join(self.dir, "admin_key")
         for stale in (self.key_file, self.running_file, self.host_key,
@@ -100,10 +106,25 @@ class Rp:
         with open(self.config_file, "w") as f:
             json.dump(instance_config(self.name, mdcs), f, indent=2)
 
-    @property
-    def running_file(self):
-        """Where rpd keeps its running configuration."""
-        return self.config_file + ".running"
+    def frr_lines(self, remotes):
+        """configure()'s configuration as pim6d's mdcs commands."""
+        lines = [
+            "mdcs rp {} tunnel-address {} uplink-interface {} "
+            "private-key-file {}".format(self.name, self.tunnel, self.uplink,
+                                         self.key_file)
+        ]
+        lines += ["mdcs rp {} source-prefix {}".format(self.name, p)
+                  for p in self.prefixes]
+        for container in ("publishing", "timers", "membership"):
+            lines += ["mdcs {} {} {}".format(container, leaf, value)
+                      for leaf, value in getattr(self, container).items()]
+        for r in remotes:
+            lines.append("mdcs remote-rp {} address {} public-key {} "
+                         "source-prefix {}".format(r.name, r.tunnel,
+                                                   r.public_key, r.prefixes[0]))
+            lines += ["mdcs remote-rp {} source-prefix {}".format(r.name, p)
+                      for p in r.prefixes[1:]]
+        return lines
 
     def edit_config(self, change):
         """Apply change to the mdcs container of the configuration file."""
@@ -136,9 +157,13 @@ class Rp:
         if os.path.exists(self.pid_file):
             os.unlink(self.pid_file)
         log = open(self.log_file, "a")
+        if self.via_vtysh:
+            config = ["-C", self.cli_socket, "-G", "frr"]
+        else:
+            config = ["-c", self.config_file]
         self.proc = self.router.popen(
-            [RPD, "-d", "-y", YANG_PATH, "-c", self.config_file,
-             "-p", self.pid_file, "-S", self.netconf_socket,
+            [RPD, "-d", "-y", YANG_PATH, "-r", self.running_file] + config +
+            ["-p", self.pid_file, "-S", self.netconf_socket,
              "-a", "::1", "-k", self.host_key,
              "-u", "admin:" + self.admin_key + ".pub"],
             stdout=log,

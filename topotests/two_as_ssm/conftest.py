@@ -9,8 +9,14 @@ The two-AS scenario, for its tests and its demo.
 pim6d runs on r1, rp1, rp2 and r2; rpd runs on rp1 and rp2, each the far end
 of its RP's overlay link mdcs0.  The link between the RPs carries unicast
 only.  Hosts in AS1 publish through rp1, whose channel source is
-2001:db8:1:ffff::1; src also listens in AS1.  Routers get their configuration from <router>/frr.conf after their
-daemons are up, with ${...} replaced by link-local addresses.
+2001:db8:1:ffff::1; src also listens in AS1.  Routers get their
+configuration from <router>/frr.conf after their daemons are up, with ${...}
+replaced by link-local addresses.
+
+The RPs are configured by rpd configuration files, or, in a test module
+that sets CONFIGURED_BY = "vtysh", only through pim6d's mdcs module: their
+mdcs commands are in the RP routers' frr.conf and rpd starts without any
+configuration.
 """
 
 import os
@@ -37,6 +43,18 @@ PUBLISHING = {"channel-source-address": CHANNEL_SOURCE, "rate": 200,
               "burst": 20}
 
 Net = namedtuple("Net", "tgen gears rps workdir timers channel_source")
+
+
+def make_rps(g, workdir, via_vtysh):
+    rps = {
+        "rp1": Rp(g["rp1"], workdir, "2001:db8:ff::1", "rp1-eth1",
+                  ["2001:db8:1::/48"], TIMERS, PUBLISHING, MEMBERSHIP,
+                  via_vtysh=via_vtysh),
+        "rp2": Rp(g["rp2"], workdir, "2001:db8:ff::2", "rp2-eth1",
+                  ["2001:db8:2::/48"], TIMERS, membership=MEMBERSHIP,
+                  via_vtysh=via_vtysh),
+    }
+    return rps
 
 
 def build_topo(tgen):
@@ -66,22 +84,26 @@ def net(request):
         "rp2_eth0_ll": link_local(g["rp2"], "rp2-eth0"),
         "r2_eth0_ll": link_local(g["r2"], "r2-eth0"),
     }
+    via_vtysh = getattr(request.module, "CONFIGURED_BY", "file") == "vtysh"
+    rps = make_rps(g, workdir, via_vtysh)
     for name in HOSTS + ROUTERS:
         conf = render_frr_conf(os.path.join(HERE, name, "frr.conf"), workdir, names)
         daemons = [TopoRouter.RD_ZEBRA, TopoRouter.RD_STATIC]
         if name in ROUTERS:
             daemons.append(TopoRouter.RD_PIM6)
+        if via_vtysh and name in rps:
+            others = [rp for n, rp in rps.items() if n != name]
+            with open(conf, "a") as f:
+                f.write("\n".join(rps[name].frr_lines(others)) + "\n")
         g[name].load_frr_config(conf, daemons)
-
-    rps = {
-        "rp1": Rp(g["rp1"], workdir, "2001:db8:ff::1", "rp1-eth1",
-                  ["2001:db8:1::/48"], TIMERS, PUBLISHING, MEMBERSHIP),
-        "rp2": Rp(g["rp2"], workdir, "2001:db8:ff::2", "rp2-eth1",
-                  ["2001:db8:2::/48"], TIMERS, membership=MEMBERSHIP),
-    }
-    rps["rp1"].configure([rps["rp2"]])
-    rps["rp2"].configure([rps["rp1"]])
-    # rpd first, so that pim6d's configuration finds the overlay link.
+        if via_vtysh and name in rps:
+            g[name].load_config(TopoRouter.RD_PIM6, None,
+                                "-M mdcs:" + rps[name].cli_socket)
+    if not via_vtysh:
+        rps["rp1"].configure([rps["rp2"]])
+        rps["rp2"].configure([rps["rp1"]])
+    # rpd first, so that pim6d's configuration finds the overlay link (or,
+    # configured through vtysh, so that pim6d's module finds rpd at once).
     try:
         for rp in rps.values():
             rp.start()
