@@ -140,8 +140,8 @@ static void remove_node(struct line *l, const char *path)
 /*
  * Walk the entry the line names: "rp NAME", or a container or list (with
  * its keys) of the mdcs container, and the containers and lists below it.
- * Leaves path at the entry and *schema at its schema; deleting marks
- * "no mdcs rp NAME", which names the whole instance.
+ * Leaves path at the entry and *schema at its schema; *instance says that
+ * the line ends at "rp NAME", which then names the whole instance.
  */
 static int walk_entry(struct line *l, char *path,
 		      const struct lysc_node **schema, bool *instance)

@@ -174,3 +174,56 @@ def test_write_memory_and_restart(net):
         "timers/join-prune-interval") == ["50"],
         30, "pim6d's module to send frr.conf's mdcs lines to rpd")
     assert mdcs_lines(router) == expected
+
+
+# FRR as its init script runs it: watchfrr starts the daemons and, for each
+# one it (re)starts, applies the daemon's part of frr.conf (vtysh -b).  It
+# restarts a daemon at once rather than a minute after its last start.
+DAEMONS = """watchfrr_options="--min-restart-interval 1 --max-restart-interval 5"
+zebra=yes
+staticd=yes
+pim6d=yes
+vtysh_enable=yes
+zebra_options="-A 127.0.0.1"
+staticd_options="-A 127.0.0.1"
+pim6d_options="-A ::1 -M mdcs:{socket}"
+"""
+
+
+def pid_of(router, daemon):
+    rc, out, _ = router.net.cmd_status(
+        "cat /var/run/frr/{}.pid".format(daemon), warn=False)
+    return int(out) if rc == 0 and out.strip().isdigit() else None
+
+
+def test_watchfrr_restarts_pim6d(net):
+    """Under watchfrr, a killed pim6d comes back with frr.conf's mdcs lines,
+    and gives them to an rpd that lost its own."""
+    rp1, router = net.rps["rp1"], net.gears["rp1"]
+    rc, out = vtysh(router, "write memory")
+    assert rc == 0, out
+    expected = mdcs_lines(router)
+    frrinit = os.path.join(os.environ.get("MDCS_FRR_PREFIX", "/opt/mdcs/frr"),
+                           "sbin/frrinit.sh")
+    router.killDaemons(["pim6d", "staticd", "zebra"])
+    router.net.cmd_raises("cat > /etc/frr/daemons <<'EOF'\n{}EOF".format(
+        DAEMONS.format(socket=rp1.cli_socket)))
+    try:
+        router.net.cmd_raises(frrinit + " start")
+        wait_for(lambda: mdcs_lines(router) == expected, 60,
+                 "FRR under watchfrr to load rp1's mdcs lines")
+        first = wait_for(lambda: pid_of(router, "pim6d"), 30, "pim6d's pid")
+        # Only frr.conf has the configuration now.
+        rp1.stop(signal.SIGKILL)
+        os.unlink(rp1.running_file)
+        os.kill(first, signal.SIGKILL)
+        wait_for(lambda: pid_of(router, "pim6d") not in (None, first), 60,
+                 "watchfrr to start pim6d again")
+        wait_for(lambda: mdcs_lines(router) == expected, 60,
+                 "the new pim6d to load rp1's mdcs lines from frr.conf")
+        rp1.start()
+        wait_for(lambda: netconf_values(rp1, "<remote-rp><name/></remote-rp>",
+                                        "remote-rp/name") == ["rp2"],
+                 30, "pim6d's module to send frr.conf's lines to rpd")
+    finally:
+        router.net.cmd_status(frrinit + " stop", warn=False)
