@@ -42,8 +42,15 @@ static int (*mdcs_host_config_write)(struct vty *vty);
  * while rpd is away and a restarted rpd that lost it can get it back.
  */
 static char *mdcs_cache;
-/* A config file load not yet sent: it replaces rpd's whole configuration. */
+/* A config file load not yet sent to rpd. */
 static char *mdcs_pending;
+/*
+ * Whether it replaces rpd's whole configuration: the first load after
+ * pim6d starts is its configuration (frr.conf at start-up or after a
+ * restart by watchfrr); a later one (vtysh -f, frr-reload) adds to it.
+ */
+static bool mdcs_pending_replaces;
+static bool mdcs_loaded;
 /* Lines of the config file being loaded now. */
 static char *mdcs_collect;
 /* pim6d reads its own config file without XFRR_start_configuration. */
@@ -168,11 +175,13 @@ static int mdcs_refresh(void)
 	return mdcs_adopt(ret, text);
 }
 
-/* The pending lines become rpd's configuration, or stay pending. */
+/* The pending lines go to rpd as one transaction, or stay pending. */
 static int mdcs_load(void)
 {
 	char *text;
-	int ret = mdcs_exchange(MDCS_CLI_LOAD, mdcs_pending, &text);
+	int ret = mdcs_exchange(mdcs_pending_replaces ? MDCS_CLI_LOAD
+						      : MDCS_CLI_APPLY,
+				mdcs_pending, &text);
 
 	if (ret < 0)
 		return ret;
@@ -208,6 +217,7 @@ static int mdcs_sync(void)
 		mdcs_path);
 	XFREE(MTYPE_MDCS, text);
 	mdcs_pending = mdcs_cache;
+	mdcs_pending_replaces = true;
 	mdcs_cache = NULL;
 	return mdcs_load();
 }
@@ -339,11 +349,24 @@ static int mdcs_forward_query(struct vty *vty, int argc,
 /* XFRR_end_configuration, or the end of pim6d's own config file. */
 static void mdcs_file_end(void)
 {
+	bool first = !mdcs_loaded;
+
+	mdcs_loaded = true;
 	if (!mdcs_collect)
 		return;
-	XFREE(MTYPE_MDCS, mdcs_pending);
-	mdcs_pending = mdcs_collect;
-	mdcs_collect = NULL;
+	if (mdcs_pending) {
+		/* Loads while rpd is away add up; the first decides whether
+		 * they replace rpd's configuration. */
+		size_t old = strlen(mdcs_pending), n = strlen(mdcs_collect) + 1;
+
+		mdcs_pending = XREALLOC(MTYPE_MDCS, mdcs_pending, old + n);
+		memcpy(mdcs_pending + old, mdcs_collect, n);
+		XFREE(MTYPE_MDCS, mdcs_collect);
+	} else {
+		mdcs_pending = mdcs_collect;
+		mdcs_pending_replaces = first;
+		mdcs_collect = NULL;
+	}
 	/* A new connection sends the pending lines itself. */
 	if (mdcs_ready() && mdcs_pending)
 		mdcs_load();

@@ -1,4 +1,5 @@
 /* The mdcs configuration as FRR-style "mdcs ..." command lines, both ways. */
+#define _GNU_SOURCE /* asprintf */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ struct line {
 	char *tok[MAX_TOKENS];
 	unsigned n, at;
 	bool no;
+	size_t instance_len; /* of the path to the instance, for "rp NAME" */
 	const char *text;
 	char *err;
 	size_t errlen;
@@ -142,6 +144,7 @@ static void remove_node(struct line *l, const char *path)
  * its keys) of the mdcs container, and the containers and lists below it.
  * Leaves path at the entry and *schema at its schema; *instance says that
  * the line ends at "rp NAME", which then names the whole instance.
+ * Returns 1 for a "no" line with no RP to remove anything from.
  */
 static int walk_entry(struct line *l, char *path,
 		      const struct lysc_node **schema, bool *instance)
@@ -168,9 +171,13 @@ static int walk_entry(struct line *l, char *path,
 				    instance_name(inst), instance_name(inst));
 		*instance = l->at == l->n;
 		*schema = config_child(mdcs, "rp");
-		return predicate(l, path, "name", name) ||
-		       append(l, path, "/mdcs:mdcs/rp");
+		if (predicate(l, path, "name", name))
+			return -1;
+		l->instance_len = strlen(path);
+		return append(l, path, "/mdcs:mdcs/rp");
 	}
+	if (!inst && l->no)
+		return 1; /* nothing to remove */
 	if (!inst)
 		return fail(l, "no RP is configured: \"mdcs rp NAME ...\" "
 			       "comes first");
@@ -270,7 +277,7 @@ static int remove_pairs(struct line *l, const char *path,
 	if (!tok) {
 		strcpy(at, path);
 		if (instance)
-			*strstr(at, "/mdcs:mdcs/rp") = '\0';
+			at[l->instance_len] = '\0';
 		remove_node(l, at);
 		return 0;
 	}
@@ -296,11 +303,23 @@ static int remove_pairs(struct line *l, const char *path,
 	return 0;
 }
 
-static int apply_line(struct line *l, char *text)
+/* Whether the line's words (after "no") begin "mdcs rp". */
+static bool names_rp(const struct line *l)
+{
+	unsigned at = l->n && !strcmp(l->tok[0], "no");
+
+	return l->n > at + 1 && !strcmp(l->tok[at], "mdcs") &&
+	       !strcmp(l->tok[at + 1], "rp");
+}
+
+/* Apply text if it is a line of this pass: the "mdcs rp" lines first, so
+ * that the RP exists before the rest of a transaction refers to it. */
+static int apply_line(struct line *l, char *text, bool rp_pass)
 {
 	const struct lysc_node *entry = NULL;
 	char path[PATH_LEN], *save = NULL;
 	bool instance;
+	int rc;
 
 	l->n = l->at = 0;
 	for (char *t = strtok_r(text, " \t", &save); t;
@@ -309,18 +328,39 @@ static int apply_line(struct line *l, char *text)
 			return fail(l, "too many words");
 		l->tok[l->n++] = t;
 	}
-	if (!l->n || l->tok[0][0] == '!')
+	if (!l->n || l->tok[0][0] == '!' || names_rp(l) != rp_pass)
 		return 0;
 	l->no = !strcmp(l->tok[0], "no");
 	if (l->no)
 		l->at++;
 	if (l->at == l->n || strcmp(next(l), "mdcs"))
 		return fail(l, "not an mdcs command");
-	if (walk_entry(l, path, &entry, &instance))
-		return -1;
+	rc = walk_entry(l, path, &entry, &instance);
+	if (rc)
+		return rc > 0 ? 0 : -1;
 	if (l->no)
 		return remove_pairs(l, path, entry, instance);
 	return set_pairs(l, path, entry);
+}
+
+static int apply_pass(struct line *l, const char *lines, bool rp_pass)
+{
+	char *copy = strdup(lines), *rest = copy, *text;
+	int rc = 0;
+
+	if (!copy) {
+		snprintf(l->err, l->errlen, "out of memory");
+		return -1;
+	}
+	while (!rc && (text = strsep(&rest, "\n"))) {
+		char shown[256];
+
+		snprintf(shown, sizeof(shown), "%s", text);
+		l->text = shown;
+		rc = apply_line(l, text, rp_pass);
+	}
+	free(copy);
+	return rc;
 }
 
 int cli_config_apply(const struct ly_ctx *ctx, struct lyd_node **config,
@@ -329,22 +369,9 @@ int cli_config_apply(const struct ly_ctx *ctx, struct lyd_node **config,
 	struct line l = {
 		.ctx = ctx, .config = config, .err = err, .errlen = errlen
 	};
-	char *copy = strdup(lines), *rest = copy, *text;
-	int rc = 0;
 
-	if (!copy) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	while (!rc && (text = strsep(&rest, "\n"))) {
-		char shown[256];
-
-		snprintf(shown, sizeof(shown), "%s", text);
-		l.text = shown;
-		rc = apply_line(&l, text);
-	}
-	free(copy);
-	return rc;
+	return apply_pass(&l, lines, true) || apply_pass(&l, lines, false) ? -1
+									   : 0;
 }
 
 void cli_config_clear(struct lyd_node **config)
@@ -435,7 +462,7 @@ char *cli_config_render(const struct lyd_node *config)
 {
 	const struct lyd_node *inst = cli_config_instance(config), *mdcs = NULL,
 			      *c;
-	char *text = NULL, prefix[128];
+	char *text = NULL, *prefix = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 
@@ -446,13 +473,17 @@ char *cli_config_render(const struct lyd_node *config)
 	if (mdcs) {
 		const struct lyd_node *rp = NULL;
 
-		snprintf(prefix, sizeof(prefix), "mdcs rp %s",
-			 instance_name(inst));
+		if (asprintf(&prefix, "mdcs rp %s", instance_name(inst)) < 0) {
+			fclose(out);
+			free(text);
+			return NULL;
+		}
 		lyd_find_path(mdcs, "rp", 0, (struct lyd_node **)&rp);
 		if (rp)
 			render_entry(out, prefix, rp);
 		else
 			fprintf(out, "%s\n", prefix);
+		free(prefix);
 		LY_LIST_FOR (lyd_child(mdcs), c)
 			if (c != rp && rendered(c))
 				render_child(out, "mdcs", c);

@@ -304,8 +304,10 @@ char *cli_show(const struct lyd_node *data, const char *line, char *err,
 		return NULL;
 	}
 	out = open_memstream(&text, &len);
-	if (!out)
+	if (!out) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
+	}
 	if (json)
 		rc = print_json(out, mdcs, v);
 	else if (v)

@@ -2,6 +2,7 @@
 #ifndef RPD_CLI_SOCKET_H
 #define RPD_CLI_SOCKET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -25,6 +26,7 @@ struct cli_socket {
 	struct loop *loop;
 	int fd;
 	char *path;
+	bool bound; /* path is this rpd's socket, to remove at the end */
 	cli_request_fn answer;
 	void *arg;
 	struct cli_client clients[CLI_MAX_CLIENTS];

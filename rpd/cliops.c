@@ -58,12 +58,13 @@ static int show(struct ncops *ops, const char *line, char **text)
 {
 	struct ds_error err = { 0 };
 	struct lyd_node *data = NULL;
-	char reason[256];
+	char reason[256] = "out of memory";
 
-	if ((ops->ds->tree[DS_RUNNING] &&
-	     lyd_dup_siblings(ops->ds->tree[DS_RUNNING], NULL,
-			      LYD_DUP_RECURSIVE, &data)) ||
-	    ops->hooks.state(ops->hooks.arg, &data, &err)) {
+	if (ops->ds->tree[DS_RUNNING] &&
+	    lyd_dup_siblings(ops->ds->tree[DS_RUNNING], NULL, LYD_DUP_RECURSIVE,
+			     &data))
+		return refuse(text, reason);
+	if (ops->hooks.state(ops->hooks.arg, &data, &err)) {
 		lyd_free_all(data);
 		return refuse_ds(text, &err);
 	}
@@ -77,28 +78,27 @@ static int clear(struct ncops *ops, const char *line, char **text)
 {
 	const struct lyd_node *inst =
 		cli_config_instance(ops->ds->tree[DS_RUNNING]);
-	struct lyd_node *top = NULL, *action = NULL, *name = NULL;
+	const struct lys_module *mod =
+		ly_ctx_get_module_implemented(ops->ds->ctx, "mdcs");
+	struct lyd_node *copy = NULL, *mdcs = NULL, *action = NULL;
 	struct ds_error err = { 0 };
-	char rp[64] = "", path[256];
+	char rp[64] = "";
 	int n = sscanf(line, "clear mdcs counters remote-rp %63s", rp);
 	int rc = MDCS_CLI_DONE;
 
 	if (n != 1 && strcmp(line, "clear mdcs counters"))
 		return refuse(text, "not a clear mdcs command");
-	if (!inst || lyd_find_path(inst, "name", 0, &name))
+	if (!inst)
 		return refuse(text, "no RP is configured");
-	snprintf(path, sizeof(path),
-		 "/ietf-routing:routing/control-plane-protocols"
-		 "/control-plane-protocol[type='mdcs:mdcs'][name='%s']"
-		 "/mdcs:mdcs/clear-counters",
-		 lyd_get_value(name));
-	if (lyd_new_path(NULL, ops->ds->ctx, path, NULL, 0, &top) ||
-	    lyd_find_path(top, path, 0, &action) ||
+	/* The action's parents: the instance (with its keys), mdcs. */
+	if (!mod || lyd_dup_single(inst, NULL, LYD_DUP_WITH_PARENTS, &copy) ||
+	    lyd_new_inner(copy, mod, "mdcs", 0, &mdcs) ||
+	    lyd_new_inner(mdcs, NULL, "clear-counters", 0, &action) ||
 	    (rp[0] && lyd_new_term(action, NULL, "remote-rp", rp, 0, NULL)))
 		rc = refuse(text, "cannot build the clear-counters action");
 	else if (ops->hooks.action(ops->hooks.arg, action, &err))
 		rc = refuse_ds(text, &err);
-	lyd_free_all(top);
+	lyd_free_all(copy);
 	return rc;
 }
 

@@ -157,6 +157,32 @@ START_TEST(no_removes)
 }
 END_TEST
 
+/* In one transaction the order of lines does not matter: the RP's own lines
+ * go first.  Removing from no RP removes nothing, and is no error. */
+START_TEST(transaction_in_any_order)
+{
+	ck_assert_int_eq(apply("no mdcs timers\n"
+			       "no mdcs remote-rp rp2\n"),
+			 0);
+	expect_render("");
+	ck_assert_int_eq(
+		apply("mdcs membership keepalive-interval 1\n"
+		      "mdcs remote-rp rp2 address 2001:db8:ff::2 public-key " KEY
+		      " source-prefix 2001:db8:2::/48\n"
+		      "mdcs rp rp1 source-prefix 2001:db8:1::/48\n"
+		      "mdcs rp rp1 tunnel-address 2001:db8:ff::1 "
+		      "uplink-interface eth1 private-key-file /k\n"),
+		0);
+	expect_render(
+		"mdcs rp rp1 tunnel-address 2001:db8:ff::1 "
+		"uplink-interface eth1 private-key-file /k\n"
+		"mdcs rp rp1 source-prefix 2001:db8:1::/48\n"
+		"mdcs remote-rp rp2 address 2001:db8:ff::2 public-key " KEY
+		" source-prefix 2001:db8:2::/48\n"
+		"mdcs membership keepalive-interval 1\n");
+}
+END_TEST
+
 /* A line that does not fit the model is refused with the line and the
  * reason. */
 static const struct {
@@ -302,6 +328,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, lines_round_trip);
 	tcase_add_test(tc, lines_match_yang_data);
 	tcase_add_test(tc, no_removes);
+	tcase_add_test(tc, transaction_in_any_order);
 	tcase_add_loop_test(tc, refuses_with_reason, 0,
 			    sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, show_tables);

@@ -137,6 +137,25 @@ def test_rpd_down_then_restarted_empty(net):
     assert received == sent
 
 
+def test_file_load_adds(net):
+    "A file loaded with vtysh -f after start-up adds its lines, one commit."
+    router = net.gears["rp1"]
+    before = mdcs_lines(router)
+    path = os.path.join(net.workdir, "rp1", "more.conf")
+    with open(path, "w") as f:
+        f.write("mdcs timers max-clock-skew 30\n"
+                "mdcs timers hello-interval 20\n")
+    rc, out, err = router.net.cmd_status("vtysh -f " + path, warn=False)
+    assert rc == 0, out + err
+    after = mdcs_lines(router)
+    assert set(after) == set(before) | {"mdcs timers max-clock-skew 30",
+                                        "mdcs timers hello-interval 20"}
+    rc, out = configure(router, "no mdcs timers max-clock-skew",
+                        "no mdcs timers hello-interval")
+    assert rc == 0, out
+    assert mdcs_lines(router) == before
+
+
 def restart_pim6d(router):
     """Kill pim6d and start it again as watchfrr would: the daemon, then
     its part of the integrated frr.conf (vtysh -b -d pim6d)."""
