@@ -290,6 +290,16 @@ static void mdcs_out_lines(struct vty *vty, const char *prefix,
 	} while (*text);
 }
 
+/* Append text and suffix to *buf, a string of ours (NULL: empty). */
+static void mdcs_append(char **buf, const char *text, const char *suffix)
+{
+	size_t old = *buf ? strlen(*buf) : 0;
+	size_t n = strlen(text) + strlen(suffix) + 1;
+
+	*buf = XREALLOC(MTYPE_MDCS, *buf, old + n);
+	snprintf(*buf + old, n, "%s%s", text, suffix);
+}
+
 static int mdcs_forward_config(struct vty *vty, int argc,
 			       struct cmd_token *argv[])
 {
@@ -297,11 +307,7 @@ static int mdcs_forward_config(struct vty *vty, int argc,
 	int ret;
 
 	if (vty->pending_allowed || mdcs_reading) {
-		size_t old = mdcs_collect ? strlen(mdcs_collect) : 0;
-		size_t n = strlen(line) + 2;
-
-		mdcs_collect = XREALLOC(MTYPE_MDCS, mdcs_collect, old + n);
-		snprintf(mdcs_collect + old, n, "%s\n", line);
+		mdcs_append(&mdcs_collect, line, "\n");
 		XFREE(MTYPE_TMP, line);
 		return CMD_SUCCESS;
 	}
@@ -354,19 +360,12 @@ static void mdcs_file_end(void)
 	mdcs_loaded = true;
 	if (!mdcs_collect)
 		return;
-	if (mdcs_pending) {
-		/* Loads while rpd is away add up; the first decides whether
-		 * they replace rpd's configuration. */
-		size_t old = strlen(mdcs_pending), n = strlen(mdcs_collect) + 1;
-
-		mdcs_pending = XREALLOC(MTYPE_MDCS, mdcs_pending, old + n);
-		memcpy(mdcs_pending + old, mdcs_collect, n);
-		XFREE(MTYPE_MDCS, mdcs_collect);
-	} else {
-		mdcs_pending = mdcs_collect;
+	/* Loads while rpd is away add up; the first decides whether they
+	 * replace rpd's configuration. */
+	if (!mdcs_pending)
 		mdcs_pending_replaces = first;
-		mdcs_collect = NULL;
-	}
+	mdcs_append(&mdcs_pending, mdcs_collect, "");
+	XFREE(MTYPE_MDCS, mdcs_collect);
 	/* A new connection sends the pending lines itself. */
 	if (mdcs_ready() && mdcs_pending)
 		mdcs_load();

@@ -7,10 +7,8 @@
 #include <string.h>
 
 #include "cli_config.h"
+#include "conf.h"
 
-#define INSTANCES                                                              \
-	"/ietf-routing:routing/control-plane-protocols"                        \
-	"/control-plane-protocol[type='mdcs:mdcs']"
 #define MDCS_SCHEMA                                                            \
 	"/ietf-routing:routing/control-plane-protocols"                        \
 	"/control-plane-protocol/mdcs:mdcs"
@@ -55,7 +53,8 @@ struct lyd_node *cli_config_instance(const struct lyd_node *config)
 	struct lyd_node *inst = NULL;
 	struct ly_set *set = NULL;
 
-	if (config && !lyd_find_xpath(config, INSTANCES, &set) && set->count)
+	if (config && !lyd_find_xpath(config, CONF_INSTANCE_XPATH, &set) &&
+	    set->count)
 		inst = set->dnodes[0];
 	ly_set_free(set, NULL);
 	return inst;
@@ -159,7 +158,7 @@ static int walk_entry(struct line *l, char *path,
 		return fail(l, "the mdcs model is not loaded");
 	if (!tok)
 		return fail(l, "incomplete");
-	strcpy(path, INSTANCES);
+	strcpy(path, CONF_INSTANCE_XPATH);
 	if (!strcmp(tok, "rp")) {
 		name = next(l);
 		if (!name)

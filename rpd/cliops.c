@@ -57,17 +57,11 @@ static int edit(struct ncops *ops, const char *lines, bool replace, char **text)
 static int show(struct ncops *ops, const char *line, char **text)
 {
 	struct ds_error err = { 0 };
-	struct lyd_node *data = NULL;
-	char reason[256] = "out of memory";
+	struct lyd_node *data;
+	char reason[256];
 
-	if (ops->ds->tree[DS_RUNNING] &&
-	    lyd_dup_siblings(ops->ds->tree[DS_RUNNING], NULL, LYD_DUP_RECURSIVE,
-			     &data))
-		return refuse(text, reason);
-	if (ops->hooks.state(ops->hooks.arg, &data, &err)) {
-		lyd_free_all(data);
+	if (ncops_running_state(ops, &data, &err))
 		return refuse_ds(text, &err);
-	}
 	*text = cli_show(data, line, reason, sizeof(reason));
 	lyd_free_all(data);
 	return *text ? MDCS_CLI_DONE : refuse(text, reason);

@@ -8,10 +8,6 @@
 
 #include "conf.h"
 
-#define INSTANCE_XPATH                                                         \
-	"/ietf-routing:routing/control-plane-protocols"                        \
-	"/control-plane-protocol[type='mdcs:mdcs']"
-
 struct loader {
 	char *err;
 	size_t errlen;
@@ -352,7 +348,7 @@ int conf_from_tree(const struct lyd_node *tree, struct rpd_conf *c, char *err,
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	if (!tree || lyd_find_xpath(tree, INSTANCE_XPATH, &set) ||
+	if (!tree || lyd_find_xpath(tree, CONF_INSTANCE_XPATH, &set) ||
 	    set->count != 1) {
 		rc = set && set->count > 1
 			     ? fail(&ld,

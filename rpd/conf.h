@@ -12,6 +12,11 @@
 #include "prefix.h"
 #include "proto/control.h"
 
+/* The mdcs instances of a data tree: control-plane-protocols of that type. */
+#define CONF_INSTANCE_XPATH                                                    \
+	"/ietf-routing:routing/control-plane-protocols"                        \
+	"/control-plane-protocol[type='mdcs:mdcs']"
+
 struct conf_remote {
 	char name[64];
 	struct in6_addr addr;

@@ -284,20 +284,29 @@ static int add_yang_library(const struct ly_ctx *ctx, struct lyd_node **tree,
 	return 0;
 }
 
+int ncops_running_state(struct ncops *ops, struct lyd_node **tree,
+			struct ds_error *err)
+{
+	*tree = NULL;
+	if (ops->ds->tree[DS_RUNNING] &&
+	    lyd_dup_siblings(ops->ds->tree[DS_RUNNING], NULL,
+			     LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, tree))
+		return ds_fail(err, "operation-failed", NULL, "out of memory");
+	if (ops->hooks.state && ops->hooks.state(ops->hooks.arg, tree, err)) {
+		lyd_free_siblings(*tree);
+		*tree = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static struct nc_server_reply *
 get(struct ncops *ops, const struct lyd_node *rpc, struct ds_error *err)
 {
 	struct nc_server_reply *r = NULL;
-	struct lyd_node *tree = NULL;
+	struct lyd_node *tree;
 
-	if (ops->ds->tree[DS_RUNNING] &&
-	    lyd_dup_siblings(ops->ds->tree[DS_RUNNING], NULL,
-			     LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &tree)) {
-		ds_fail(err, "operation-failed", NULL, "out of memory");
-		return NULL;
-	}
-	if ((!ops->hooks.state ||
-	     ops->hooks.state(ops->hooks.arg, &tree, err) == 0) &&
+	if (ncops_running_state(ops, &tree, err) == 0 &&
 	    add_yang_library(ops->ds->ctx, &tree, err) == 0)
 		r = filtered(rpc, tree, err);
 	lyd_free_siblings(tree);

@@ -23,6 +23,11 @@ struct ncops {
 	struct ncops_hooks hooks;
 };
 
+/* A copy of running with rpd's state added (*tree NULL on failure): the
+ * data of get, and of vtysh's show commands. */
+int ncops_running_state(struct ncops *ops, struct lyd_node **tree,
+			struct ds_error *err);
+
 /*
  * The reply to an operation on the datastores, state or actions, from
  * session: get, get-config, edit-config, copy-config, delete-config,

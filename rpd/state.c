@@ -10,9 +10,7 @@
 #include "loop.h"
 #include "state.h"
 
-#define RP_PATH                                                                \
-	"/ietf-routing:routing/control-plane-protocols/"                       \
-	"control-plane-protocol[type='mdcs:mdcs'][name='%s']/mdcs:mdcs"
+#define RP_PATH CONF_INSTANCE_XPATH "[name='%s']/mdcs:mdcs"
 
 static int set_str(struct lyd_node *parent, const char *path, const char *v)
 {
