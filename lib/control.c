@@ -35,24 +35,51 @@ int ctl_identity_from_seed(struct ctl_identity *id, const uint8_t seed[32])
 	return crypto_sign_seed_keypair(id->pk, id->sk, seed);
 }
 
+static int ed25519_sign(const struct ctl_signer *s, const uint8_t *m, size_t n,
+			uint8_t sig[MDCS_CTL_SIG_LEN])
+{
+	const struct ctl_identity *id = s->ctx;
+
+	return crypto_sign_detached(sig, NULL, m, n, id->sk);
+}
+
+static int ed25519_verify(const struct ctl_signer *s, const uint8_t *pk,
+			  const uint8_t *m, size_t n, const uint8_t *sig)
+{
+	return crypto_sign_verify_detached(sig, m, n, pk);
+}
+
+void ctl_signer_ed25519(struct ctl_signer *s, const struct ctl_identity *id)
+{
+	memcpy(s->pk, id->pk, MDCS_CTL_KEY_LEN);
+	s->sign = ed25519_sign;
+	s->verify = ed25519_verify;
+	s->ctx = id;
+}
+
+static const struct ctl_signer ed25519_scheme = {
+	.sign = ed25519_sign,
+	.verify = ed25519_verify,
+};
+
 /*
  * The signature covers the recipient's key and then the message; both are
  * laid out in one buffer because Ed25519 signs a contiguous message.
  */
 static int sign_for(uint8_t *msg, size_t body_end,
-		    const struct ctl_identity *self, const uint8_t *peer_pk)
+		    const struct ctl_signer *self, const uint8_t *peer_pk)
 {
 	uint8_t signed_part[MDCS_CTL_KEY_LEN + MDCS_CTL_MAX_LEN];
 
 	memcpy(signed_part, peer_pk, MDCS_CTL_KEY_LEN);
 	memcpy(signed_part + MDCS_CTL_KEY_LEN, msg, body_end);
-	return crypto_sign_detached(msg + body_end, NULL, signed_part,
-				    MDCS_CTL_KEY_LEN + body_end, self->sk);
+	return self->sign(self, signed_part, MDCS_CTL_KEY_LEN + body_end,
+			  msg + body_end);
 }
 
-static ssize_t finish(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
-		      size_t body_end, uint64_t timestamp,
-		      const struct ctl_identity *self, const uint8_t *peer_pk)
+static ssize_t finish_by(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
+			 size_t body_end, uint64_t timestamp,
+			 const struct ctl_signer *self, const uint8_t *peer_pk)
 {
 	struct mdcs_ctl_hdr *h = (struct mdcs_ctl_hdr *)buf;
 	size_t len = body_end + MDCS_CTL_SIG_LEN;
@@ -70,6 +97,16 @@ static ssize_t finish(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
 	if (sign_for(buf, body_end, self, peer_pk))
 		return -1;
 	return (ssize_t)len;
+}
+
+static ssize_t finish(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
+		      size_t body_end, uint64_t timestamp,
+		      const struct ctl_identity *self, const uint8_t *peer_pk)
+{
+	struct ctl_signer signer;
+
+	ctl_signer_ed25519(&signer, self);
+	return finish_by(buf, cap, type, body_end, timestamp, &signer, peer_pk);
 }
 
 ssize_t ctl_build_subscribe(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
@@ -120,11 +157,77 @@ ssize_t ctl_build_keepalive(uint8_t *buf, size_t cap, uint64_t timestamp,
 		      timestamp, self, peer_pk);
 }
 
+ssize_t ctl_build_shuffle(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
+			  uint32_t xid, const uint8_t *entries,
+			  size_t entries_len, unsigned count,
+			  uint64_t timestamp, const struct ctl_signer *self,
+			  const uint8_t *peer_pk)
+{
+	size_t off = sizeof(struct mdcs_ctl_hdr);
+	struct mdcs_ctl_shuffle *sh = (void *)(buf + off);
+	size_t body_end = off + sizeof(*sh) + entries_len;
+
+	if ((type != MDCS_CTL_SHUFFLE && type != MDCS_CTL_SHUFFLE_REPLY) ||
+	    count > UINT8_MAX || body_end + MDCS_CTL_SIG_LEN > cap ||
+	    body_end + MDCS_CTL_SIG_LEN > MDCS_CTL_MAX_LEN)
+		return -1;
+	sh->xid = htobe32(xid);
+	sh->flags = 0;
+	sh->count = count;
+	sh->reserved = 0;
+	memcpy(sh + 1, entries, entries_len);
+	return finish_by(buf, cap, type, body_end, timestamp, self, peer_pk);
+}
+
+bool ctl_next_entry(const struct ctl_msg *m, size_t *pos, unsigned *age,
+		    const uint8_t **desc, size_t *desc_len)
+{
+	struct mdcs_ctl_entry e;
+
+	if (*pos + sizeof(e) > m->entries_len)
+		return false;
+	memcpy(&e, m->entries + *pos, sizeof(e));
+	*age = be16toh(e.age);
+	*desc = m->entries + *pos + sizeof(e);
+	*desc_len = be16toh(e.length);
+	*pos += sizeof(e) + *desc_len;
+	return true;
+}
+
+/* The entries must fill the body exactly, each within it. */
+static enum ctl_error parse_shuffle(const uint8_t *body, size_t body_len,
+				    struct ctl_msg *m)
+{
+	const struct mdcs_ctl_shuffle *sh = (const void *)body;
+	size_t pos = 0, n = 0;
+
+	if (body_len < sizeof(*sh))
+		return CTL_ERR_LENGTH;
+	m->xid = be32toh(sh->xid);
+	m->count = sh->count;
+	m->entries = body + sizeof(*sh);
+	m->entries_len = body_len - sizeof(*sh);
+	while (pos < m->entries_len) {
+		struct mdcs_ctl_entry e;
+
+		if (pos + sizeof(e) > m->entries_len)
+			return CTL_ERR_LENGTH;
+		memcpy(&e, m->entries + pos, sizeof(e));
+		pos += sizeof(e) + be16toh(e.length);
+		if (pos > m->entries_len || !e.length)
+			return CTL_ERR_LENGTH;
+		n++;
+	}
+	return n == m->count ? CTL_OK : CTL_ERR_LENGTH;
+}
+
 static enum ctl_error parse_body(const uint8_t *body, size_t body_len,
 				 struct ctl_msg *m)
 {
 	if (m->type == MDCS_CTL_KEEPALIVE)
 		return body_len ? CTL_ERR_LENGTH : CTL_OK;
+	if (m->type == MDCS_CTL_SHUFFLE || m->type == MDCS_CTL_SHUFFLE_REPLY)
+		return parse_shuffle(body, body_len, m);
 	if (m->type == MDCS_CTL_SUBSCRIBE_ACK) {
 		const struct mdcs_ctl_ack *a = (const void *)body;
 
@@ -165,7 +268,7 @@ enum ctl_error ctl_parse(const uint8_t *buf, size_t len, struct ctl_msg *m)
 		return CTL_ERR_SHORT;
 	if (h->version != MDCS_CTL_VERSION)
 		return CTL_ERR_VERSION;
-	if (h->type < MDCS_CTL_SUBSCRIBE || h->type > MDCS_CTL_KEEPALIVE)
+	if (h->type < MDCS_CTL_SUBSCRIBE || h->type > MDCS_CTL_SHUFFLE_REPLY)
 		return CTL_ERR_TYPE;
 	if (be16toh(h->length) != len || len > MDCS_CTL_MAX_LEN)
 		return CTL_ERR_LENGTH;
@@ -177,16 +280,21 @@ enum ctl_error ctl_parse(const uint8_t *buf, size_t len, struct ctl_msg *m)
 	return parse_body(buf + hlen, len - hlen - MDCS_CTL_SIG_LEN, m);
 }
 
-enum ctl_error ctl_verify(const struct ctl_msg *m, const uint8_t *self_pk)
+enum ctl_error ctl_verify_by(const struct ctl_msg *m, const uint8_t *self_pk,
+			     const struct ctl_signer *scheme)
 {
 	uint8_t signed_part[MDCS_CTL_KEY_LEN + MDCS_CTL_MAX_LEN];
 	size_t body_end = m->len - MDCS_CTL_SIG_LEN;
 
 	memcpy(signed_part, self_pk, MDCS_CTL_KEY_LEN);
 	memcpy(signed_part + MDCS_CTL_KEY_LEN, m->buf, body_end);
-	if (crypto_sign_verify_detached(m->buf + body_end, signed_part,
-					MDCS_CTL_KEY_LEN + body_end,
-					m->sender) != 0)
+	if (scheme->verify(scheme, m->sender, signed_part,
+			   MDCS_CTL_KEY_LEN + body_end, m->buf + body_end))
 		return CTL_ERR_SIGNATURE;
 	return CTL_OK;
+}
+
+enum ctl_error ctl_verify(const struct ctl_msg *m, const uint8_t *self_pk)
+{
+	return ctl_verify_by(m, self_pk, &ed25519_scheme);
 }

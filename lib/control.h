@@ -2,6 +2,7 @@
 #ifndef MDCS_CONTROL_H
 #define MDCS_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -13,6 +14,24 @@ struct ctl_identity {
 	uint8_t sk[64]; /* libsodium's secret key: seed and public key */
 };
 
+/*
+ * How an RP signs, and how anyone checks a signature: Ed25519 in rpd.  The
+ * simulator plugs in a cheaper scheme of the same sizes, so that the same
+ * code builds and checks every message and descriptor.
+ */
+struct ctl_signer {
+	uint8_t pk[MDCS_CTL_KEY_LEN];
+	int (*sign)(const struct ctl_signer *s, const uint8_t *m, size_t n,
+		    uint8_t sig[MDCS_CTL_SIG_LEN]);
+	/* 0 if sig is pk's signature of m */
+	int (*verify)(const struct ctl_signer *s, const uint8_t *pk,
+		      const uint8_t *m, size_t n, const uint8_t *sig);
+	const void *ctx;
+};
+
+/* An Ed25519 signer for id, which must outlive it. */
+void ctl_signer_ed25519(struct ctl_signer *s, const struct ctl_identity *id);
+
 /* A parsed message; pointers lead into the caller's buffer. */
 struct ctl_msg {
 	enum mdcs_ctl_type type;
@@ -23,6 +42,9 @@ struct ctl_msg {
 	unsigned count;
 	const struct mdcs_ctl_channel *channels; /* (UN)SUBSCRIBE */
 	const struct mdcs_ctl_status *statuses;	 /* SUBSCRIBE_ACK */
+	uint32_t xid;				 /* SHUFFLE, SHUFFLE_REPLY */
+	const uint8_t *entries; /* count struct mdcs_ctl_entry, each framed */
+	size_t entries_len;
 	const uint8_t *buf;
 	size_t len;
 };
@@ -64,10 +86,30 @@ ssize_t ctl_build_keepalive(uint8_t *buf, size_t cap, uint64_t timestamp,
 			    const struct ctl_identity *self,
 			    const uint8_t *peer_pk);
 
+/*
+ * Build a signed SHUFFLE or SHUFFLE_REPLY carrying count view entries,
+ * already laid out (struct mdcs_ctl_entry and descriptor, each) in
+ * entries.  The length, or -1 if it does not fit.
+ */
+ssize_t ctl_build_shuffle(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
+			  uint32_t xid, const uint8_t *entries,
+			  size_t entries_len, unsigned count,
+			  uint64_t timestamp, const struct ctl_signer *self,
+			  const uint8_t *peer_pk);
+
+/* The next entry of a parsed shuffle after *pos (start at 0): its age and
+ * descriptor; false after the last. */
+bool ctl_next_entry(const struct ctl_msg *m, size_t *pos, unsigned *age,
+		    const uint8_t **desc, size_t *desc_len);
+
 /* Check the framing and fill m; the signature is checked by ctl_verify. */
 enum ctl_error ctl_parse(const uint8_t *buf, size_t len, struct ctl_msg *m);
 
 /* Check m's signature by its sender, addressed to the RP owning self_pk. */
 enum ctl_error ctl_verify(const struct ctl_msg *m, const uint8_t *self_pk);
+
+/* The same with another signature scheme (the simulator's). */
+enum ctl_error ctl_verify_by(const struct ctl_msg *m, const uint8_t *self_pk,
+			     const struct ctl_signer *scheme);
 
 #endif

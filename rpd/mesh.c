@@ -234,6 +234,9 @@ static void dispatch(struct mesh *m, const uint8_t *buf, size_t len)
 		break;
 	case MDCS_CTL_KEEPALIVE:
 		break; /* heard: that is all it says */
+	case MDCS_CTL_SHUFFLE:
+	case MDCS_CTL_SHUFFLE_REPLY:
+		break; /* rpd's mesh is configured, not sampled, for now */
 	}
 }
 

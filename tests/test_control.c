@@ -340,7 +340,7 @@ START_TEST(parse_bad_type)
 
 	buf[3] = 0;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
-	buf[3] = 5;
+	buf[3] = MDCS_CTL_SHUFFLE_REPLY + 1;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
 	buf[3] = 0xff;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);

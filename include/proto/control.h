@@ -1,4 +1,4 @@
-/* RP-RP control protocol: signed SUBSCRIBE, UNSUBSCRIBE, ACKs, KEEPALIVE. */
+/* RP-RP control protocol: subscriptions, keepalives, peer sampling. */
 #ifndef MDCS_PROTO_CONTROL_H
 #define MDCS_PROTO_CONTROL_H
 
@@ -23,7 +23,9 @@ enum mdcs_ctl_type {
 	MDCS_CTL_SUBSCRIBE = 1,
 	MDCS_CTL_UNSUBSCRIBE = 2,
 	MDCS_CTL_SUBSCRIBE_ACK = 3,
-	MDCS_CTL_KEEPALIVE = 4, /* no body: the sender is alive */
+	MDCS_CTL_KEEPALIVE = 4,	    /* no body: the sender is alive */
+	MDCS_CTL_SHUFFLE = 5,	    /* peer sampling: view entries offered */
+	MDCS_CTL_SHUFFLE_REPLY = 6, /* as many entries back, or fewer */
 };
 
 #define MDCS_CTL_KEY_LEN 32 /* Ed25519 public key */
@@ -70,6 +72,96 @@ struct mdcs_ctl_ack {
 	uint16_t reserved;
 } __attribute__((packed));
 
+/*
+ * Body of SHUFFLE and SHUFFLE_REPLY, followed by count view entries.  A
+ * shuffle larger than one message is sent as several exchanges, each
+ * answered on its own, so a lost message loses only its own entries.
+ */
+struct mdcs_ctl_shuffle {
+	uint32_t xid;  /* chosen by the initiator, echoed in the reply */
+	uint8_t flags; /* zero on send, ignored on receive */
+	uint8_t count;
+	uint16_t reserved;
+} __attribute__((packed));
+
+/* A view entry: the age its sender gives it, then an RP descriptor. */
+struct mdcs_ctl_entry {
+	uint16_t age;	 /* shuffle periods; network order */
+	uint16_t length; /* of the descriptor that follows; network order */
+} __attribute__((packed));
+
+struct mdcs_ctl_endpoint {
+	uint8_t addr[16];
+	uint16_t port; /* network order */
+} __attribute__((packed));
+
+/*
+ * An RP descriptor, signed by the RP it describes (the subject) so that it
+ * can travel through any number of views unchanged and unforged.  After
+ * the fixed part: n_endpoints endpoints (the first is where others reach
+ * the RP; a second is its own address behind a NAT), n_partners partners
+ * (RPs that forward to it when it is behind a NAT), n_prefixes source
+ * prefixes it serves, then the subject's signature over
+ * MDCS_DESC_SIG_DOMAIN followed by every octet before the signature.
+ */
+#define MDCS_DESC_VERSION    1
+#define MDCS_DESC_SIG_DOMAIN "mdcs-desc-v1"
+
+enum mdcs_desc_flags {
+	MDCS_DESC_F_LEAVING = 1 << 0, /* the subject left: forget it */
+	MDCS_DESC_F_RELAY = 1 << 1,   /* it forwards for RPs behind NATs */
+};
+
+/* NAT classification of the subject, RFC 5780 terms. */
+enum mdcs_desc_behaviour {
+	MDCS_NAT_UNKNOWN = 0,
+	MDCS_NAT_INDEPENDENT = 1, /* endpoint-independent (or no filter) */
+	MDCS_NAT_ADDRESS = 2,	  /* address-dependent */
+	MDCS_NAT_ADDRESS_PORT = 3 /* address- and port-dependent */
+};
+#define MDCS_DESC_NAT_MAPPING(nat)   ((nat)&3)
+#define MDCS_DESC_NAT_FILTERING(nat) (((nat) >> 2) & 3)
+#define MDCS_DESC_NAT_TRANSLATED     (1 << 4)
+#define MDCS_DESC_NAT(mapping, filtering, translated)                          \
+	((mapping) | (filtering) << 2 |                                        \
+	 ((translated) ? MDCS_DESC_NAT_TRANSLATED : 0))
+
+struct mdcs_desc_hdr {
+	uint8_t version; /* MDCS_DESC_VERSION */
+	uint8_t flags;	 /* enum mdcs_desc_flags; others zero */
+	uint8_t nat;	 /* MDCS_DESC_NAT(); bits 5-7 zero */
+	uint8_t n_endpoints;
+	uint8_t n_partners;
+	uint8_t n_prefixes;
+	uint16_t reserved;
+	uint8_t id[MDCS_CTL_KEY_LEN]; /* the subject's public key */
+	/* Larger after every restart and every change of content. */
+	uint64_t incarnation; /* network order */
+	/* When the subject signed it, microseconds since the epoch. */
+	uint64_t issued;	    /* network order */
+	uint8_t channel_source[16]; /* all zero: publishes no channel */
+} __attribute__((packed));
+
+struct mdcs_desc_partner {
+	uint8_t id[MDCS_CTL_KEY_LEN];
+	struct mdcs_ctl_endpoint endpoint;
+} __attribute__((packed));
+
+struct mdcs_desc_prefix {
+	uint8_t addr[16]; /* bits past len are zero */
+	uint8_t len;
+} __attribute__((packed));
+
+#define MDCS_DESC_MAX_ENDPOINTS 2
+#define MDCS_DESC_MAX_PARTNERS	3
+#define MDCS_DESC_MAX_PREFIXES	8
+#define MDCS_DESC_MAX_LEN                                                      \
+	(sizeof(struct mdcs_desc_hdr) +                                        \
+	 MDCS_DESC_MAX_ENDPOINTS * sizeof(struct mdcs_ctl_endpoint) +          \
+	 MDCS_DESC_MAX_PARTNERS * sizeof(struct mdcs_desc_partner) +           \
+	 MDCS_DESC_MAX_PREFIXES * sizeof(struct mdcs_desc_prefix) +            \
+	 MDCS_CTL_SIG_LEN)
+
 /* Every message fits an IPv6 minimum-MTU packet with its UDP header. */
 #define MDCS_CTL_MAX_LEN      (1280 - 40 - 8)
 #define MDCS_CTL_MAX_CHANNELS 30
@@ -80,5 +172,10 @@ _Static_assert(sizeof(struct mdcs_ctl_hdr) + sizeof(struct mdcs_ctl_ack) +
 			       MDCS_CTL_SIG_LEN <=
 		       MDCS_CTL_MAX_LEN,
 	       "a full SUBSCRIBE_ACK must fit the minimum MTU");
+_Static_assert(sizeof(struct mdcs_ctl_hdr) + sizeof(struct mdcs_ctl_shuffle) +
+			       sizeof(struct mdcs_ctl_entry) +
+			       MDCS_DESC_MAX_LEN + MDCS_CTL_SIG_LEN <=
+		       MDCS_CTL_MAX_LEN,
+	       "a SHUFFLE must carry at least the largest descriptor");
 
 #endif

@@ -1,0 +1,665 @@
+/*
+ * Peer sampling (pss.h).  One exchange per period, started by this RP
+ * (the active side) or by another (the passive side).  A shuffle that does
+ * not fit one message goes out as several parts, each answered and merged
+ * on its own, so a lost message costs only its own entries.
+ */
+#include <endian.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pss.h"
+#include "replay.h"
+#include "rng.h"
+
+#define MAX_OFFER   64 /* shuffle_length at most */
+#define MAX_PARTS   8  /* messages of one offer */
+#define MAX_SENDERS 4096
+
+/* Room for entries in one shuffle message. */
+#define ENTRY_ROOM                                                             \
+	(MDCS_CTL_MAX_LEN - sizeof(struct mdcs_ctl_hdr) -                      \
+	 sizeof(struct mdcs_ctl_shuffle) - MDCS_CTL_SIG_LEN)
+
+struct offer_part {
+	uint32_t xid;
+	unsigned first, n; /* its entries in round.sent */
+	bool open;
+};
+
+/* This period's exchange, from this RP's side. */
+struct round {
+	bool active, answered, from_fallback;
+	unsigned attempt;
+	struct pss_entry target; /* out of the view, as Cyclon does */
+	uint64_t deadline;
+	unsigned n_parts, n_sent;
+	struct offer_part parts[MAX_PARTS];
+	uint8_t sent[MAX_OFFER][MDCS_CTL_KEY_LEN];
+};
+
+struct pss {
+	struct pss_params p;
+	struct pss_io io;
+	struct rng rng;
+	struct desc self;
+	uint8_t self_raw[MDCS_DESC_MAX_LEN];
+	size_t self_len;
+	struct pss_entry *view; /* room for view_size + MAX_OFFER */
+	unsigned view_len;
+	struct pss_entry *fallback;
+	unsigned fallback_len;
+	struct replay *replay;
+	uint64_t next_period; /* mono ms; 0 before the first run */
+	uint64_t last_ts;
+	struct round round;
+	struct pss_stats stats;
+};
+
+static bool same_id(const uint8_t *a, const uint8_t *b)
+{
+	return !memcmp(a, b, MDCS_CTL_KEY_LEN);
+}
+
+static void entry_clear(struct pss_entry *e)
+{
+	free(e->raw);
+	memset(e, 0, sizeof(*e));
+}
+
+static int entry_copy(struct pss_entry *dst, const struct pss_entry *src)
+{
+	*dst = *src;
+	dst->raw = malloc(src->len);
+	if (!dst->raw)
+		return -1;
+	memcpy(dst->raw, src->raw, src->len);
+	return 0;
+}
+
+static int find(const struct pss_entry *v, unsigned n, const uint8_t *id)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (same_id(v[i].id, id))
+			return (int)i;
+	return -1;
+}
+
+/* Remove entry i of the view, keeping the others in order. */
+static void view_remove(struct pss *s, unsigned i, struct pss_entry *out)
+{
+	if (out)
+		*out = s->view[i];
+	else
+		free(s->view[i].raw);
+	memmove(&s->view[i], &s->view[i + 1],
+		(s->view_len - i - 1) * sizeof(*s->view));
+	s->view_len--;
+}
+
+static uint64_t period_us(const struct pss *s)
+{
+	return s->p.period_ms * 1000;
+}
+
+static bool expired(const struct pss *s, uint64_t issued, uint64_t wall)
+{
+	return s->p.lifetime && wall > issued &&
+	       wall - issued > s->p.lifetime * period_us(s) + s->p.max_skew_us;
+}
+
+/*
+ * Take a descriptor heard with a given age: 0 and e filled, 1 if there is
+ * nothing to take (this RP itself, or a copy already held), -1 if refused
+ * (counted).  Only the subject's signature is trusted, never the age: an
+ * entry is at least as old as its signature says.
+ */
+static int take_desc(struct pss *s, const uint8_t *raw, size_t len,
+		     unsigned age, uint64_t wall, struct pss_entry *e)
+{
+	struct desc d;
+	int held;
+
+	if (desc_parse(raw, len, &d) != CTL_OK) {
+		s->stats.desc_malformed++;
+		return -1;
+	}
+	if (same_id(d.id, s->self.id))
+		return 1;
+	if (d.issued > wall + s->p.max_skew_us) {
+		s->stats.desc_future++;
+		return -1;
+	}
+	if (expired(s, d.issued, wall)) {
+		s->stats.desc_expired++;
+		return -1;
+	}
+	held = find(s->view, s->view_len, d.id);
+	if (held >= 0 && s->view[held].len == len &&
+	    !memcmp(s->view[held].raw, raw, len)) {
+		if (age < s->view[held].age)
+			s->view[held].age = age;
+		return 1; /* checked when it came first */
+	}
+	if (desc_verify(raw, len, d.id, s->io.signer) != CTL_OK) {
+		s->stats.desc_bad_signature++;
+		return -1;
+	}
+	if (s->p.lifetime && wall > d.issued + s->p.max_skew_us) {
+		uint64_t since =
+			(wall - d.issued - s->p.max_skew_us) / period_us(s);
+
+		if (since > age)
+			age = (unsigned)since;
+	}
+	memset(e, 0, sizeof(*e));
+	memcpy(e->id, d.id, sizeof(e->id));
+	e->incarnation = d.incarnation;
+	e->issued = d.issued;
+	e->age = age;
+	e->endpoint = d.endpoints[0];
+	e->nat = d.nat;
+	e->flags = d.flags;
+	e->len = (uint16_t)len;
+	e->raw = malloc(len);
+	if (!e->raw)
+		return -1;
+	memcpy(e->raw, raw, len);
+	return 0;
+}
+
+/* Put a taken entry in the view: a newer statement of an RP replaces the
+ * older one, a leaving RP is forgotten. */
+static void view_put(struct pss *s, struct pss_entry *e)
+{
+	int held = find(s->view, s->view_len, e->id);
+
+	if (held >= 0) {
+		struct pss_entry *v = &s->view[held];
+		unsigned age = e->age < v->age ? e->age : v->age;
+
+		if (!desc_newer(e->incarnation, e->issued, v->incarnation,
+				v->issued)) {
+			entry_clear(e);
+			return;
+		}
+		free(v->raw);
+		*v = *e;
+		v->age = age;
+		if (v->flags & MDCS_DESC_F_LEAVING)
+			view_remove(s, (unsigned)held, NULL);
+		return;
+	}
+	if (e->flags & MDCS_DESC_F_LEAVING) {
+		entry_clear(e);
+		return;
+	}
+	s->view[s->view_len++] = *e;
+}
+
+static void remove_oldest(struct pss *s)
+{
+	unsigned oldest = 0;
+
+	for (unsigned i = 1; i < s->view_len; i++)
+		if (s->view[i].age > s->view[oldest].age)
+			oldest = i;
+	view_remove(s, oldest, NULL);
+}
+
+/*
+ * Merge the entries of a shuffle message, then cut the view back to its
+ * size (Jelasity et al.'s select): the `healing` oldest first, then up to
+ * `swap` of the entries this RP has just sent away, then at random.
+ */
+static void merge(struct pss *s, const struct ctl_msg *m, uint64_t wall,
+		  uint8_t (*sent)[MDCS_CTL_KEY_LEN], unsigned n_sent)
+{
+	size_t pos = 0;
+	const uint8_t *raw;
+	size_t len;
+	unsigned age, excess, cut;
+
+	while (ctl_next_entry(m, &pos, &age, &raw, &len)) {
+		struct pss_entry e;
+
+		if (s->view_len >= s->p.view_size + MAX_OFFER)
+			break;
+		if (take_desc(s, raw, len, age, wall, &e) == 0)
+			view_put(s, &e);
+	}
+	if (s->view_len <= s->p.view_size)
+		return;
+	excess = s->view_len - s->p.view_size;
+	for (cut = 0; cut < s->p.healing && excess; cut++, excess--)
+		remove_oldest(s);
+	for (unsigned i = 0, swapped = 0;
+	     i < n_sent && swapped < s->p.swap && excess; i++) {
+		int at = find(s->view, s->view_len, sent[i]);
+
+		if (at < 0)
+			continue;
+		view_remove(s, (unsigned)at, NULL);
+		swapped++;
+		excess--;
+	}
+	while (excess--)
+		view_remove(s, (unsigned)rng_below(&s->rng, s->view_len), NULL);
+}
+
+static uint64_t next_ts(struct pss *s, uint64_t wall)
+{
+	s->last_ts = wall > s->last_ts ? wall : s->last_ts + 1;
+	return s->last_ts;
+}
+
+static void send_msg(struct pss *s, const struct desc_endpoint *to,
+		     const uint8_t *buf, size_t len)
+{
+	s->stats.sent++;
+	s->stats.sent_bytes += len;
+	s->io.send(s->io.ctx, to, buf, len);
+}
+
+/* Lay out one entry; false if it does not fit the message. */
+static bool put_entry(uint8_t *buf, size_t *len, const uint8_t *raw,
+		      size_t raw_len, unsigned age)
+{
+	struct mdcs_ctl_entry e = {
+		.age = htobe16(age > UINT16_MAX ? UINT16_MAX : age),
+		.length = htobe16(raw_len),
+	};
+
+	if (*len + sizeof(e) + raw_len > ENTRY_ROOM)
+		return false;
+	memcpy(buf + *len, &e, sizeof(e));
+	memcpy(buf + *len + sizeof(e), raw, raw_len);
+	*len += sizeof(e) + raw_len;
+	return true;
+}
+
+static void send_shuffle(struct pss *s, enum mdcs_ctl_type type, uint32_t xid,
+			 const uint8_t *entries, size_t len, unsigned n,
+			 uint64_t wall, const uint8_t *peer,
+			 const struct desc_endpoint *to)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t out =
+		ctl_build_shuffle(buf, sizeof(buf), type, xid, entries, len, n,
+				  next_ts(s, wall), s->io.signer, peer);
+
+	if (out > 0)
+		send_msg(s, to, buf, (size_t)out);
+}
+
+/* Up to n view entries at random, never `except`: their indices. */
+static unsigned sample(struct pss *s, unsigned n, const uint8_t *except,
+		       unsigned *idx)
+{
+	unsigned all[MAX_OFFER + 512], k = 0;
+
+	for (unsigned i = 0; i < s->view_len && k < sizeof(all) / sizeof(*all);
+	     i++)
+		if (!except || !same_id(s->view[i].id, except))
+			all[k++] = i;
+	if (n > k)
+		n = k;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned j = i + (unsigned)rng_below(&s->rng, k - i);
+		unsigned t = all[i];
+
+		all[i] = all[j];
+		all[j] = t;
+		idx[i] = all[i];
+	}
+	return n;
+}
+
+static void sign_self(struct pss *s, uint64_t wall)
+{
+	ssize_t n;
+
+	s->self.issued = wall > s->self.issued ? wall : s->self.issued + 1;
+	n = desc_build(s->self_raw, sizeof(s->self_raw), &s->self,
+		       s->io.signer);
+	s->self_len = n > 0 ? (size_t)n : 0;
+}
+
+/* Send the entries laid out so far as one part of the offer. */
+static void send_part(struct pss *s, const uint8_t *entries, size_t len,
+		      unsigned n, uint64_t wall)
+{
+	struct round *r = &s->round;
+	struct offer_part *p = &r->parts[r->n_parts++];
+	unsigned first = r->n_parts > 1 ? p[-1].first + p[-1].n : 0;
+
+	p->xid = (uint32_t)rng_next(&s->rng);
+	p->first = first;
+	p->n = r->n_sent - first;
+	p->open = true;
+	send_shuffle(s, MDCS_CTL_SHUFFLE, p->xid, entries, len, n, wall,
+		     r->target.id, &r->target.endpoint);
+}
+
+/* Offer the round's target this RP's fresh descriptor and
+ * shuffle_length - 1 others, in as many parts as they need. */
+static void offer(struct pss *s, uint64_t mono, uint64_t wall)
+{
+	struct round *r = &s->round;
+	unsigned idx[MAX_OFFER], n, in_part = 1;
+	uint8_t entries[ENTRY_ROOM];
+	size_t len = 0;
+
+	sign_self(s, wall);
+	n = sample(s, s->p.shuffle_length - 1, r->target.id, idx);
+	r->n_parts = r->n_sent = 0;
+	r->answered = false;
+	r->deadline = mono + s->p.timeout_ms;
+	put_entry(entries, &len, s->self_raw, s->self_len, 0);
+	for (unsigned i = 0; i < n; i++) {
+		const struct pss_entry *e = &s->view[idx[i]];
+
+		if (!put_entry(entries, &len, e->raw, e->len, e->age)) {
+			if (r->n_parts + 1 >= MAX_PARTS)
+				break;
+			send_part(s, entries, len, in_part, wall);
+			len = 0;
+			in_part = 0;
+			/* an empty message holds any descriptor */
+			put_entry(entries, &len, e->raw, e->len, e->age);
+		}
+		memcpy(r->sent[r->n_sent++], e->id, MDCS_CTL_KEY_LEN);
+		in_part++;
+	}
+	send_part(s, entries, len, in_part, wall);
+}
+
+static void fallback_forget(struct pss *s, const uint8_t *id)
+{
+	int at = find(s->fallback, s->fallback_len, id);
+
+	if (at < 0)
+		return;
+	free(s->fallback[at].raw);
+	s->fallback[at] = s->fallback[--s->fallback_len];
+}
+
+/* ARRG: an RP that answered is kept as a contact for bad times. */
+static void fallback_keep(struct pss *s, const struct pss_entry *e)
+{
+	struct pss_entry copy;
+	unsigned at = s->fallback_len;
+
+	if (!s->p.fallback_size || entry_copy(&copy, e))
+		return;
+	fallback_forget(s, e->id);
+	at = s->fallback_len;
+	if (at == s->p.fallback_size) {
+		at = (unsigned)rng_below(&s->rng, at);
+		free(s->fallback[at].raw);
+	} else {
+		s->fallback_len++;
+	}
+	s->fallback[at] = copy;
+}
+
+/* The next RP to try this period: from the view while attempts last,
+ * then once from the fallback cache.  False if there is none. */
+static bool pick_target(struct pss *s)
+{
+	struct round *r = &s->round;
+	unsigned at = 0;
+
+	if (r->attempt < s->p.attempts && s->view_len) {
+		r->attempt++;
+		if (s->p.tail) {
+			for (unsigned i = 1; i < s->view_len; i++)
+				if (s->view[i].age > s->view[at].age)
+					at = i;
+		} else {
+			at = (unsigned)rng_below(&s->rng, s->view_len);
+		}
+		view_remove(s, at, &r->target);
+		return true;
+	}
+	if (r->from_fallback || !s->fallback_len)
+		return false;
+	r->from_fallback = true;
+	s->stats.fallbacks++;
+	at = (unsigned)rng_below(&s->rng, s->fallback_len);
+	return entry_copy(&r->target, &s->fallback[at]) == 0;
+}
+
+static void end_round(struct pss *s)
+{
+	entry_clear(&s->round.target);
+	s->round.active = false;
+}
+
+static void try_next(struct pss *s, uint64_t mono, uint64_t wall)
+{
+	end_round(s);
+	if (!pick_target(s))
+		return;
+	s->round.active = true;
+	s->stats.started++;
+	offer(s, mono, wall);
+}
+
+static void start_period(struct pss *s, uint64_t mono, uint64_t wall)
+{
+	unsigned i = 0;
+
+	while (i < s->view_len) {
+		struct pss_entry *e = &s->view[i];
+
+		e->age++;
+		if (expired(s, e->issued, wall))
+			view_remove(s, i, NULL);
+		else
+			i++;
+	}
+	s->round.attempt = 0;
+	s->round.from_fallback = false;
+	try_next(s, mono, wall);
+}
+
+uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us)
+{
+	struct round *r = &s->round;
+	uint64_t next;
+
+	/* Each RP's periods start at a phase of their own. */
+	if (!s->next_period)
+		s->next_period = mono_ms + rng_below(&s->rng, s->p.period_ms);
+	if (r->active && mono_ms >= r->deadline) {
+		if (!r->answered) {
+			s->stats.timed_out++;
+			fallback_forget(s, r->target.id);
+			try_next(s, mono_ms, wall_us);
+		} else {
+			end_round(s);
+		}
+	}
+	if (mono_ms >= s->next_period) {
+		s->next_period += s->p.period_ms;
+		if (s->next_period <= mono_ms)
+			s->next_period = mono_ms + s->p.period_ms;
+		start_period(s, mono_ms, wall_us);
+	}
+	next = s->next_period;
+	if (r->active && r->deadline < next)
+		next = r->deadline;
+	return next;
+}
+
+/* The passive side: answer with as many entries, then merge. */
+static void serve(struct pss *s, const struct ctl_msg *m,
+		  const struct desc_endpoint *from, uint64_t wall)
+{
+	uint8_t sent[MAX_OFFER][MDCS_CTL_KEY_LEN];
+	unsigned idx[MAX_OFFER], n, k = 0;
+	uint8_t entries[ENTRY_ROOM];
+	size_t len = 0;
+
+	n = sample(s, m->count < MAX_OFFER ? m->count : MAX_OFFER, m->sender,
+		   idx);
+	for (unsigned i = 0; i < n; i++) {
+		const struct pss_entry *e = &s->view[idx[i]];
+
+		if (!put_entry(entries, &len, e->raw, e->len, e->age))
+			break;
+		memcpy(sent[k++], e->id, MDCS_CTL_KEY_LEN);
+	}
+	s->stats.served++;
+	send_shuffle(s, MDCS_CTL_SHUFFLE_REPLY, m->xid, entries, len, k, wall,
+		     m->sender, from);
+	merge(s, m, wall, sent, k);
+}
+
+static void answered(struct pss *s, const struct ctl_msg *m, uint64_t wall)
+{
+	struct round *r = &s->round;
+	struct offer_part *p = NULL;
+	bool open = false;
+
+	if (r->active && same_id(m->sender, r->target.id))
+		for (unsigned i = 0; i < r->n_parts; i++)
+			if (r->parts[i].open && r->parts[i].xid == m->xid)
+				p = &r->parts[i];
+	if (!p) {
+		s->stats.unsolicited++;
+		return;
+	}
+	p->open = false;
+	merge(s, m, wall, &r->sent[p->first], p->n);
+	if (!r->answered) {
+		r->answered = true;
+		s->stats.completed++;
+		fallback_keep(s, &r->target);
+	}
+	for (unsigned i = 0; i < r->n_parts; i++)
+		open |= r->parts[i].open;
+	if (!open)
+		end_round(s);
+}
+
+void pss_input(struct pss *s, uint64_t mono_ms, uint64_t wall_us,
+	       const struct desc_endpoint *from, const uint8_t *buf, size_t len)
+{
+	struct ctl_msg m;
+
+	s->stats.received++;
+	if (ctl_parse(buf, len, &m) != CTL_OK ||
+	    (m.type != MDCS_CTL_SHUFFLE && m.type != MDCS_CTL_SHUFFLE_REPLY)) {
+		s->stats.malformed++;
+		return;
+	}
+	if (ctl_verify_by(&m, s->self.id, s->io.signer) != CTL_OK) {
+		s->stats.bad_signature++;
+		return;
+	}
+	switch (replay_check(s->replay, m.sender, m.timestamp, wall_us,
+			     s->p.max_skew_us)) {
+	case REPLAY_OK:
+		break;
+	case REPLAY_OLD:
+	case REPLAY_FULL:
+		s->stats.replayed++;
+		return;
+	case REPLAY_STALE:
+		s->stats.stale++;
+		return;
+	}
+	if (m.type == MDCS_CTL_SHUFFLE)
+		serve(s, &m, from, wall_us);
+	else
+		answered(s, &m, wall_us);
+}
+
+static bool params_valid(const struct pss_params *p)
+{
+	return p->view_size >= 2 && p->shuffle_length >= 1 &&
+	       p->shuffle_length <= MAX_OFFER &&
+	       p->shuffle_length <= p->view_size &&
+	       p->healing + p->swap <= p->shuffle_length && p->attempts >= 1 &&
+	       p->period_ms && p->timeout_ms && p->timeout_ms < p->period_ms;
+}
+
+struct pss *pss_new(const struct pss_params *p, const struct pss_io *io,
+		    const struct desc *self, uint64_t seed, uint64_t wall_us)
+{
+	struct pss *s;
+
+	if (!params_valid(p) || !same_id(io->signer->pk, self->id))
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->p = *p;
+	s->io = *io;
+	s->self = *self;
+	s->self.incarnation = wall_us;
+	s->self.issued = 0;
+	rng_seed(&s->rng, seed);
+	s->view = calloc(p->view_size + MAX_OFFER, sizeof(*s->view));
+	s->fallback = calloc(p->fallback_size ? p->fallback_size : 1,
+			     sizeof(*s->fallback));
+	s->replay = replay_new(MAX_SENDERS);
+	sign_self(s, wall_us);
+	if (!s->view || !s->fallback || !s->replay || !s->self_len) {
+		pss_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void pss_free(struct pss *s)
+{
+	if (!s)
+		return;
+	if (s->view)
+		for (unsigned i = 0; i < s->view_len; i++)
+			free(s->view[i].raw);
+	if (s->fallback)
+		for (unsigned i = 0; i < s->fallback_len; i++)
+			free(s->fallback[i].raw);
+	free(s->view);
+	free(s->fallback);
+	free(s->round.target.raw);
+	replay_free(s->replay);
+	free(s);
+}
+
+int pss_add(struct pss *s, const uint8_t *desc, size_t len, uint64_t wall_us)
+{
+	struct pss_entry e;
+
+	if (s->view_len >= s->p.view_size)
+		return -1;
+	if (take_desc(s, desc, len, 0, wall_us, &e))
+		return -1;
+	view_put(s, &e);
+	return 0;
+}
+
+unsigned pss_view_len(const struct pss *s)
+{
+	return s->view_len;
+}
+
+const struct pss_entry *pss_view_entry(const struct pss *s, unsigned i)
+{
+	return i < s->view_len ? &s->view[i] : NULL;
+}
+
+const uint8_t *pss_self_desc(const struct pss *s, size_t *len)
+{
+	*len = s->self_len;
+	return s->self_raw;
+}
+
+const struct pss_stats *pss_stats(const struct pss *s)
+{
+	return &s->stats;
+}

@@ -1,0 +1,92 @@
+/* Peer sampling: the gossip that keeps every RP a random view of the mesh. */
+#ifndef MDCS_PSS_H
+#define MDCS_PSS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "desc.h"
+
+/*
+ * The protocol of Jelasity et al. (TOCS 2007) in Cyclon's form: every
+ * period an RP takes the oldest (or a random) entry of its view out,
+ * offers that RP shuffle_length entries with a fresh one of its own, and
+ * merges what comes back, dropping first `healing` of the oldest, then
+ * `swap` of those it sent, then random ones.  Added for the real world:
+ * descriptors signed by their subjects expire `lifetime` periods after
+ * they were signed, so a dead RP leaves every view within a bounded time;
+ * a failed exchange is retried with the next target, up to `attempts`,
+ * then with an RP of the fallback cache (ARRG, Drost et al. 2007).
+ *
+ * No sockets, clocks or randomness of its own: time comes with every call,
+ * messages leave through pss_io, so rpd and the simulator run this code.
+ */
+struct pss_params {
+	unsigned view_size;	 /* c */
+	unsigned shuffle_length; /* entries offered, its own included */
+	unsigned healing, swap;	 /* H and S */
+	bool tail;		 /* peer selection: oldest, or random */
+	uint64_t period_ms;	 /* T */
+	unsigned lifetime;	 /* periods; 0: descriptors never expire */
+	unsigned attempts;	 /* targets tried per period, at least 1 */
+	unsigned fallback_size;	 /* 0: no fallback cache */
+	uint64_t timeout_ms;	 /* for an answer to a shuffle */
+	uint64_t max_skew_us;	 /* tolerated clock difference */
+};
+
+struct pss_io {
+	void *ctx;
+	const struct ctl_signer *signer; /* this RP's: signs what it sends */
+	void (*send)(void *ctx, const struct desc_endpoint *to,
+		     const uint8_t *buf, size_t len);
+};
+
+/* Why messages and descriptors were refused, and what was done. */
+struct pss_stats {
+	uint64_t started, completed, timed_out, fallbacks, served;
+	uint64_t sent, sent_bytes, received;
+	uint64_t malformed, bad_signature, replayed, stale, unsolicited;
+	uint64_t desc_malformed, desc_bad_signature, desc_expired, desc_future;
+};
+
+struct pss_entry {
+	uint8_t id[MDCS_CTL_KEY_LEN];
+	uint64_t incarnation, issued;
+	unsigned age;
+	struct desc_endpoint endpoint; /* where its subject is reached */
+	uint8_t nat, flags;
+	uint16_t len;
+	uint8_t *raw; /* the signed descriptor */
+};
+
+struct pss;
+
+/*
+ * A peer sampling instance for the RP described by self (its id must be
+ * the signer's key; incarnation and issued are set here: the incarnation
+ * is wall_us, above any earlier one of a restarted RP).  NULL on bad
+ * parameters or out of memory.
+ */
+struct pss *pss_new(const struct pss_params *p, const struct pss_io *io,
+		    const struct desc *self, uint64_t seed, uint64_t wall_us);
+void pss_free(struct pss *s);
+
+/* Learn a descriptor from outside the gossip (a seed); 0 if taken,
+ * -1 if refused (counted). */
+int pss_add(struct pss *s, const uint8_t *desc, size_t len, uint64_t wall_us);
+
+/* Do what is due by now; returns when to be called again. */
+uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us);
+
+/* A SHUFFLE or SHUFFLE_REPLY from `from`. */
+void pss_input(struct pss *s, uint64_t mono_ms, uint64_t wall_us,
+	       const struct desc_endpoint *from, const uint8_t *buf,
+	       size_t len);
+
+/* The view, and this RP's own current descriptor. */
+unsigned pss_view_len(const struct pss *s);
+const struct pss_entry *pss_view_entry(const struct pss *s, unsigned i);
+const uint8_t *pss_self_desc(const struct pss *s, size_t *len);
+const struct pss_stats *pss_stats(const struct pss *s);
+
+#endif

@@ -1,0 +1,526 @@
+/*
+ * Peer sampling (lib/pss.c) with the descriptors it gossips (lib/desc.c)
+ * and the replay guard (lib/replay.c), signed with Ed25519 as in rpd.
+ * Instances talk through an in-memory network that the tests step by
+ * hand:
+ *
+ *     A (2001:db8::a) ---+
+ *     B (2001:db8::b) ---+--- queue of messages, delivered one by one
+ *     C (2001:db8::c) ---+
+ */
+#include <check.h>
+#include <endian.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "desc.h"
+#include "pss.h"
+#include "replay.h"
+#include "runner.h"
+
+#define RPS	 3
+#define T_MS	 1000
+#define WALL0	 1767225600000000ULL
+#define MAX_MSGS 32
+
+enum { A, B, C };
+
+struct msg {
+	unsigned from, to;
+	size_t len;
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+};
+
+static struct ctl_identity ids[RPS];
+static struct ctl_signer signers[RPS];
+static struct pss *rps[RPS];
+static struct msg queue[MAX_MSGS];
+static unsigned queued;
+static const unsigned who[RPS] = { A, B, C };
+
+static void endpoint(unsigned i, struct desc_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->addr.s6_addr[0] = 0x20;
+	ep->addr.s6_addr[1] = 0x01;
+	ep->addr.s6_addr[2] = 0x0d;
+	ep->addr.s6_addr[3] = 0xb8;
+	ep->addr.s6_addr[15] = (uint8_t)(0xa + i);
+	ep->port = 2268;
+}
+
+static void capture(void *ctx, const struct desc_endpoint *to,
+		    const uint8_t *buf, size_t len)
+{
+	struct msg *m = &queue[queued++];
+
+	ck_assert_uint_lt(queued, MAX_MSGS);
+	m->from = *(const unsigned *)ctx;
+	m->to = to->addr.s6_addr[15] - 0xa;
+	ck_assert_uint_lt(m->to, RPS);
+	m->len = len;
+	memcpy(m->buf, buf, len);
+}
+
+static void self_desc(unsigned i, struct desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->id, ids[i].pk, MDCS_CTL_KEY_LEN);
+	d->n_endpoints = 1;
+	endpoint(i, &d->endpoints[0]);
+	d->n_prefixes = 1;
+	d->prefixes[0].addr.s6_addr[0] = 0x20;
+	d->prefixes[0].addr.s6_addr[1] = 0x01;
+	d->prefixes[0].addr.s6_addr[3] = (uint8_t)i;
+	d->prefixes[0].len = 32;
+	d->channel_source = d->endpoints[0].addr;
+}
+
+static struct pss_params params = {
+	.view_size = 4,
+	.shuffle_length = 3,
+	.swap = 3,
+	.tail = true,
+	.period_ms = T_MS,
+	.lifetime = 4,
+	.attempts = 2,
+	.fallback_size = 2,
+	.timeout_ms = 200,
+	.max_skew_us = 100000,
+};
+
+static void setup(void)
+{
+	for (unsigned i = 0; i < RPS; i++) {
+		uint8_t seed[32];
+		struct pss_io io = { .ctx = (void *)&who[i],
+				     .signer = &signers[i],
+				     .send = capture };
+		struct desc d;
+
+		memset(seed, 0x11 * (i + 1), sizeof(seed));
+		ck_assert_int_eq(ctl_identity_from_seed(&ids[i], seed), 0);
+		ctl_signer_ed25519(&signers[i], &ids[i]);
+		self_desc(i, &d);
+		rps[i] = pss_new(&params, &io, &d, i + 1, WALL0);
+		ck_assert_ptr_nonnull(rps[i]);
+	}
+	queued = 0;
+}
+
+static void teardown(void)
+{
+	for (unsigned i = 0; i < RPS; i++)
+		pss_free(rps[i]);
+}
+
+/* i learns j's current descriptor. */
+static void knows(unsigned i, unsigned j)
+{
+	size_t len;
+	const uint8_t *d = pss_self_desc(rps[j], &len);
+
+	ck_assert_int_eq(pss_add(rps[i], d, len, WALL0), 0);
+}
+
+static bool has(unsigned i, unsigned j)
+{
+	for (unsigned k = 0; k < pss_view_len(rps[i]); k++)
+		if (!memcmp(pss_view_entry(rps[i], k)->id, ids[j].pk,
+			    MDCS_CTL_KEY_LEN))
+			return true;
+	return false;
+}
+
+static void deliver(const struct msg *m, uint64_t mono)
+{
+	struct desc_endpoint from;
+
+	endpoint(m->from, &from);
+	pss_input(rps[m->to], mono, WALL0 + mono * 1000, &from, m->buf, m->len);
+}
+
+/* Deliver what is queued, in order; answers queue up for the next drain. */
+static void drain(uint64_t mono)
+{
+	static struct msg now[MAX_MSGS];
+	unsigned n = queued;
+
+	memcpy(now, queue, n * sizeof(*now));
+	queued = 0;
+	for (unsigned i = 0; i < n; i++)
+		deliver(&now[i], mono);
+}
+
+/* Run i's timer at a time after its first period began. */
+static void period(unsigned i, uint64_t mono)
+{
+	pss_run(rps[i], 0, WALL0);
+	pss_run(rps[i], mono, WALL0 + mono * 1000);
+}
+
+static size_t build(unsigned i, struct desc *d, uint8_t *buf)
+{
+	ssize_t n = desc_build(buf, MDCS_DESC_MAX_LEN, d, &signers[i]);
+
+	ck_assert_int_gt(n, 0);
+	return (size_t)n;
+}
+
+START_TEST(desc_round_trip)
+{
+	uint8_t buf[MDCS_DESC_MAX_LEN];
+	struct desc d, back;
+	size_t n;
+
+	self_desc(A, &d);
+	d.flags = MDCS_DESC_F_RELAY;
+	d.nat = MDCS_DESC_NAT(MDCS_NAT_ADDRESS_PORT, MDCS_NAT_ADDRESS, true);
+	d.incarnation = 7;
+	d.issued = WALL0;
+	d.n_endpoints = 2;
+	endpoint(B, &d.endpoints[1]);
+	d.n_partners = 1;
+	memcpy(d.partners[0].id, ids[C].pk, MDCS_CTL_KEY_LEN);
+	endpoint(C, &d.partners[0].endpoint);
+	n = build(A, &d, buf);
+	/* sizes from the layout in proto/control.h */
+	ck_assert_uint_eq(n, 72 + 2 * 18 + 50 + 17 + 64);
+	ck_assert_int_eq(desc_parse(buf, n, &back), CTL_OK);
+	ck_assert_int_eq(desc_verify(buf, n, back.id, &signers[B]), CTL_OK);
+	ck_assert_mem_eq(&back, &d, sizeof(d));
+}
+END_TEST
+
+/* No single flipped bit leaves a descriptor that parses and verifies. */
+START_TEST(desc_any_flipped_bit_fails)
+{
+	uint8_t buf[MDCS_DESC_MAX_LEN];
+	struct desc d, back;
+	size_t n;
+
+	self_desc(A, &d);
+	n = build(A, &d, buf);
+	for (size_t bit = 0; bit < 8 * n; bit++) {
+		buf[bit / 8] ^= 1 << (bit % 8);
+		ck_assert(desc_parse(buf, n, &back) != CTL_OK ||
+			  desc_verify(buf, n, back.id, &signers[B]) != CTL_OK);
+		buf[bit / 8] ^= 1 << (bit % 8);
+	}
+}
+END_TEST
+
+/* Nobody signs for another: not by building, not by editing the id. */
+START_TEST(desc_other_subject_fails)
+{
+	uint8_t buf[MDCS_DESC_MAX_LEN];
+	struct desc d;
+	size_t n;
+
+	self_desc(A, &d);
+	ck_assert_int_eq(desc_build(buf, sizeof(buf), &d, &signers[B]), -1);
+	self_desc(B, &d);
+	memcpy(d.id, ids[B].pk, MDCS_CTL_KEY_LEN);
+	n = build(B, &d, buf);
+	memcpy(buf + offsetof(struct mdcs_desc_hdr, id), ids[A].pk,
+	       MDCS_CTL_KEY_LEN);
+	ck_assert_int_eq(desc_verify(buf, n, ids[A].pk, &signers[C]),
+			 CTL_ERR_SIGNATURE);
+}
+END_TEST
+
+START_TEST(desc_bad_fields_refused)
+{
+	struct desc d;
+	uint8_t buf[MDCS_DESC_MAX_LEN];
+
+	self_desc(A, &d);
+	d.prefixes[0].addr.s6_addr[5] = 1; /* past the /32 */
+	ck_assert_int_eq(desc_build(buf, sizeof(buf), &d, &signers[A]), -1);
+	self_desc(A, &d);
+	d.endpoints[0].port = 0;
+	ck_assert_int_eq(desc_build(buf, sizeof(buf), &d, &signers[A]), -1);
+	self_desc(A, &d);
+	d.n_endpoints = 0;
+	ck_assert_int_eq(desc_build(buf, sizeof(buf), &d, &signers[A]), -1);
+	self_desc(A, &d);
+	d.n_prefixes = MDCS_DESC_MAX_PREFIXES + 1;
+	ck_assert_int_eq(desc_build(buf, sizeof(buf), &d, &signers[A]), -1);
+	self_desc(A, &d);
+	ck_assert_int_eq(desc_build(buf, 100, &d, &signers[A]), -1);
+}
+END_TEST
+
+/* Entries must tile the body exactly. */
+START_TEST(shuffle_framing)
+{
+	uint8_t entries[3 * 8], buf[MDCS_CTL_MAX_LEN];
+	struct mdcs_ctl_entry e = { .age = htobe16(5), .length = htobe16(4) };
+	struct ctl_msg m;
+	const uint8_t *raw;
+	size_t pos = 0, len;
+	unsigned age;
+	ssize_t n;
+
+	for (int i = 0; i < 3; i++) {
+		memcpy(entries + 8 * i, &e, sizeof(e));
+		memset(entries + 8 * i + 4, i, 4);
+	}
+	n = ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_SHUFFLE, 42, entries,
+			      sizeof(entries), 3, 1, &signers[A], ids[B].pk);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)n, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, ids[B].pk), CTL_OK);
+	ck_assert_uint_eq(m.xid, 42);
+	for (int i = 0; i < 3; i++) {
+		ck_assert(ctl_next_entry(&m, &pos, &age, &raw, &len));
+		ck_assert_uint_eq(age, 5);
+		ck_assert_uint_eq(len, 4);
+		ck_assert_uint_eq(raw[0], i);
+	}
+	ck_assert(!ctl_next_entry(&m, &pos, &age, &raw, &len));
+	/* a count that disagrees with the entries */
+	n = ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_SHUFFLE, 42, entries,
+			      sizeof(entries), 2, 1, &signers[A], ids[B].pk);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)n, &m), CTL_ERR_LENGTH);
+	/* an entry running past the body */
+	entries[8 * 2 + 3] = 5;
+	n = ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_SHUFFLE, 42, entries,
+			      sizeof(entries), 3, 1, &signers[A], ids[B].pk);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)n, &m), CTL_ERR_LENGTH);
+	ck_assert_int_eq(ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_KEEPALIVE,
+					   1, entries, 8, 1, 1, &signers[A],
+					   ids[B].pk),
+			 -1);
+}
+END_TEST
+
+/*
+ * Cyclon's swap: A takes B out of its view and offers itself and C; B
+ * answers with what it knows and keeps A.  B's in-link from A moved to A
+ * from B: in-degrees stay as they were.
+ */
+START_TEST(exchange_swaps)
+{
+	const struct pss_stats *sa = pss_stats(rps[A]), *sb = pss_stats(rps[B]);
+
+	knows(A, B);
+	knows(B, C);
+	period(A, T_MS + 1);
+	ck_assert_uint_eq(queued, 1);
+	ck_assert_uint_eq(queue[0].to, B);
+	ck_assert(!has(A, B));
+	drain(T_MS + 10);
+	ck_assert_uint_eq(sb->served, 1);
+	ck_assert_uint_eq(queued, 1); /* the reply */
+	drain(T_MS + 20);
+	ck_assert_uint_eq(sa->completed, 1);
+	ck_assert_uint_eq(sa->bad_signature + sb->bad_signature, 0);
+	/* A's link to B became B's link to A; B's views not being full,
+	 * it also keeps C, which it sent (Cyclon fills empty slots first) */
+	ck_assert(has(B, A));
+	ck_assert(has(A, C));
+	ck_assert(!has(A, B));
+	ck_assert(has(B, C));
+}
+END_TEST
+
+/* A message taken once is refused when it comes again. */
+START_TEST(replay_refused)
+{
+	const struct pss_stats *sb = pss_stats(rps[B]);
+	struct msg m;
+
+	knows(A, B);
+	period(A, T_MS + 1);
+	ck_assert_uint_eq(queued, 1);
+	m = queue[0];
+	queued = 0;
+	deliver(&m, T_MS + 10);
+	ck_assert_uint_eq(queued, 1);
+	queued = 0;
+	deliver(&m, T_MS + 20);
+	ck_assert_uint_eq(queued, 0);
+	ck_assert_uint_eq(sb->replayed, 1);
+	ck_assert_uint_eq(sb->served, 1);
+}
+END_TEST
+
+/* A changed octet anywhere, or a message for another RP: refused. */
+START_TEST(forged_message_refused)
+{
+	const struct pss_stats *sb = pss_stats(rps[B]), *sc = pss_stats(rps[C]);
+	struct msg m;
+
+	knows(A, B);
+	period(A, T_MS + 1);
+	m = queue[0];
+	queued = 0;
+	m.buf[m.len / 2] ^= 0x20;
+	deliver(&m, T_MS + 10);
+	ck_assert_uint_eq(sb->bad_signature, 1);
+	m.buf[m.len / 2] ^= 0x20;
+	m.to = C;
+	deliver(&m, T_MS + 10);
+	ck_assert_uint_eq(sc->bad_signature, 1);
+	ck_assert_uint_eq(queued, 0);
+	ck_assert_uint_eq(sb->served + sc->served, 0);
+}
+END_TEST
+
+/* A's message is genuine, but the descriptor of C it carries was changed:
+ * only C can vouch for C. */
+START_TEST(forged_descriptor_refused)
+{
+	const struct pss_stats *sb = pss_stats(rps[B]);
+	uint8_t entries[2 * (4 + MDCS_DESC_MAX_LEN)];
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	struct desc d;
+	size_t len = 0, n;
+	struct msg m = { .from = A, .to = B };
+	uint8_t raw[MDCS_DESC_MAX_LEN];
+	struct mdcs_ctl_entry e = { 0 };
+	ssize_t out;
+
+	self_desc(C, &d);
+	d.issued = WALL0;
+	n = build(C, &d, raw);
+	/* C now claims to be at A's address */
+	raw[offsetof(struct mdcs_desc_hdr, channel_source) + 16 + 15] ^= 1;
+	e.length = htobe16(n);
+	memcpy(entries, &e, sizeof(e));
+	memcpy(entries + sizeof(e), raw, n);
+	len = sizeof(e) + n;
+	out = ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_SHUFFLE, 9, entries,
+				len, 1, WALL0 + 1000, &signers[A], ids[B].pk);
+	ck_assert_int_gt(out, 0);
+	m.len = (size_t)out;
+	memcpy(m.buf, buf, m.len);
+	deliver(&m, 1);
+	ck_assert_uint_eq(sb->bad_signature, 0);
+	ck_assert_uint_eq(sb->desc_bad_signature, 1);
+	ck_assert(!has(B, C));
+}
+END_TEST
+
+/* Descriptors live `lifetime` periods from their signature, in messages
+ * and in views, and none comes from the future. */
+START_TEST(descriptor_lifetime)
+{
+	const struct pss_stats *sa = pss_stats(rps[A]);
+	uint8_t raw[MDCS_DESC_MAX_LEN];
+	struct desc d;
+	size_t n;
+
+	self_desc(C, &d);
+	d.issued = WALL0 - 10ULL * T_MS * 1000; /* ten periods old */
+	n = build(C, &d, raw);
+	ck_assert_int_eq(pss_add(rps[A], raw, n, WALL0), -1);
+	ck_assert_uint_eq(sa->desc_expired, 1);
+	d.issued = WALL0 + 10ULL * T_MS * 1000;
+	n = build(C, &d, raw);
+	ck_assert_int_eq(pss_add(rps[A], raw, n, WALL0), -1);
+	ck_assert_uint_eq(sa->desc_future, 1);
+
+	knows(A, C);
+	ck_assert(has(A, C));
+	/* C never re-signs: gone from A's view once its lifetime is over */
+	pss_run(rps[A], 0, WALL0);
+	pss_run(rps[A], 6 * T_MS, WALL0 + 6ULL * T_MS * 1000);
+	ck_assert(!has(A, C));
+}
+END_TEST
+
+/* An RP that does not answer is tried no further; the next one is. */
+START_TEST(timeout_tries_next)
+{
+	const struct pss_stats *sa = pss_stats(rps[A]);
+
+	knows(A, B);
+	knows(A, C);
+	period(A, T_MS + 1);
+	ck_assert_uint_eq(queued, 1);
+	queued = 0; /* lost */
+	pss_run(rps[A], T_MS + 1 + params.timeout_ms,
+		WALL0 + (T_MS + 1ULL + params.timeout_ms) * 1000);
+	ck_assert_uint_eq(sa->timed_out, 1);
+	ck_assert_uint_eq(sa->started, 2);
+	ck_assert_uint_eq(queued, 1);
+	ck_assert_uint_ne(queue[0].to, A);
+	drain(T_MS + params.timeout_ms + 10);
+	drain(T_MS + params.timeout_ms + 20);
+	ck_assert_uint_eq(sa->completed, 1);
+}
+END_TEST
+
+/* A leaving RP's newer descriptor takes its entry out of the view. */
+START_TEST(leaving_removes)
+{
+	uint8_t raw[MDCS_DESC_MAX_LEN];
+	struct desc d;
+	size_t n;
+
+	knows(A, C);
+	self_desc(C, &d);
+	d.incarnation = WALL0 + 1;
+	d.issued = WALL0 + 1;
+	d.flags = MDCS_DESC_F_LEAVING;
+	n = build(C, &d, raw);
+	ck_assert(has(A, C));
+	ck_assert_int_eq(pss_add(rps[A], raw, n, WALL0 + 2), 0);
+	ck_assert(!has(A, C));
+}
+END_TEST
+
+START_TEST(replay_guard)
+{
+	struct replay *r = replay_new(2);
+	uint8_t k[3][MDCS_CTL_KEY_LEN];
+	uint64_t now = WALL0, skew = 1000;
+
+	for (int i = 0; i < 3; i++)
+		memset(k[i], i + 1, sizeof(k[i]));
+	ck_assert_int_eq(replay_check(r, k[0], now, now, skew), REPLAY_OK);
+	ck_assert_int_eq(replay_check(r, k[0], now, now, skew), REPLAY_OLD);
+	ck_assert_int_eq(replay_check(r, k[0], now - 1, now, skew), REPLAY_OLD);
+	ck_assert_int_eq(replay_check(r, k[0], now + 1, now, skew), REPLAY_OK);
+	ck_assert_int_eq(replay_check(r, k[1], now - 2 * skew, now, skew),
+			 REPLAY_STALE);
+	ck_assert_int_eq(replay_check(r, k[1], now, now, skew), REPLAY_OK);
+	/* full of senders still inside the window */
+	ck_assert_int_eq(replay_check(r, k[2], now, now, skew), REPLAY_FULL);
+	/* once their last timestamps left the window, they make room */
+	now += 3 * skew;
+	ck_assert_int_eq(replay_check(r, k[2], now, now, skew), REPLAY_OK);
+	ck_assert_int_eq(replay_check(r, k[0], now + 5, now, skew), REPLAY_OK);
+	replay_free(r);
+}
+END_TEST
+
+static Suite *pss_suite(void)
+{
+	Suite *s = suite_create("pss");
+	TCase *d = tcase_create("descriptor"), *x = tcase_create("exchange");
+
+	tcase_add_checked_fixture(d, setup, teardown);
+	tcase_add_test(d, desc_round_trip);
+	tcase_add_test(d, desc_any_flipped_bit_fails);
+	tcase_add_test(d, desc_other_subject_fails);
+	tcase_add_test(d, desc_bad_fields_refused);
+	tcase_add_test(d, shuffle_framing);
+	suite_add_tcase(s, d);
+
+	tcase_add_checked_fixture(x, setup, teardown);
+	tcase_add_test(x, exchange_swaps);
+	tcase_add_test(x, replay_refused);
+	tcase_add_test(x, forged_message_refused);
+	tcase_add_test(x, forged_descriptor_refused);
+	tcase_add_test(x, descriptor_lifetime);
+	tcase_add_test(x, timeout_tries_next);
+	tcase_add_test(x, leaving_removes);
+	tcase_add_test(x, replay_guard);
+	suite_add_tcase(s, x);
+	return s;
+}
+
+CHECK_MAIN(pss_suite)

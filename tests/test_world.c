@@ -1,0 +1,121 @@
+/*
+ * The simulator (sim/world.c) running the peer sampling code: a small mesh
+ * warms up, half of it fails at once, and the survivors must stay one
+ * component and purge the dead from their views, where plain Cyclon (no
+ * descriptor lifetime) keeps many.  The same with real Ed25519 signatures
+ * on a smaller mesh.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "metrics.h"
+#include "rng.h"
+#include "runner.h"
+#include "world.h"
+
+#define T_MS 10000
+
+static const struct pss_params mdcs = {
+	.view_size = 20,
+	.shuffle_length = 8,
+	.swap = 8,
+	.tail = true,
+	.period_ms = T_MS,
+	.lifetime = 16,
+	.attempts = 3,
+	.fallback_size = 10,
+	.timeout_ms = 2000,
+	.max_skew_us = 1000000,
+};
+
+struct outcome {
+	struct graph_metrics before, at_failure;
+	double dead;
+};
+
+static void simulate(uint32_t n, const struct pss_params *p, bool ed25519,
+		     struct outcome *o)
+{
+	struct world_params wp = {
+		.n = n, .pss = *p, .seed = 7, .ed25519 = ed25519
+	};
+	struct world *w = world_new(&wp);
+	struct graph *g;
+	uint64_t dead, all;
+
+	ck_assert_ptr_nonnull(w);
+	world_run_until(w, 30 * T_MS);
+	g = world_graph(w);
+	ck_assert_int_eq(graph_measure(g, world_alive(w), &o->before), 0);
+	graph_free(g);
+	world_fail(w, 0.5);
+	g = world_graph(w);
+	ck_assert_int_eq(graph_measure(g, world_alive(w), &o->at_failure), 0);
+	graph_free(g);
+	world_run_until(w, 50 * T_MS);
+	world_dead_links(w, &dead, &all);
+	ck_assert_uint_gt(all, 0);
+	o->dead = (double)dead / (double)all;
+	world_free(w);
+}
+
+START_TEST(survives_failure)
+{
+	struct outcome o;
+	struct rng r;
+	struct graph *g;
+	struct graph_metrics rnd;
+
+	simulate(400, &mdcs, false, &o);
+	ck_assert_uint_eq(o.before.nodes, 400);
+	ck_assert_uint_eq(o.at_failure.nodes, 200);
+	ck_assert_uint_eq(o.at_failure.components, 1);
+	ck_assert_double_lt(o.dead, 0.01);
+	/* swaps keep in-degrees more even than a random graph's */
+	rng_seed(&r, 7);
+	g = graph_random_out(400, mdcs.view_size, &r);
+	ck_assert_int_eq(graph_measure(g, NULL, &rnd), 0);
+	graph_free(g);
+	ck_assert_double_lt(o.before.indeg_sd, rnd.indeg_sd);
+}
+END_TEST
+
+START_TEST(cyclon_keeps_dead_links)
+{
+	struct pss_params cyclon = mdcs;
+	struct outcome o;
+
+	cyclon.lifetime = 0;
+	cyclon.attempts = 1;
+	cyclon.fallback_size = 0;
+	simulate(400, &cyclon, false, &o);
+	ck_assert_double_gt(o.dead, 0.05);
+}
+END_TEST
+
+START_TEST(ed25519_mesh)
+{
+	struct outcome o;
+
+	simulate(60, &mdcs, true, &o);
+	ck_assert_uint_eq(o.at_failure.components, 1);
+	ck_assert_double_lt(o.dead, 0.01);
+	/* views stay (nearly) full */
+	ck_assert_uint_ge(o.before.edges, 60 * mdcs.view_size * 9 / 10);
+}
+END_TEST
+
+static Suite *world_suite(void)
+{
+	Suite *s = suite_create("world");
+	TCase *t = tcase_create("mesh");
+
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, survives_failure);
+	tcase_add_test(t, cyclon_keeps_dead_links);
+	tcase_add_test(t, ed25519_mesh);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+CHECK_MAIN(world_suite)
