@@ -12,8 +12,9 @@
 #include "replay.h"
 #include "rng.h"
 
-#define MAX_OFFER   64 /* shuffle_length at most */
-#define MAX_PARTS   8  /* messages of one offer */
+#define MAX_VIEW    1024 /* view_size at most */
+#define MAX_OFFER   64	 /* shuffle_length at most */
+#define MAX_PARTS   8	 /* messages of one offer */
 #define MAX_SENDERS 4096
 
 /* Room for entries in one shuffle message. */
@@ -197,14 +198,15 @@ static void view_put(struct pss *s, struct pss_entry *e)
 	s->view[s->view_len++] = *e;
 }
 
-static void remove_oldest(struct pss *s)
+/* The index of the oldest entry of a view that is not empty. */
+static unsigned oldest(const struct pss *s)
 {
-	unsigned oldest = 0;
+	unsigned at = 0;
 
 	for (unsigned i = 1; i < s->view_len; i++)
-		if (s->view[i].age > s->view[oldest].age)
-			oldest = i;
-	view_remove(s, oldest, NULL);
+		if (s->view[i].age > s->view[at].age)
+			at = i;
+	return at;
 }
 
 /*
@@ -232,7 +234,7 @@ static void merge(struct pss *s, const struct ctl_msg *m, uint64_t wall,
 		return;
 	excess = s->view_len - s->p.view_size;
 	for (cut = 0; cut < s->p.healing && excess; cut++, excess--)
-		remove_oldest(s);
+		view_remove(s, oldest(s), NULL);
 	for (unsigned i = 0, swapped = 0;
 	     i < n_sent && swapped < s->p.swap && excess; i++) {
 		int at = find(s->view, s->view_len, sent[i]);
@@ -296,10 +298,9 @@ static void send_shuffle(struct pss *s, enum mdcs_ctl_type type, uint32_t xid,
 static unsigned sample(struct pss *s, unsigned n, const uint8_t *except,
 		       unsigned *idx)
 {
-	unsigned all[MAX_OFFER + 512], k = 0;
+	unsigned all[MAX_VIEW + MAX_OFFER], k = 0;
 
-	for (unsigned i = 0; i < s->view_len && k < sizeof(all) / sizeof(*all);
-	     i++)
+	for (unsigned i = 0; i < s->view_len; i++)
 		if (!except || !same_id(s->view[i].id, except))
 			all[k++] = i;
 	if (n > k)
@@ -388,7 +389,7 @@ static void fallback_forget(struct pss *s, const uint8_t *id)
 static void fallback_keep(struct pss *s, const struct pss_entry *e)
 {
 	struct pss_entry copy;
-	unsigned at = s->fallback_len;
+	unsigned at;
 
 	if (!s->p.fallback_size || entry_copy(&copy, e))
 		return;
@@ -412,13 +413,8 @@ static bool pick_target(struct pss *s)
 
 	if (r->attempt < s->p.attempts && s->view_len) {
 		r->attempt++;
-		if (s->p.tail) {
-			for (unsigned i = 1; i < s->view_len; i++)
-				if (s->view[i].age > s->view[at].age)
-					at = i;
-		} else {
-			at = (unsigned)rng_below(&s->rng, s->view_len);
-		}
+		at = s->p.tail ? oldest(s)
+			       : (unsigned)rng_below(&s->rng, s->view_len);
 		view_remove(s, at, &r->target);
 		return true;
 	}
@@ -579,8 +575,8 @@ void pss_input(struct pss *s, uint64_t mono_ms, uint64_t wall_us,
 
 static bool params_valid(const struct pss_params *p)
 {
-	return p->view_size >= 2 && p->shuffle_length >= 1 &&
-	       p->shuffle_length <= MAX_OFFER &&
+	return p->view_size >= 2 && p->view_size <= MAX_VIEW &&
+	       p->shuffle_length >= 1 && p->shuffle_length <= MAX_OFFER &&
 	       p->shuffle_length <= p->view_size &&
 	       p->healing + p->swap <= p->shuffle_length && p->attempts >= 1 &&
 	       p->period_ms && p->timeout_ms && p->timeout_ms < p->period_ms;

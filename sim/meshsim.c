@@ -191,21 +191,13 @@ static int random_failure(const struct options *o, const struct graph *g,
 			  struct rng *rng, struct graph_metrics *m)
 {
 	bool *alive = malloc(o->wp.n * sizeof(*alive));
-	uint32_t kill = (uint32_t)(o->wp.n * o->fail + 0.5);
 	int rc;
 
 	if (!alive)
 		return -1;
 	for (uint32_t i = 0; i < o->wp.n; i++)
 		alive[i] = true;
-	while (kill) {
-		uint32_t i = (uint32_t)rng_below(rng, o->wp.n);
-
-		if (alive[i]) {
-			alive[i] = false;
-			kill--;
-		}
-	}
+	fail_at_random(alive, o->wp.n, o->fail, rng);
 	rc = graph_measure(g, alive, m);
 	free(alive);
 	return rc;

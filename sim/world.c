@@ -25,7 +25,6 @@ enum { EV_TIMER, EV_DELIVER };
 struct node {
 	struct world *w;
 	uint32_t idx;
-	bool alive;
 	uint64_t timer_gen;
 	enum nm_profile profile;
 	struct nm_box *box;	/* NULL: in the open */
@@ -258,7 +257,6 @@ static int make_node(struct world *w, uint32_t i)
 
 	n->w = w;
 	n->idx = i;
-	n->alive = true;
 	if (make_box(w, n))
 		return -1;
 	for (int k = 0; k < 4; k++) {
@@ -386,7 +384,7 @@ int world_run_until(struct world *w, uint64_t t)
 		evq_pop(&w->q, &e);
 		w->now = e.at;
 		n = &w->nodes[e.node];
-		if (!n->alive) {
+		if (!w->alive[e.node]) {
 			free(e.data);
 			continue;
 		}
@@ -411,21 +409,26 @@ uint64_t world_now(const struct world *w)
 	return w->now;
 }
 
+void fail_at_random(bool *alive, uint32_t n, double share, struct rng *r)
+{
+	uint32_t living = 0, kill;
+
+	for (uint32_t i = 0; i < n; i++)
+		living += alive[i];
+	kill = (uint32_t)(living * share + 0.5);
+	while (kill) {
+		uint32_t i = (uint32_t)rng_below(r, n);
+
+		if (alive[i]) {
+			alive[i] = false;
+			kill--;
+		}
+	}
+}
+
 void world_fail(struct world *w, double share)
 {
-	uint32_t alive = 0, kill;
-
-	for (uint32_t i = 0; i < w->p.n; i++)
-		alive += w->alive[i];
-	kill = (uint32_t)(alive * share + 0.5);
-	while (kill) {
-		uint32_t i = (uint32_t)rng_below(&w->rng, w->p.n);
-
-		if (!w->alive[i])
-			continue;
-		w->alive[i] = w->nodes[i].alive = false;
-		kill--;
-	}
+	fail_at_random(w->alive, w->p.n, share, &w->rng);
 }
 
 struct graph *world_graph(const struct world *w)

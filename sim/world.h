@@ -31,6 +31,9 @@ uint64_t world_now(const struct world *w);
 /* Remove a share of the living RPs at once, chosen at random. */
 void world_fail(struct world *w, double share);
 
+/* The same on any set of nodes: a share of those alive[] marks alive. */
+void fail_at_random(bool *alive, uint32_t n, double share, struct rng *r);
+
 /* The views as a directed graph on node indices, and who is alive. */
 struct graph *world_graph(const struct world *w);
 const bool *world_alive(const struct world *w);
