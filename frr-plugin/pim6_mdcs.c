@@ -523,7 +523,7 @@ DEFPY(mdcs_timers_no, mdcs_timers_no_cmd,
 #define MDCS_MEMBERSHIP_KEEPALIVE_STR "Interval between keepalives\n"
 
 DEFPY(mdcs_membership, mdcs_membership_cmd,
-      "mdcs membership {view-size (4-64)|shuffle-length (1-32)|shuffle-interval (1-3600)|keepalive-interval (1-300)}",
+      "mdcs membership {view-size (4-64)|shuffle-length (1-32)|shuffle-interval (1-3600)|keepalive-interval (1-25)}",
       MDCS_STR MDCS_MEMBERSHIP_STR
       MDCS_MEMBERSHIP_VIEW_STR "RPs\n"
       MDCS_MEMBERSHIP_SHUFFLE_STR "RPs\n"

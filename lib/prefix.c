@@ -48,6 +48,12 @@ bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a)
 	return memcmp(&masked, &p->addr, sizeof(masked)) == 0;
 }
 
+bool prefix6_overlap(const struct prefix6 *a, const struct prefix6 *b)
+{
+	return a->len <= b->len ? prefix6_contains(a, &b->addr)
+				: prefix6_contains(b, &a->addr);
+}
+
 const char *addr6_str(const struct in6_addr *a, char buf[INET6_ADDRSTRLEN])
 {
 	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);

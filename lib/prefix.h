@@ -15,6 +15,9 @@ struct prefix6 {
 bool prefix6_parse(const char *s, struct prefix6 *p);
 bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a);
 
+/* Whether one of a and b contains the other. */
+bool prefix6_overlap(const struct prefix6 *a, const struct prefix6 *b);
+
 /* Printable forms, in a caller's buffer. */
 const char *addr6_str(const struct in6_addr *a, char buf[INET6_ADDRSTRLEN]);
 

@@ -16,6 +16,7 @@
 #define MAX_OFFER   64	 /* shuffle_length at most */
 #define MAX_PARTS   8	 /* messages of one offer */
 #define MAX_SENDERS 4096
+#define MAX_SEEDS   64
 
 /* Room for entries in one shuffle message. */
 #define ENTRY_ROOM                                                             \
@@ -50,6 +51,8 @@ struct pss {
 	unsigned view_len;
 	struct pss_entry *fallback;
 	unsigned fallback_len;
+	struct pss_entry seeds[MAX_SEEDS];
+	unsigned n_seeds;
 	struct replay *replay;
 	uint64_t next_period; /* mono ms; 0 before the first run */
 	uint64_t last_ts;
@@ -71,6 +74,8 @@ static void entry_clear(struct pss_entry *e)
 static int entry_copy(struct pss_entry *dst, const struct pss_entry *src)
 {
 	*dst = *src;
+	if (!src->raw)
+		return 0;
 	dst->raw = malloc(src->len);
 	if (!dst->raw)
 		return -1;
@@ -146,6 +151,8 @@ static int take_desc(struct pss *s, const uint8_t *raw, size_t len,
 		s->stats.desc_bad_signature++;
 		return -1;
 	}
+	if (s->io.learn)
+		s->io.learn(s->io.ctx, &d, raw, len);
 	if (s->p.lifetime && wall > d.issued + s->p.max_skew_us) {
 		uint64_t since =
 			(wall - d.issued - s->p.max_skew_us) / period_us(s);
@@ -301,7 +308,8 @@ static unsigned sample(struct pss *s, unsigned n, const uint8_t *except,
 	unsigned all[MAX_VIEW + MAX_OFFER], k = 0;
 
 	for (unsigned i = 0; i < s->view_len; i++)
-		if (!except || !same_id(s->view[i].id, except))
+		if (s->view[i].raw &&
+		    (!except || !same_id(s->view[i].id, except)))
 			all[k++] = i;
 	if (n > k)
 		n = k;
@@ -450,11 +458,15 @@ static void start_period(struct pss *s, uint64_t mono, uint64_t wall)
 		struct pss_entry *e = &s->view[i];
 
 		e->age++;
-		if (expired(s, e->issued, wall))
+		if (e->raw && expired(s, e->issued, wall))
 			view_remove(s, i, NULL);
 		else
 			i++;
 	}
+	if (!s->view_len)
+		for (unsigned k = 0; k < s->n_seeds && k < s->p.view_size; k++)
+			if (!entry_copy(&s->view[s->view_len], &s->seeds[k]))
+				s->view_len++;
 	s->round.attempt = 0;
 	s->round.from_fallback = false;
 	try_next(s, mono, wall);
@@ -639,6 +651,27 @@ int pss_add(struct pss *s, const uint8_t *desc, size_t len, uint64_t wall_us)
 	return 0;
 }
 
+int pss_add_seed(struct pss *s, const uint8_t *id,
+		 const struct desc_endpoint *endpoint)
+{
+	struct pss_entry *e = &s->seeds[s->n_seeds];
+
+	if (s->n_seeds == MAX_SEEDS || same_id(id, s->self.id))
+		return -1;
+	memset(e, 0, sizeof(*e));
+	memcpy(e->id, id, sizeof(e->id));
+	e->endpoint = *endpoint;
+	s->n_seeds++;
+	if (s->view_len < s->p.view_size && find(s->view, s->view_len, id) < 0)
+		s->view[s->view_len++] = *e;
+	return 0;
+}
+
+void pss_clear_seeds(struct pss *s)
+{
+	s->n_seeds = 0;
+}
+
 unsigned pss_view_len(const struct pss *s)
 {
 	return s->view_len;
@@ -658,4 +691,30 @@ const uint8_t *pss_self_desc(const struct pss *s, size_t *len)
 const struct pss_stats *pss_stats(const struct pss *s)
 {
 	return &s->stats;
+}
+
+void pss_clear_stats(struct pss *s)
+{
+	memset(&s->stats, 0, sizeof(s->stats));
+}
+
+void pss_stats_add(struct pss_stats *to, const struct pss_stats *from)
+{
+	to->started += from->started;
+	to->completed += from->completed;
+	to->timed_out += from->timed_out;
+	to->fallbacks += from->fallbacks;
+	to->served += from->served;
+	to->sent += from->sent;
+	to->sent_bytes += from->sent_bytes;
+	to->received += from->received;
+	to->malformed += from->malformed;
+	to->bad_signature += from->bad_signature;
+	to->replayed += from->replayed;
+	to->stale += from->stale;
+	to->unsolicited += from->unsolicited;
+	to->desc_malformed += from->desc_malformed;
+	to->desc_bad_signature += from->desc_bad_signature;
+	to->desc_expired += from->desc_expired;
+	to->desc_future += from->desc_future;
 }

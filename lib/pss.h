@@ -39,6 +39,10 @@ struct pss_io {
 	const struct ctl_signer *signer; /* this RP's: signs what it sends */
 	void (*send)(void *ctx, const struct desc_endpoint *to,
 		     const uint8_t *buf, size_t len);
+	/* NULL, or told of every descriptor that passed its checks, whether
+	 * or not the view keeps it: the RPs a directory can learn. */
+	void (*learn)(void *ctx, const struct desc *d, const uint8_t *raw,
+		      size_t len);
 };
 
 /* Why messages and descriptors were refused, and what was done. */
@@ -56,7 +60,7 @@ struct pss_entry {
 	struct desc_endpoint endpoint; /* where its subject is reached */
 	uint8_t nat, flags;
 	uint16_t len;
-	uint8_t *raw; /* the signed descriptor */
+	uint8_t *raw; /* the signed descriptor; NULL for a seed */
 };
 
 struct pss;
@@ -75,6 +79,18 @@ void pss_free(struct pss *s);
  * -1 if refused (counted). */
 int pss_add(struct pss *s, const uint8_t *desc, size_t len, uint64_t wall_us);
 
+/*
+ * An RP to start from, known only by its key and endpoint (a configured
+ * remote RP): it joins a view with room at once, and whenever the view is
+ * empty at the start of a period, the seeds fill it.  A seed is a target, never
+ * offered to others, since nothing signed vouches for it; its own descriptor
+ * replaces it once heard.  0 if taken, -1 if there is no room or it is this RP.
+ */
+int pss_add_seed(struct pss *s, const uint8_t *id,
+		 const struct desc_endpoint *endpoint);
+
+void pss_clear_seeds(struct pss *s);
+
 /* Do what is due by now; returns when to be called again. */
 uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us);
 
@@ -88,5 +104,9 @@ unsigned pss_view_len(const struct pss *s);
 const struct pss_entry *pss_view_entry(const struct pss *s, unsigned i);
 const uint8_t *pss_self_desc(const struct pss *s, size_t *len);
 const struct pss_stats *pss_stats(const struct pss *s);
+void pss_clear_stats(struct pss *s);
+
+/* Add each counter of from to to's. */
+void pss_stats_add(struct pss_stats *to, const struct pss_stats *from);
 
 #endif

@@ -173,13 +173,13 @@ static void pim_join(void *arg, const struct in6_addr *source,
 		datapath_set_rx(cs->dp, &ch,
 				&(struct mdcs_rx){ rp->slot, rx->stats });
 		log_notice("subscribing to %s at %s",
-			   chan_str(&ch, c, sizeof(c)), rp->conf->name);
+			   chan_str(&ch, c, sizeof(c)), rp->name);
 		rx_subscribe_one(cs, &ch, rp, MDCS_CTL_SUBSCRIBE);
 		added = true;
 	}
 	rx->expires_ms = loop_now_ms() + holdtime * 1000ULL;
 	if (added)
-		tell(cs, &ch, rx->rp->conf->name, false, rx->expires_ms,
+		tell(cs, &ch, rx->rp->name, false, rx->expires_ms,
 		     CHANNEL_ADDED);
 }
 
@@ -192,10 +192,10 @@ static void rx_leave(struct channels *cs, const struct mdcs_channel *ch,
 	if (!rx)
 		return;
 	log_notice("unsubscribing from %s at %s", chan_str(ch, c, sizeof(c)),
-		   rx->rp->conf->name);
+		   rx->rp->name);
 	datapath_del_rx(cs->dp, ch);
 	rx_subscribe_one(cs, ch, rx->rp, MDCS_CTL_UNSUBSCRIBE);
-	tell(cs, ch, rx->rp->conf->name, false, rx->expires_ms, ev);
+	tell(cs, ch, rx->rp->name, false, rx->expires_ms, ev);
 	idpool_put(&cs->stats, rx->stats);
 	free(rx);
 }
@@ -225,7 +225,7 @@ static void mesh_ack(void *arg, struct remote_rp *rp,
 			continue;
 		rx->status = st[i].status;
 		if (st[i].status != MDCS_CTL_ACCEPTED)
-			log_warn("%s refused %s: status %u", rp->conf->name,
+			log_warn("%s refused %s: status %u", rp->name,
 				 chan_str(&ch, c, sizeof(c)), st[i].status);
 	}
 }
@@ -252,8 +252,9 @@ static void refresh_due(void *arg)
 	struct batch b = { 0 };
 
 	b.ch = calloc(cs->rx.count ? cs->rx.count : 1, sizeof(*b.ch));
-	for (unsigned i = 0; b.ch && i < cs->mesh->n_rps; i++) {
-		b.rp = &cs->mesh->rps[i];
+	mesh_each_rp (cs->mesh, b.rp) {
+		if (!b.ch)
+			break;
 		b.n = 0;
 		chantab_each(&cs->rx, collect_rx, &b);
 		if (b.n)
@@ -345,10 +346,10 @@ static int tx_add(struct channels *cs, struct remote_rp *rp,
 			tx_forget(cs, ch);
 		return MDCS_CTL_TABLE_FULL;
 	}
-	log_notice("%s %s %s", rp->conf->name,
+	log_notice("%s %s %s", rp->name,
 		   expires == CHANNEL_MAPPED ? "mapped to" : "subscribed to",
 		   chan_str(ch, c, sizeof(c)));
-	tell(cs, ch, rp->conf->name, true, expires, CHANNEL_ADDED);
+	tell(cs, ch, rp->name, true, expires, CHANNEL_ADDED);
 	return MDCS_CTL_ACCEPTED;
 }
 
@@ -387,10 +388,8 @@ static void tx_drop(struct channels *cs, const struct mdcs_channel *ch,
 
 	if (at < 0 || tx->sub[at].expires_ms == CHANNEL_MAPPED)
 		return;
-	log_notice("%s %s %s", rp->conf->name, what,
-		   chan_str(ch, c, sizeof(c)));
-	tell(cs, ch, rp->conf->name, true, tx->sub[at].expires_ms,
-	     CHANNEL_REMOVED);
+	log_notice("%s %s %s", rp->name, what, chan_str(ch, c, sizeof(c)));
+	tell(cs, ch, rp->name, true, tx->sub[at].expires_ms, CHANNEL_REMOVED);
 	tx_remove(cs, ch, tx, (unsigned)at);
 }
 
@@ -420,6 +419,38 @@ static void mesh_unsubscribe(void *arg, struct remote_rp *rp,
 		from_wire(&ch, &w[i]);
 		tx_drop(cs, &ch, rp, "unsubscribed from");
 	}
+}
+
+struct gone {
+	struct channels *cs;
+	const struct remote_rp *rp;
+};
+
+static void gone_rx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	struct gone *g = arg;
+	struct rx_channel *rx = data;
+
+	if (rx->rp == g->rp)
+		rx_leave(g->cs, ch, CHANNEL_REMOVED);
+}
+
+static void gone_tx(void *arg, const struct mdcs_channel *ch, void *data)
+{
+	struct gone *g = arg;
+
+	(void)data;
+	tx_drop(g->cs, ch, g->rp, "left the mesh, and with it");
+}
+
+/* A learned RP is forgotten: its subscriptions end both ways.  pim6d's
+ * next Join of a channel received there finds the RP serving it now. */
+static void mesh_gone(void *arg, struct remote_rp *rp)
+{
+	struct gone g = { arg, rp };
+
+	chantab_each(&g.cs->rx, gone_rx, &g);
+	chantab_each(&g.cs->tx, gone_tx, &g);
 }
 
 /* Collects the channels sent, for one Join/Prune round to pim6d. */
@@ -501,10 +532,9 @@ static void sweep_tx(void *arg, const struct mdcs_channel *ch, void *data)
 			continue;
 		rp = mesh_rp_by_slot(cs->mesh, tx->sub[i].slot);
 		log_notice("subscription of %s to %s expired",
-			   rp ? rp->conf->name : "?",
-			   chan_str(ch, c, sizeof(c)));
-		tell(cs, ch, rp ? rp->conf->name : "?", true,
-		     tx->sub[i].expires_ms, CHANNEL_EXPIRED);
+			   rp ? rp->name : "?", chan_str(ch, c, sizeof(c)));
+		tell(cs, ch, rp ? rp->name : "?", true, tx->sub[i].expires_ms,
+		     CHANNEL_EXPIRED);
 		tx_remove(cs, ch, tx, i);
 		if (!tx->n)
 			return; /* freed with its last subscriber */
@@ -686,7 +716,7 @@ static int map(struct channels *cs)
 			if (status != MDCS_CTL_ACCEPTED) {
 				log_err("channel %s to %s: %s",
 					chan_str(&m->ch, ch, sizeof(ch)),
-					rp->conf->name, status_str(status));
+					rp->name, status_str(status));
 				return -1;
 			}
 			joins |= created;
@@ -795,8 +825,8 @@ static void each_rx(void *arg, const struct mdcs_channel *ch, void *data)
 {
 	struct each *e = arg;
 	struct rx_channel *rx = data;
-	struct channel_subscription s = { ch, rx->stats, rx->rp->conf->name,
-					  false, rx->expires_ms };
+	struct channel_subscription s = { ch, rx->stats, rx->rp->name, false,
+					  rx->expires_ms };
 
 	e->fn(e->arg, &s);
 }
@@ -810,8 +840,8 @@ static void each_tx(void *arg, const struct mdcs_channel *ch, void *data)
 		struct remote_rp *rp =
 			mesh_rp_by_slot(e->cs->mesh, tx->sub[i].slot);
 		struct channel_subscription s = { ch, tx->stats,
-						  rp ? rp->conf->name : "?",
-						  true, tx->sub[i].expires_ms };
+						  rp ? rp->name : "?", true,
+						  tx->sub[i].expires_ms };
 
 		e->fn(e->arg, &s);
 	}
@@ -837,4 +867,5 @@ const struct mesh_ops channels_mesh_ops = {
 	.subscribe = mesh_subscribe,
 	.unsubscribe = mesh_unsubscribe,
 	.ack = mesh_ack,
+	.gone = mesh_gone,
 };

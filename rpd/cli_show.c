@@ -54,6 +54,11 @@ static const struct column member_cols[] = {
 	{ "Name", "name" },
 	{ "Age", "age" },
 };
+static const struct column learned_cols[] = {
+	{ "Learned RP", "name" }, { "Address", "address" },
+	{ "Port", "port" },	  { "Source prefixes", "source-prefix" },
+	{ "Status", "status" },	  { "Last heard", "last-heard" },
+};
 
 #define COLS(c) c, sizeof(c) / sizeof(c[0])
 
@@ -157,7 +162,8 @@ static void print_tree(FILE *out, const struct lyd_node *n, int depth)
 	fputc('\n', out);
 	LY_LIST_FOR (lyd_child(n), c)
 		if (!(c->schema->nodetype & LYS_LIST) ||
-		    strcmp(c->schema->name, "member"))
+		    (strcmp(c->schema->name, "member") &&
+		     strcmp(c->schema->name, "learned-rp")))
 			print_tree(out, c, depth + 1);
 }
 
@@ -178,6 +184,11 @@ static void print_view(FILE *out, const struct lyd_node *mdcs,
 			set = NULL;
 			if (!lyd_find_xpath(mdcs, "membership/member", &set))
 				print_table(out, set, COLS(member_cols));
+			ly_set_free(set, NULL);
+			set = NULL;
+			if (!lyd_find_xpath(mdcs, "membership/learned-rp",
+					    &set))
+				print_table(out, set, COLS(learned_cols));
 		}
 	}
 	ly_set_free(set, NULL);

@@ -197,6 +197,7 @@ static void load_timers(const struct lyd_node *m, struct rpd_conf *c)
 	c->keepalive_interval = leaf_uint(m, "membership/keepalive-interval");
 	c->shuffle_interval = leaf_uint(m, "membership/shuffle-interval");
 	c->view_size = leaf_uint(m, "membership/view-size");
+	c->shuffle_length = leaf_uint(m, "membership/shuffle-length");
 }
 
 int conf_remote_index(const struct rpd_conf *c, const char *name)

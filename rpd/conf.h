@@ -68,6 +68,7 @@ struct rpd_conf {
 	unsigned keepalive_interval; /* seconds */
 	unsigned shuffle_interval;   /* seconds */
 	unsigned view_size;	     /* RPs */
+	unsigned shuffle_length;     /* RPs */
 
 	struct conf_remote *remotes;
 	unsigned n_remotes;

@@ -25,6 +25,9 @@ struct loop {
 /* Milliseconds on the monotonic clock. */
 uint64_t loop_now_ms(void);
 
+/* Microseconds since the epoch: what timestamps of messages are in. */
+uint64_t loop_unix_us(void);
+
 int loop_init(struct loop *l);
 void loop_fini(struct loop *l);
 

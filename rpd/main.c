@@ -160,26 +160,28 @@ static void fill_dp_config(const struct rpd_conf *c, int overlay_ifindex,
 }
 
 /*
- * Everything routed into the overlay: the prefixes remote RPs serve, so that
- * pim6d's RPF for their sources points at rpd, and this RP's own channel
- * source, so that publications reach the overlay's egress program.
+ * Everything routed into the overlay: the prefixes remote RPs serve,
+ * configured or learned, so that pim6d's RPF for their sources points at
+ * rpd, and this RP's own channel source, so that publications reach the
+ * overlay's egress program.
  */
 static int sync_overlay_routes(const struct rpd *r)
 {
 	const struct rpd_conf *c = &r->conf;
+	const struct remote_rp *rp;
 	struct prefix6 *all;
 	unsigned n = 0;
 	int rc;
 
-	for (unsigned i = 0; i < c->n_remotes; i++)
-		n += c->remotes[i].n_prefixes;
+	mesh_each_rp (&r->mesh, rp)
+		n += rp->n_prefixes;
 	all = calloc(n + 1, sizeof(*all));
 	if (!all)
 		return -1;
 	n = 0;
-	for (unsigned i = 0; i < c->n_remotes; i++)
-		for (unsigned j = 0; j < c->remotes[i].n_prefixes; j++)
-			all[n++] = c->remotes[i].prefixes[j];
+	mesh_each_rp (&r->mesh, rp)
+		for (unsigned j = 0; j < rp->n_prefixes; j++)
+			all[n++] = rp->prefixes[j];
 	if (c->has_channel_source)
 		all[n++] = (struct prefix6){ c->channel_source, 128 };
 	rc = nl_routes_sync(r->overlay.ifindex, &c->overlay_addr, all, n);
@@ -251,13 +253,13 @@ static int clear_counters(void *arg, const struct lyd_node *action,
 			return ds_fail(err, "operation-failed", NULL,
 				       "the counters of %s were not cleared",
 				       lyd_get_value(name));
-		log_notice("counters of remote RP %s cleared", rp->conf->name);
+		log_notice("counters of remote RP %s cleared", rp->name);
 		return 0;
 	}
-	memset(&r->mesh.stats, 0, sizeof(r->mesh.stats));
+	mesh_clear_stats(&r->mesh);
 	rc |= datapath_clear_counters(&r->dp);
-	for (unsigned i = 0; i < r->mesh.n_rps; i++)
-		rc |= datapath_clear_rp_stats(&r->dp, r->mesh.rps[i].slot);
+	mesh_each_rp (&r->mesh, rp)
+		rc |= datapath_clear_rp_stats(&r->dp, rp->slot);
 	rc |= channels_clear_stats(&r->channels);
 	if (rc)
 		return ds_fail(err, "operation-failed", NULL,
@@ -288,6 +290,15 @@ static void rp_status_changed(void *arg, const struct remote_rp *rp)
 	struct rpd *r = arg;
 
 	notify(r, state_rp_status_change(r->ctx, r->conf.instance, rp));
+}
+
+static void rps_changed(void *arg)
+{
+	struct rpd *r = arg;
+
+	if (sync_overlay_routes(r))
+		log_warn("overlay: routes to the remote RPs' sources not "
+			 "updated");
 }
 
 /*
@@ -344,13 +355,13 @@ static int start_rp(struct rpd *r)
 	fill_dp_config(c, r->overlay.ifindex, &dc);
 	if (datapath_set_config(&r->dp, &dc) ||
 	    datapath_set_publishers(&r->dp, c->publishers, c->n_publishers) ||
-	    datapath_attach(&r->dp, r->overlay.ifindex, uplink) ||
-	    sync_overlay_routes(r))
+	    datapath_attach(&r->dp, r->overlay.ifindex, uplink))
 		goto failed;
 	if (channels_init(&r->channels, &r->loop, c, &r->dp, &r->pim,
 			  &r->mesh) ||
 	    mesh_open(&r->mesh, &r->loop, c, &r->id, &r->dp, &channels_mesh_ops,
 		      &r->channels) ||
+	    sync_overlay_routes(r) ||
 	    pimlink_start(&r->pim, &r->loop, &r->overlay, &c->overlay_addr,
 			  c->hello_interval, &channels_pim_ops, &r->channels))
 		goto failed;
@@ -358,6 +369,8 @@ static int start_rp(struct rpd *r)
 	r->channels.event_arg = r;
 	r->mesh.on_status = rp_status_changed;
 	r->mesh.status_arg = r;
+	r->mesh.on_change = rps_changed;
+	r->mesh.change_arg = r;
 	if (channels_start(&r->channels))
 		goto failed;
 	r->up = true;

@@ -1,29 +1,21 @@
 /* The remote RPs and the signed control protocol spoken with them. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sodium.h>
 
-#include "idpool.h"
 #include "log.h"
 #include "mesh.h"
 #include "netlink.h"
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+#include "sampling.h"
 
 /* Timestamps double as sequence numbers: never the same one twice. */
 static uint64_t next_ts(struct mesh *m)
 {
-	uint64_t t = now_us();
+	uint64_t t = loop_unix_us();
 
 	if (t <= m->last_sent_ts)
 		t = m->last_sent_ts + 1;
@@ -31,27 +23,36 @@ static uint64_t next_ts(struct mesh *m)
 	return t;
 }
 
-static int send_to(struct mesh *m, struct remote_rp *rp, const uint8_t *buf,
-		   ssize_t len)
+int mesh_send(struct mesh *m, const struct in6_addr *addr, uint16_t port,
+	      const uint8_t *buf, ssize_t len)
 {
 	struct sockaddr_in6 sa = {
 		.sin6_family = AF_INET6,
-		.sin6_addr = rp->conf->addr,
-		.sin6_port = htons(rp->conf->port),
+		.sin6_addr = *addr,
+		.sin6_port = htons(port),
 	};
 
-	if (len < 0 || sendto(m->sock, buf, (size_t)len, 0,
-			      (struct sockaddr *)&sa, sizeof(sa)) != len) {
+	if (len < 0 || m->sock < 0 ||
+	    sendto(m->sock, buf, (size_t)len, 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) != len) {
 		m->stats.send_failed++;
+		return -1;
+	}
+	m->stats.sent++;
+	return 0;
+}
+
+static int send_to(struct mesh *m, struct remote_rp *rp, const uint8_t *buf,
+		   ssize_t len)
+{
+	if (mesh_send(m, &rp->addr, rp->port, buf, len)) {
 		/* Once per outage, not with every KEEPALIVE. */
 		if (!rp->unreachable)
-			log_warn("control: cannot send to %s: %m",
-				 rp->conf->name);
+			log_warn("control: cannot send to %s: %m", rp->name);
 		rp->unreachable = true;
 		return -1;
 	}
 	rp->unreachable = false;
-	m->stats.sent++;
 	return 0;
 }
 
@@ -65,9 +66,9 @@ int mesh_send_channels(struct mesh *m, struct remote_rp *rp,
 	while (n) {
 		unsigned k =
 			n < MDCS_CTL_MAX_CHANNELS ? n : MDCS_CTL_MAX_CHANNELS;
-		ssize_t len = ctl_build_subscribe(
-			buf, sizeof(buf), type, (uint16_t)hold_time, ch, k,
-			next_ts(m), &m->id, rp->conf->public_key);
+		ssize_t len = ctl_build_subscribe(buf, sizeof(buf), type,
+						  (uint16_t)hold_time, ch, k,
+						  next_ts(m), &m->id, rp->key);
 
 		rc |= send_to(m, rp, buf, len);
 		ch += k;
@@ -76,39 +77,166 @@ int mesh_send_channels(struct mesh *m, struct remote_rp *rp,
 	return rc;
 }
 
-static struct remote_rp *rp_by_key(struct remote_rp *rps, unsigned n,
-				   const uint8_t *pk)
+struct remote_rp *mesh_next_rp(const struct mesh *m, const struct remote_rp *rp)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (!memcmp(rps[i].key, pk, MDCS_CTL_KEY_LEN))
-			return &rps[i];
+	if (!rp)
+		return m->n_rps ? m->rps : m->learned;
+	if (!rp->conf)
+		return rp->next;
+	if (rp + 1 < m->rps + m->n_rps)
+		return (struct remote_rp *)rp + 1;
+	return m->learned;
+}
+
+static struct remote_rp *rp_by_key(const struct mesh *m, const uint8_t *pk)
+{
+	struct remote_rp *rp;
+
+	mesh_each_rp (m, rp)
+		if (!memcmp(rp->key, pk, MDCS_CTL_KEY_LEN))
+			return rp;
 	return NULL;
 }
 
 struct remote_rp *mesh_rp_by_slot(struct mesh *m, uint32_t slot)
 {
-	for (unsigned i = 0; i < m->n_rps; i++)
-		if (m->rps[i].slot == slot)
-			return &m->rps[i];
+	struct remote_rp *rp;
+
+	mesh_each_rp (m, rp)
+		if (rp->slot == slot)
+			return rp;
 	return NULL;
 }
 
 struct remote_rp *mesh_rp_for_source(struct mesh *m, const struct in6_addr *s)
 {
-	struct remote_rp *best = NULL;
+	struct remote_rp *best = NULL, *rp;
 	unsigned best_len = 0;
 
-	for (unsigned i = 0; i < m->n_rps; i++) {
-		const struct conf_remote *c = m->rps[i].conf;
-
-		for (unsigned j = 0; j < c->n_prefixes; j++)
-			if (prefix6_contains(&c->prefixes[j], s) &&
-			    (!best || c->prefixes[j].len > best_len)) {
-				best = &m->rps[i];
-				best_len = c->prefixes[j].len;
+	/* Configured RPs come first, so a learned one must be longer. */
+	mesh_each_rp (m, rp)
+		for (unsigned j = 0; j < rp->n_prefixes; j++)
+			if (prefix6_contains(&rp->prefixes[j], s) &&
+			    (!best || rp->prefixes[j].len > best_len)) {
+				best = rp;
+				best_len = rp->prefixes[j].len;
 			}
-	}
 	return best;
+}
+
+static void changed(struct mesh *m)
+{
+	if (m->on_change)
+		m->on_change(m->change_arg);
+}
+
+/* Take a learned RP out of the mesh, its datapath slot with it. */
+static void forget(struct mesh *m, struct remote_rp *rp, const char *why)
+{
+	struct remote_rp **at = &m->learned;
+
+	while (*at != rp)
+		at = &(*at)->next;
+	*at = rp->next;
+	m->n_learned--;
+	log_notice("remote RP %s forgotten: %s", rp->name, why);
+	if (m->ops && m->ops->gone)
+		m->ops->gone(m->arg, rp);
+	datapath_clear_rp(m->dp, rp->slot);
+	idpool_put(&m->slots, rp->slot);
+	free(rp->desc);
+	free(rp);
+	changed(m);
+}
+
+static struct remote_rp *learned_new(struct mesh *m, const uint8_t *key)
+{
+	struct remote_rp *rp;
+
+	if (m->n_learned >= MESH_MAX_LEARNED) {
+		m->stats.learned_full++;
+		return NULL;
+	}
+	rp = calloc(1, sizeof(*rp));
+	if (!rp || !idpool_get(&m->slots, &rp->slot)) {
+		free(rp);
+		return NULL;
+	}
+	memcpy(rp->key, key, MDCS_CTL_KEY_LEN);
+	snprintf(rp->name, sizeof(rp->name), "rp-%02x%02x%02x%02x", key[0],
+		 key[1], key[2], key[3]);
+	rp->prefixes = rp->learned_prefixes;
+	rp->next = m->learned;
+	m->learned = rp;
+	m->n_learned++;
+	return rp;
+}
+
+/* The prefixes of a descriptor that do not overlap this RP's own. */
+static unsigned foreign_prefixes(const struct mesh *m, const struct desc *d,
+				 struct prefix6 *out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < d->n_prefixes; i++) {
+		struct prefix6 p = { d->prefixes[i].addr, d->prefixes[i].len };
+		bool own = false;
+
+		for (unsigned j = 0; j < m->conf->n_prefixes && !own; j++)
+			own = prefix6_overlap(&p, &m->conf->prefixes[j]);
+		if (!own)
+			out[n++] = p;
+	}
+	return n;
+}
+
+void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
+		size_t len)
+{
+	struct remote_rp *rp = rp_by_key(m, d->id);
+	struct prefix6 prefixes[MDCS_DESC_MAX_PREFIXES];
+	unsigned n = foreign_prefixes(m, d, prefixes);
+	char addr[INET6_ADDRSTRLEN];
+	bool fresh = !rp, moved, listed;
+	uint8_t *copy;
+
+	if (rp && (rp->conf || !desc_newer(d->incarnation, d->issued,
+					   rp->incarnation, rp->issued)))
+		return;
+	if (d->flags & MDCS_DESC_F_LEAVING) {
+		if (rp)
+			forget(m, rp, "it left the mesh");
+		return;
+	}
+	copy = malloc(len);
+	if (!copy || (!rp && !(rp = learned_new(m, d->id)))) {
+		free(copy);
+		return;
+	}
+	memcpy(copy, raw, len);
+	free(rp->desc);
+	rp->desc = copy;
+	rp->desc_len = len;
+	rp->incarnation = d->incarnation;
+	rp->issued = d->issued;
+	moved = fresh || rp->port != d->endpoints[0].port ||
+		memcmp(&rp->addr, &d->endpoints[0].addr, sizeof(rp->addr));
+	listed = fresh || n != rp->n_prefixes ||
+		 memcmp(prefixes, rp->learned_prefixes, n * sizeof(*prefixes));
+	rp->addr = d->endpoints[0].addr;
+	rp->port = d->endpoints[0].port;
+	rp->n_prefixes = n;
+	memcpy(rp->learned_prefixes, prefixes, n * sizeof(*prefixes));
+	if (listed && n < d->n_prefixes)
+		log_warn("remote RP %s claims prefixes of this RP: ignored",
+			 rp->name);
+	if (moved && datapath_set_rp(m->dp, rp->slot, &rp->addr, rp->port))
+		log_warn("datapath: cannot program remote RP %s", rp->name);
+	if (fresh)
+		log_notice("remote RP %s learned at [%s]:%u", rp->name,
+			   addr6_str(&rp->addr, addr), rp->port);
+	if (listed)
+		changed(m);
 }
 
 static void answer_subscribe(struct mesh *m, struct remote_rp *rp,
@@ -123,13 +251,13 @@ static void answer_subscribe(struct mesh *m, struct remote_rp *rp,
 	 * resolved neighbor: have the kernel resolve or confirm the next hop
 	 * now, and again with every refresh so that it stays valid.
 	 */
-	if (nl_nexthops_use(&rp->conf->addr))
-		log_warn("no route to remote RP %s", rp->conf->name);
+	if (nl_nexthops_use(&rp->addr))
+		log_warn("no route to remote RP %s", rp->name);
 	memset(st, 0, sizeof(st));
 	m->ops->subscribe(m->arg, rp, msg->channels, msg->count, msg->hold_time,
 			  st);
 	len = ctl_build_ack(buf, sizeof(buf), msg->timestamp, st, msg->count,
-			    next_ts(m), &m->id, rp->conf->public_key);
+			    next_ts(m), &m->id, rp->key);
 	send_to(m, rp, buf, len);
 }
 
@@ -138,7 +266,7 @@ static void set_status(struct mesh *m, struct remote_rp *rp, bool up)
 	if (rp->up == up)
 		return;
 	rp->up = up;
-	log_notice("remote RP %s is %s", rp->conf->name, up ? "up" : "down");
+	log_notice("remote RP %s is %s", rp->name, up ? "up" : "down");
 	if (m->on_status)
 		m->on_status(m->status_arg, rp);
 }
@@ -152,24 +280,30 @@ static void heard(struct mesh *m, struct remote_rp *rp, uint64_t unix_us)
 
 /*
  * Every keepalive interval: RPs silent for longer than the hold time are
- * down, and every RP hears from this one.  Down is therefore noticed
- * between one hold time and one hold time plus an interval after the
- * RP's last message.
+ * down, and the configured RPs and the learned ones that talk to this RP
+ * hear from it.  Down is therefore noticed between one hold time and one
+ * hold time plus an interval after the RP's last message.  A learned RP
+ * that is down and whose descriptor expired is forgotten.
  */
 static void keepalive(void *arg)
 {
 	struct mesh *m = arg;
-	uint64_t now = loop_now_ms();
+	uint64_t now = loop_now_ms(), unix_now = loop_unix_us();
 	uint8_t buf[MDCS_CTL_MAX_LEN];
+	struct remote_rp *rp, *next;
 
-	for (unsigned i = 0; i < m->n_rps; i++) {
-		struct remote_rp *rp = &m->rps[i];
-
+	for (rp = mesh_next_rp(m, NULL); rp; rp = next) {
+		next = mesh_next_rp(m, rp);
 		if (rp->up && now - rp->heard_ms > m->hold_ms)
 			set_status(m, rp, false);
+		if (!rp->conf && !rp->up) {
+			if (sampling_expired(m, rp->issued, unix_now))
+				forget(m, rp, "its descriptor expired");
+			continue;
+		}
 		send_to(m, rp, buf,
 			ctl_build_keepalive(buf, sizeof(buf), next_ts(m),
-					    &m->id, rp->conf->public_key));
+					    &m->id, rp->key));
 	}
 	timer_arm(m->loop, &m->keepalive_timer, m->keepalive_ms);
 }
@@ -177,8 +311,8 @@ static void keepalive(void *arg)
 /* Authenticate a message and refuse replays; the reason is counted. */
 static struct remote_rp *accept_msg(struct mesh *m, const struct ctl_msg *msg)
 {
-	struct remote_rp *rp = rp_by_key(m->rps, m->n_rps, msg->sender);
-	uint64_t now = now_us(), skew = m->max_skew * 1000000ULL;
+	struct remote_rp *rp = rp_by_key(m, msg->sender);
+	uint64_t now = loop_unix_us(), skew = m->max_skew * 1000000ULL;
 
 	if (!rp) {
 		m->stats.unknown_sender++;
@@ -187,18 +321,18 @@ static struct remote_rp *accept_msg(struct mesh *m, const struct ctl_msg *msg)
 	if (ctl_verify(msg, m->id.pk) != CTL_OK) {
 		m->stats.bad_signature++;
 		log_warn("control: bad signature on a message from %s",
-			 rp->conf->name);
+			 rp->name);
 		return NULL;
 	}
 	if (msg->timestamp <= rp->last_ts) {
 		m->stats.replayed++;
-		log_warn("control: replayed message from %s", rp->conf->name);
+		log_warn("control: replayed message from %s", rp->name);
 		return NULL;
 	}
 	if (msg->timestamp + skew < now || msg->timestamp > now + skew) {
 		m->stats.stale++;
 		log_warn("control: message from %s is %s the allowed skew",
-			 rp->conf->name,
+			 rp->name,
 			 msg->timestamp < now ? "older than" : "ahead of");
 		return NULL;
 	}
@@ -208,7 +342,8 @@ static struct remote_rp *accept_msg(struct mesh *m, const struct ctl_msg *msg)
 	return rp;
 }
 
-static void dispatch(struct mesh *m, const uint8_t *buf, size_t len)
+static void dispatch(struct mesh *m, const struct sockaddr_in6 *from,
+		     const uint8_t *buf, size_t len)
 {
 	struct remote_rp *rp;
 	struct ctl_msg msg;
@@ -217,6 +352,13 @@ static void dispatch(struct mesh *m, const uint8_t *buf, size_t len)
 	if (e != CTL_OK) {
 		m->stats.malformed++;
 		log_debug("control: dropped a message: %s", ctl_strerror(e));
+		return;
+	}
+	/* Shuffles come from any RP: peer sampling checks them itself. */
+	if (msg.type == MDCS_CTL_SHUFFLE ||
+	    msg.type == MDCS_CTL_SHUFFLE_REPLY) {
+		sampling_input(m, &from->sin6_addr, ntohs(from->sin6_port), buf,
+			       len);
 		return;
 	}
 	rp = accept_msg(m, &msg);
@@ -236,65 +378,71 @@ static void dispatch(struct mesh *m, const uint8_t *buf, size_t len)
 		break; /* heard: that is all it says */
 	case MDCS_CTL_SHUFFLE:
 	case MDCS_CTL_SHUFFLE_REPLY:
-		break; /* rpd's mesh is configured, not sampled, for now */
+		break; /* taken above */
 	}
 }
 
 static void readable(void *arg)
 {
 	struct mesh *m = arg;
+	struct sockaddr_in6 from;
+	socklen_t from_len = sizeof(from);
 	uint8_t buf[2048];
 	ssize_t n;
 
-	while ((n = recv(m->sock, buf, sizeof(buf), MSG_TRUNC)) >= 0) {
-		if ((size_t)n > sizeof(buf)) {
+	while ((n = recvfrom(m->sock, buf, sizeof(buf), MSG_TRUNC,
+			     (struct sockaddr *)&from, &from_len)) >= 0) {
+		if ((size_t)n > sizeof(buf) || from_len != sizeof(from)) {
 			m->stats.malformed++;
-			continue;
+		} else {
+			dispatch(m, &from, buf, (size_t)n);
 		}
-		dispatch(m, buf, (size_t)n);
+		from_len = sizeof(from);
 	}
 	if (errno != EAGAIN)
 		log_warn("control: recv: %m");
 }
 
-/* Slots stay what an earlier rpd made them, so that its channel maps keep
- * their meaning; slots of RPs no longer configured are freed. */
-static int assign_slots(struct mesh *m, struct datapath *dp)
+/*
+ * Slots stay what an earlier rpd made them, so that its channel maps keep
+ * their meaning: a learned RP keeps its own, a configured RP the one with
+ * its address and port.  Slots of RPs no longer known are freed.
+ */
+static int assign_slots(struct mesh *m)
 {
-	struct idpool slots;
+	struct remote_rp *rp;
 	int rc = 0;
 
-	if (idpool_init(&slots, MDCS_MAX_RPS))
+	idpool_fini(&m->slots);
+	if (idpool_init(&m->slots, MDCS_MAX_RPS))
 		return -1;
+	for (rp = m->learned; rp; rp = rp->next)
+		idpool_take(&m->slots, rp->slot);
 	for (uint32_t s = 0; s < MDCS_MAX_RPS; s++) {
-		struct mdcs_rp rp;
+		struct mdcs_rp in;
 		bool kept = false;
 
-		if (datapath_get_rp(dp, s, &rp) || !rp.in_use)
-			continue;
+		if (datapath_get_rp(m->dp, s, &in) || !in.in_use ||
+		    !idpool_take(&m->slots, s))
+			continue; /* unused, or a learned RP's */
 		for (unsigned i = 0; i < m->n_rps && !kept; i++) {
-			const struct conf_remote *c = m->rps[i].conf;
-
-			if (m->rps[i].slot == UINT32_MAX &&
-			    !memcmp(&rp.addr, &c->addr, sizeof(rp.addr)) &&
-			    rp.port == htons(c->port)) {
-				m->rps[i].slot = s;
-				kept = idpool_take(&slots, s);
-			}
+			rp = &m->rps[i];
+			kept = rp->slot == UINT32_MAX &&
+			       !memcmp(&in.addr, &rp->addr, sizeof(in.addr)) &&
+			       in.port == htons(rp->port);
+			if (kept)
+				rp->slot = s;
 		}
-		if (!kept)
-			datapath_clear_rp(dp, s);
+		if (!kept) {
+			idpool_put(&m->slots, s);
+			datapath_clear_rp(m->dp, s);
+		}
 	}
-	for (unsigned i = 0; i < m->n_rps && !rc; i++) {
-		struct remote_rp *rp = &m->rps[i];
-
-		if (rp->slot == UINT32_MAX && !idpool_get(&slots, &rp->slot))
+	mesh_each_rp (m, rp)
+		if ((rp->slot == UINT32_MAX &&
+		     !idpool_get(&m->slots, &rp->slot)) ||
+		    datapath_set_rp(m->dp, rp->slot, &rp->addr, rp->port))
 			rc = -1;
-		else if (datapath_set_rp(dp, rp->slot, &rp->conf->addr,
-					 rp->conf->port))
-			rc = -1;
-	}
-	idpool_fini(&slots);
 	return rc;
 }
 
@@ -322,19 +470,27 @@ static int open_socket(const struct rpd_conf *c)
 }
 
 /* Carry over what was heard from the RPs of the closed mesh's old ones
- * that are still configured, known by their keys. */
+ * that are still configured, known by their keys.  A learned RP that is
+ * configured now is what the configuration says. */
 static void take_over(struct mesh *m, struct remote_rp *old, unsigned n)
 {
 	for (unsigned i = 0; i < m->n_rps; i++) {
-		struct remote_rp *rp = &m->rps[i];
-		const struct remote_rp *was = rp_by_key(old, n, rp->key);
+		struct remote_rp *rp = &m->rps[i], *was = NULL;
 
+		for (unsigned j = 0; j < n && !was; j++)
+			if (!memcmp(old[j].key, rp->key, MDCS_CTL_KEY_LEN))
+				was = &old[j];
+		for (struct remote_rp *l = m->learned; l && !was; l = l->next)
+			if (!memcmp(l->key, rp->key, MDCS_CTL_KEY_LEN))
+				was = l;
 		if (!was)
 			continue;
 		rp->last_ts = was->last_ts;
 		rp->heard_ms = was->heard_ms;
 		rp->heard_unix_us = was->heard_unix_us;
 		rp->up = was->up;
+		if (!was->conf)
+			forget(m, was, "it is configured now");
 	}
 }
 
@@ -346,14 +502,18 @@ int mesh_open(struct mesh *m, struct loop *loop, const struct rpd_conf *c,
 	unsigned n_old = m->n_rps;
 
 	m->loop = loop;
+	m->dp = dp;
+	m->conf = c;
 	m->sock = -1;
 	m->id = *id;
+	ctl_signer_ed25519(&m->signer, &m->id);
 	m->max_skew = c->max_skew;
 	m->hold_ms = c->hold_time * 1000ULL;
 	m->keepalive_ms = c->keepalive_interval * 1000ULL;
 	m->ops = ops;
 	m->arg = arg;
 	m->on_status = NULL;
+	m->on_change = NULL;
 	timer_init(&m->keepalive_timer, keepalive, m);
 	m->n_rps = c->n_remotes;
 	m->rps = calloc(c->n_remotes ? c->n_remotes : 1, sizeof(*m->rps));
@@ -363,19 +523,27 @@ int mesh_open(struct mesh *m, struct loop *loop, const struct rpd_conf *c,
 		return -1;
 	}
 	for (unsigned i = 0; i < c->n_remotes; i++) {
-		m->rps[i].conf = &c->remotes[i];
-		memcpy(m->rps[i].key, c->remotes[i].public_key,
-		       MDCS_CTL_KEY_LEN);
-		m->rps[i].slot = UINT32_MAX;
+		const struct conf_remote *cr = &c->remotes[i];
+		struct remote_rp *rp = &m->rps[i];
+
+		rp->conf = cr;
+		snprintf(rp->name, sizeof(rp->name), "%s", cr->name);
+		memcpy(rp->key, cr->public_key, MDCS_CTL_KEY_LEN);
+		rp->addr = cr->addr;
+		rp->port = cr->port;
+		rp->prefixes = cr->prefixes;
+		rp->n_prefixes = cr->n_prefixes;
+		rp->slot = UINT32_MAX;
 	}
 	take_over(m, old, n_old);
 	free(old);
-	if (assign_slots(m, dp)) {
+	if (assign_slots(m)) {
 		log_err("datapath: cannot program the remote RPs");
 		return -1;
 	}
 	m->sock = open_socket(c);
-	if (m->sock < 0 || loop_watch(loop, m->sock, readable, m))
+	if (m->sock < 0 || loop_watch(loop, m->sock, readable, m) ||
+	    sampling_open(m, c))
 		return -1;
 	timer_arm(loop, &m->keepalive_timer, 0);
 	return 0;
@@ -389,6 +557,7 @@ void mesh_close(struct mesh *m)
 	}
 	if (m->loop)
 		timer_cancel(m->loop, &m->keepalive_timer);
+	sampling_close(m);
 	m->sock = -1;
 	sodium_memzero(&m->id, sizeof(m->id));
 }
@@ -396,7 +565,37 @@ void mesh_close(struct mesh *m)
 void mesh_free(struct mesh *m)
 {
 	mesh_close(m);
+	sampling_free(m);
+	while (m->learned) {
+		struct remote_rp *rp = m->learned;
+
+		m->learned = rp->next;
+		free(rp->desc);
+		free(rp);
+	}
+	m->n_learned = 0;
+	idpool_fini(&m->slots);
 	free(m->rps);
 	m->rps = NULL;
 	m->n_rps = 0;
+}
+
+void mesh_control_stats(const struct mesh *m, struct mesh_stats *out)
+{
+	struct pss_stats ps;
+
+	*out = m->stats;
+	sampling_stats(m, &ps);
+	out->malformed += ps.malformed;
+	out->bad_signature += ps.bad_signature;
+	out->replayed += ps.replayed;
+	out->stale += ps.stale;
+	out->accepted += ps.received - ps.malformed - ps.bad_signature -
+			 ps.replayed - ps.stale;
+}
+
+void mesh_clear_stats(struct mesh *m)
+{
+	memset(&m->stats, 0, sizeof(m->stats));
+	sampling_clear_stats(m);
 }

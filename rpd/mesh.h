@@ -7,20 +7,35 @@
 #include "conf.h"
 #include "control.h"
 #include "datapath.h"
+#include "desc.h"
+#include "idpool.h"
 #include "loop.h"
 
+/* A remote RP: configured, or learned from the descriptors gossip brings. */
 struct remote_rp {
-	const struct conf_remote *conf;
-	/* conf's public key, to know the RP again in a later configuration */
+	char name[64];
 	uint8_t key[MDCS_CTL_KEY_LEN];
-	uint32_t slot;	  /* in the datapath's remote_rps map */
-	uint64_t last_ts; /* newest timestamp accepted from it */
+	struct in6_addr addr; /* where it is reached */
+	uint16_t port;
+	const struct prefix6 *prefixes; /* the sources it serves */
+	unsigned n_prefixes;
+	const struct conf_remote *conf; /* NULL if learned */
+	uint32_t slot;			/* in the datapath's remote_rps map */
+	uint64_t last_ts;		/* newest timestamp accepted from it */
 	/* The last valid message from it: when on the loop's clock (0 if
 	 * none came), and when in microseconds since the epoch. */
 	uint64_t heard_ms;
 	uint64_t heard_unix_us;
 	bool up;	  /* heard within the subscription hold time */
 	bool unreachable; /* the last message to it could not be sent */
+
+	/* A learned RP: its descriptor, newest first seen, and the
+	 * prefixes it lists, which prefixes points to. */
+	uint64_t incarnation, issued;
+	struct prefix6 learned_prefixes[MDCS_DESC_MAX_PREFIXES];
+	uint8_t *desc;
+	size_t desc_len;
+	struct remote_rp *next; /* in mesh.learned */
 };
 
 /* Why control messages were refused, and how many were taken. */
@@ -33,6 +48,7 @@ struct mesh_stats {
 	uint64_t stale;	   /* timestamp beyond the allowed clock skew */
 	uint64_t sent;
 	uint64_t send_failed;
+	uint64_t learned_full; /* RPs not learned: the table was full */
 };
 
 struct mesh_ops {
@@ -44,16 +60,29 @@ struct mesh_ops {
 			    const struct mdcs_ctl_channel *ch, unsigned n);
 	void (*ack)(void *arg, struct remote_rp *rp,
 		    const struct mdcs_ctl_status *status, unsigned n);
+	/* A learned RP is forgotten: nothing may point to it after. */
+	void (*gone)(void *arg, struct remote_rp *rp);
 };
 
 typedef void (*mesh_status_fn)(void *arg, const struct remote_rp *rp);
+typedef void (*mesh_change_fn)(void *arg);
+
+/* Learned RPs at most; more are refused and counted. */
+#define MESH_MAX_LEARNED 1024
 
 struct mesh {
 	struct loop *loop;
+	struct datapath *dp;
 	int sock;
 	struct ctl_identity id;
-	struct remote_rp *rps; /* as many as, and in the order of, conf's */
+	struct ctl_signer signer; /* signs with id */
+	struct remote_rp *rps;	  /* as many as, and in the order of, conf's */
 	unsigned n_rps;
+	struct remote_rp *learned; /* a list, the newest first */
+	unsigned n_learned;
+	struct idpool slots; /* in the datapath's remote_rps map */
+	const struct rpd_conf *conf;
+	struct sampling *sampling;
 	unsigned max_skew; /* seconds */
 	uint64_t hold_ms;  /* silence after which a remote RP is down */
 	uint64_t keepalive_ms;
@@ -63,11 +92,15 @@ struct mesh {
 	void *arg;
 	mesh_status_fn on_status; /* NULL, or told when an RP goes up or down */
 	void *status_arg;
+	/* NULL, or told when the set of RPs or their prefixes change */
+	mesh_change_fn on_change;
+	void *change_arg;
 	struct mesh_stats stats;
 };
 
 /*
- * Give every configured remote RP a datapath slot (keeping the one an
+ * Give every configured remote RP, and every RP learned before, a datapath
+ * slot (keeping the one an
  * earlier rpd gave it), program the datapath, open the control socket and
  * start sending KEEPALIVEs.  What a closed mesh heard from an RP with the
  * same key carries over, with the counters.
@@ -85,10 +118,38 @@ int mesh_open(struct mesh *m, struct loop *loop, const struct rpd_conf *c,
 void mesh_close(struct mesh *m);
 void mesh_free(struct mesh *m);
 
+/* The remote RPs, configured first: NULL gives the first, the last
+ * gives NULL. */
+struct remote_rp *mesh_next_rp(const struct mesh *m,
+			       const struct remote_rp *rp);
+#define mesh_each_rp(m, rp)                                                    \
+	for ((rp) = mesh_next_rp((m), NULL); (rp);                             \
+	     (rp) = mesh_next_rp((m), (rp)))
+
 struct remote_rp *mesh_rp_by_slot(struct mesh *m, uint32_t slot);
 
-/* The remote RP serving a source: the longest matching prefix wins. */
+/* The remote RP serving a source: the longest matching prefix wins, and
+ * among equals a configured RP. */
 struct remote_rp *mesh_rp_for_source(struct mesh *m, const struct in6_addr *s);
+
+/*
+ * A descriptor that verified: learn its RP, or update what is known of it
+ * if it is newer; a LEAVING one makes the mesh forget the RP.  Configured
+ * RPs are what the configuration says, whatever they gossip, and no
+ * learned RP serves a prefix that overlaps this RP's own: another RP
+ * cannot draw this AS's sources into the overlay.
+ */
+void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
+		size_t len);
+
+/* The control counters, the peer sampling's included. */
+void mesh_control_stats(const struct mesh *m, struct mesh_stats *out);
+void mesh_clear_stats(struct mesh *m);
+
+/* Send a message built for the RP at `to` (a reply goes where the request
+ * came from); counted in the mesh's statistics. */
+int mesh_send(struct mesh *m, const struct in6_addr *addr, uint16_t port,
+	      const uint8_t *buf, ssize_t len);
 
 /* Send SUBSCRIBE (hold_time > 0) or UNSUBSCRIBE for n channels, in as
  * many messages as needed. */

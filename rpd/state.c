@@ -6,8 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "counters.h"
 #include "loop.h"
+#include "sampling.h"
 #include "state.h"
 
 #define RP_PATH CONF_INSTANCE_XPATH "[name='%s']/mdcs:mdcs"
@@ -38,13 +41,15 @@ static const char *leaf_in(char *buf, const char *entry, const char *leaf)
 static int add_counters(struct lyd_node *rp, const struct state_source *src)
 {
 	uint64_t c[MDCS_CNT_MAX];
-	const struct mesh_stats *m = &src->mesh->stats;
+	struct mesh_stats all;
+	const struct mesh_stats *m = &all;
 	const char *drop = "drop-";
 	char path[96];
 	int rc = 0;
 
 	if (datapath_counters(src->dp, c))
 		return -1;
+	mesh_control_stats(src->mesh, &all);
 	rc |= set(rp, "statistics/encapsulated/packets",
 		  c[MDCS_CNT_ENCAP_PACKETS]);
 	rc |= set(rp, "statistics/encapsulated/octets",
@@ -159,81 +164,102 @@ static void date_and_time(uint64_t unix_us, char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%06uZ", (unsigned)(unix_us % 1000000));
 }
 
-/* Status, last message and traffic of each configured remote RP. */
-static int add_remote_rps(struct lyd_node *top, const struct state_source *src)
+/* Status, last message and traffic of a remote RP, in its entry. */
+static int add_rp_state(struct lyd_node *top, const struct state_source *src,
+			const struct remote_rp *rp, const char *entry)
 {
-	const struct mesh *m = src->mesh;
-	char entry[120], path[LEAF_PATH_LEN], when[40];
+	char path[LEAF_PATH_LEN], when[40];
+	struct mdcs_rp_traffic t;
 	int rc = 0;
 
-	for (unsigned i = 0; i < m->n_rps; i++) {
-		const struct remote_rp *rp = &m->rps[i];
-		struct mdcs_rp_traffic t;
+	if (datapath_rp_traffic(src->dp, rp->slot, &t))
+		return -1;
+	rc |= set_str(top, leaf_in(path, entry, "status"),
+		      rp->up ? "up" : "down");
+	if (rp->heard_ms) {
+		date_and_time(rp->heard_unix_us, when, sizeof(when));
+		rc |= set_str(top, leaf_in(path, entry, "last-heard"), when);
+	}
+	rc |= set(top, leaf_in(path, entry, "sent/packets"), t.tx.packets);
+	rc |= set(top, leaf_in(path, entry, "sent/octets"), t.tx.bytes);
+	rc |= set(top, leaf_in(path, entry, "received/packets"), t.rx.packets);
+	rc |= set(top, leaf_in(path, entry, "received/octets"), t.rx.bytes);
+	return rc;
+}
 
-		if (datapath_rp_traffic(src->dp, rp->slot, &t))
-			return -1;
-		snprintf(entry, sizeof(entry), "remote-rp[name='%s']",
-			 rp->conf->name);
-		rc |= set_str(top, leaf_in(path, entry, "status"),
-			      rp->up ? "up" : "down");
-		if (rp->heard_ms) {
-			date_and_time(rp->heard_unix_us, when, sizeof(when));
-			rc |= set_str(top, leaf_in(path, entry, "last-heard"),
-				      when);
+/* The configured remote RPs, then the learned ones with what their
+ * descriptors say. */
+static int add_remote_rps(struct lyd_node *top, const struct state_source *src)
+{
+	char entry[120], path[LEAF_PATH_LEN], key[2 * MDCS_CTL_KEY_LEN + 1];
+	char addr[INET6_ADDRSTRLEN], pfx[PREFIX6_STRLEN];
+	const struct remote_rp *rp;
+	int rc = 0;
+
+	mesh_each_rp (src->mesh, rp) {
+		if (rp->conf) {
+			snprintf(entry, sizeof(entry), "remote-rp[name='%s']",
+				 rp->name);
+			rc |= add_rp_state(top, src, rp, entry);
+			continue;
 		}
-		rc |= set(top, leaf_in(path, entry, "sent/packets"),
-			  t.tx.packets);
-		rc |= set(top, leaf_in(path, entry, "sent/octets"), t.tx.bytes);
-		rc |= set(top, leaf_in(path, entry, "received/packets"),
-			  t.rx.packets);
-		rc |= set(top, leaf_in(path, entry, "received/octets"),
-			  t.rx.bytes);
+		snprintf(entry, sizeof(entry),
+			 "membership/learned-rp[name='%s']", rp->name);
+		sodium_bin2hex(key, sizeof(key), rp->key, sizeof(rp->key));
+		rc |= set_str(top, leaf_in(path, entry, "public-key"), key);
+		rc |= set_str(top, leaf_in(path, entry, "address"),
+			      addr6_str(&rp->addr, addr));
+		rc |= set(top, leaf_in(path, entry, "port"), rp->port);
+		for (unsigned i = 0; i < rp->n_prefixes; i++)
+			rc |= set_str(top,
+				      leaf_in(path, entry, "source-prefix"),
+				      prefix6_str(&rp->prefixes[i], pfx));
+		rc |= add_rp_state(top, src, rp, entry);
 	}
 	return rc;
 }
 
-static int heard_later(const void *a, const void *b)
+/* A view entry's name: the RP's, configured or learned, if known. */
+static const char *member_name(const struct mesh *m, const uint8_t *id)
 {
-	const struct remote_rp *x = *(const struct remote_rp *const *)a;
-	const struct remote_rp *y = *(const struct remote_rp *const *)b;
+	const struct remote_rp *rp;
 
-	return x->heard_ms < y->heard_ms   ? 1
-	       : x->heard_ms > y->heard_ms ? -1
-					   : 0;
+	mesh_each_rp (m, rp)
+		if (!memcmp(rp->key, id, MDCS_CTL_KEY_LEN))
+			return rp->name;
+	return NULL;
 }
 
-/*
- * The membership view: the RPs heard from, the most recent first, at most
- * view-size of them, each aged in shuffle intervals since it was heard.
- */
-static int add_members(struct lyd_node *top, const struct state_source *src,
-		       uint64_t now)
+/* The membership view as peer sampling keeps it, and its counters. */
+static int add_members(struct lyd_node *top, const struct state_source *src)
 {
-	const struct mesh *m = src->mesh;
-	const struct remote_rp **heard = calloc(m->n_rps + 1, sizeof(*heard));
-	uint64_t period = src->conf->shuffle_interval * 1000ULL;
+	const struct pss *pss = sampling_pss(src->mesh);
 	char entry[120], path[LEAF_PATH_LEN], addr[INET6_ADDRSTRLEN];
-	unsigned n = 0;
+	const char *ms = "membership/statistics";
+	struct pss_stats st;
 	int rc = 0;
 
-	if (!heard)
-		return -1;
-	for (unsigned i = 0; i < m->n_rps; i++)
-		if (m->rps[i].heard_ms)
-			heard[n++] = &m->rps[i];
-	qsort(heard, n, sizeof(*heard), heard_later);
-	for (unsigned i = 0; i < n && i < src->conf->view_size; i++) {
-		const struct conf_remote *c = heard[i]->conf;
+	for (unsigned i = 0; pss && i < pss_view_len(pss); i++) {
+		const struct pss_entry *e = pss_view_entry(pss, i);
+		const char *name = member_name(src->mesh, e->id);
 
 		snprintf(entry, sizeof(entry),
 			 "membership/member[address='%s'][port='%u']",
-			 inet_ntop(AF_INET6, &c->addr, addr, sizeof(addr)),
-			 c->port);
-		rc |= set_str(top, leaf_in(path, entry, "name"), c->name);
-		rc |= set(top, leaf_in(path, entry, "age"),
-			  (now - heard[i]->heard_ms) / period);
+			 addr6_str(&e->endpoint.addr, addr), e->endpoint.port);
+		if (name)
+			rc |= set_str(top, leaf_in(path, entry, "name"), name);
+		rc |= set(top, leaf_in(path, entry, "age"), e->age);
 	}
-	free(heard);
+	sampling_stats(src->mesh, &st);
+	rc |= set(top, leaf_in(path, ms, "shuffles-started"), st.started);
+	rc |= set(top, leaf_in(path, ms, "shuffles-completed"), st.completed);
+	rc |= set(top, leaf_in(path, ms, "shuffles-timed-out"), st.timed_out);
+	rc |= set(top, leaf_in(path, ms, "shuffles-served"), st.served);
+	rc |= set(top, leaf_in(path, ms, "descriptors-refused"),
+		  st.desc_malformed + st.desc_bad_signature + st.desc_expired +
+			  st.desc_future);
+	rc |= set(top, leaf_in(path, ms, "rps-not-learned"),
+		  src->mesh->stats.learned_full);
 	return rc;
 }
 
@@ -261,7 +287,7 @@ int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	if (add_remote_rps(c.rp, src))
 		return ds_fail(err, "operation-failed", NULL,
 			       "the remote RPs' state could not be read");
-	if (add_members(c.rp, src, c.now))
+	if (add_members(c.rp, src))
 		return ds_fail(err, "operation-failed", NULL,
 			       "the membership view could not be listed");
 	channels_each(src->channels, add_subscription, &c);
@@ -290,7 +316,7 @@ struct lyd_node *state_rp_status_change(const struct ly_ctx *ctx,
 	struct lyd_node *notif = NULL, *n;
 
 	if (new_notification(ctx, instance, "rp-status-change", &notif, &n) ||
-	    lyd_new_term(n, NULL, "remote-rp", rp->conf->name, 0, NULL) ||
+	    lyd_new_term(n, NULL, "remote-rp", rp->name, 0, NULL) ||
 	    lyd_new_term(n, NULL, "status", rp->up ? "up" : "down", 0, NULL)) {
 		lyd_free_all(notif);
 		return NULL;

@@ -480,13 +480,7 @@ void world_dead_links(const struct world *w, uint64_t *dead, uint64_t *all)
 void world_stats(const struct world *w, struct pss_stats *sum)
 {
 	memset(sum, 0, sizeof(*sum));
-	for (uint32_t i = 0; i < w->p.n; i++) {
-		const uint64_t *a = (const void *)pss_stats(w->nodes[i].pss);
-		uint64_t *t = (void *)sum;
-
-		if (!w->alive[i])
-			continue;
-		for (size_t k = 0; k < sizeof(*sum) / sizeof(uint64_t); k++)
-			t[k] += a[k];
-	}
+	for (uint32_t i = 0; i < w->p.n; i++)
+		if (w->alive[i])
+			pss_stats_add(sum, pss_stats(w->nodes[i].pss));
 }

@@ -102,6 +102,30 @@ static void flip(struct in6_addr *a, unsigned bit)
 
 static const unsigned lens[] = { 0, 1, 63, 64, 127, 128 };
 
+/* Prefixes overlap when one holds the other, whichever comes first. */
+START_TEST(prefix_overlap_either_way)
+{
+	static const char *const cases[][3] = {
+		{ "2001:db8::/32", "2001:db8:1::/48", "1" },
+		{ "2001:db8:1::/48", "2001:db8:1::/48", "1" },
+		{ "2001:db8:1::/48", "2001:db8:2::/48", "0" },
+		{ "::/0", "2001:db8:1::1/128", "1" },
+		{ "2001:db8:1::/48", "2001:db8::/48", "0" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct prefix6 a, b;
+		bool want = cases[i][2][0] == '1';
+
+		ck_assert(prefix6_parse(cases[i][0], &a));
+		ck_assert(prefix6_parse(cases[i][1], &b));
+		ck_assert_msg(prefix6_overlap(&a, &b) == want, "%s %s",
+			      cases[i][0], cases[i][1]);
+		ck_assert(prefix6_overlap(&b, &a) == want);
+	}
+}
+END_TEST
+
 /* The last bit inside the prefix counts, the first bit outside does not. */
 START_TEST(prefix_contains_boundary)
 {
@@ -252,6 +276,7 @@ static Suite *lib_suite(void)
 	tcase_add_loop_test(p, prefix_contains_boundary, 0,
 			    sizeof(lens) / sizeof(lens[0]));
 	tcase_add_test(p, prefix_and_addr_str);
+	tcase_add_test(p, prefix_overlap_either_way);
 	suite_add_tcase(s, p);
 
 	tcase_add_test(c, csum_rfc1071);

@@ -37,6 +37,7 @@ static struct pss *rps[RPS];
 static struct msg queue[MAX_MSGS];
 static unsigned queued;
 static const unsigned who[RPS] = { A, B, C };
+static bool learned[RPS][RPS]; /* [i][j]: i was told of j's descriptor */
 
 static void endpoint(unsigned i, struct desc_endpoint *ep)
 {
@@ -60,6 +61,18 @@ static void capture(void *ctx, const struct desc_endpoint *to,
 	ck_assert_uint_lt(m->to, RPS);
 	m->len = len;
 	memcpy(m->buf, buf, len);
+}
+
+static void learn(void *ctx, const struct desc *d, const uint8_t *raw,
+		  size_t len)
+{
+	struct desc again;
+
+	ck_assert_int_eq(desc_parse(raw, len, &again), CTL_OK);
+	ck_assert_mem_eq(again.id, d->id, MDCS_CTL_KEY_LEN);
+	for (unsigned j = 0; j < RPS; j++)
+		if (!memcmp(d->id, ids[j].pk, MDCS_CTL_KEY_LEN))
+			learned[*(const unsigned *)ctx][j] = true;
 }
 
 static void self_desc(unsigned i, struct desc *d)
@@ -95,7 +108,8 @@ static void setup(void)
 		uint8_t seed[32];
 		struct pss_io io = { .ctx = (void *)&who[i],
 				     .signer = &signers[i],
-				     .send = capture };
+				     .send = capture,
+				     .learn = learn };
 		struct desc d;
 
 		memset(seed, 0x11 * (i + 1), sizeof(seed));
@@ -106,6 +120,7 @@ static void setup(void)
 		ck_assert_ptr_nonnull(rps[i]);
 	}
 	queued = 0;
+	memset(learned, 0, sizeof(learned));
 }
 
 static void teardown(void)
@@ -453,6 +468,45 @@ START_TEST(timeout_tries_next)
 }
 END_TEST
 
+/*
+ * B and C start from A alone, known by key and endpoint as a configured
+ * remote RP is; A starts from nobody.  Shuffles make all of them learn
+ * each other, and nothing unsigned is ever passed on: only descriptors
+ * that verified reach learn().
+ */
+START_TEST(seeds_bootstrap)
+{
+	struct desc_endpoint ep;
+	unsigned rounds = 0;
+
+	endpoint(A, &ep);
+	ck_assert_int_eq(pss_add_seed(rps[B], ids[A].pk, &ep), 0);
+	ck_assert_int_eq(pss_add_seed(rps[C], ids[A].pk, &ep), 0);
+	ck_assert_int_eq(pss_add_seed(rps[A], ids[A].pk, &ep), -1);
+	while (!(learned[B][C] && learned[C][B] && learned[A][B] &&
+		 learned[A][C]) &&
+	       rounds++ < 10)
+		for (unsigned i = 0; i < RPS; i++) {
+			uint64_t t = rounds * T_MS + 1;
+
+			pss_run(rps[i], t, WALL0 + t * 1000);
+			drain(t);
+			drain(t);
+		}
+	ck_assert_uint_le(rounds, 10);
+	ck_assert(learned[B][C] && learned[C][B]);
+	ck_assert(learned[A][B] && learned[A][C]);
+	ck_assert(has(B, C) || has(C, B));
+	for (unsigned i = 0; i < RPS; i++) {
+		const struct pss_stats *st = pss_stats(rps[i]);
+
+		ck_assert_uint_eq(st->desc_malformed + st->desc_bad_signature +
+					  st->malformed + st->bad_signature,
+				  0);
+	}
+}
+END_TEST
+
 /* A leaving RP's newer descriptor takes its entry out of the view. */
 START_TEST(leaving_removes)
 {
@@ -518,6 +572,7 @@ static Suite *pss_suite(void)
 	tcase_add_test(x, descriptor_lifetime);
 	tcase_add_test(x, timeout_tries_next);
 	tcase_add_test(x, leaving_removes);
+	tcase_add_test(x, seeds_bootstrap);
 	tcase_add_test(x, replay_guard);
 	suite_add_tcase(s, x);
 	return s;

@@ -197,6 +197,20 @@ static const struct {
 	{ INSTANCE_HEAD RP ", \"timers\": {\"subscription-refresh\": 60, "
 			   "\"subscription-hold\": 60}" INSTANCE_TAIL,
 	  "subscription-hold" },
+	/* NAT mappings would lapse between two KEEPALIVEs */
+	{ INSTANCE_HEAD RP ", \"membership\": {\"keepalive-interval\": 26}" //
+	  INSTANCE_TAIL,
+	  "keepalive-interval" },
+	/* more prefixes than a descriptor carries */
+	{ INSTANCE_HEAD
+	  "\"rp\": {\"tunnel-address\": \"2001:db8:ff::1\", "
+	  "\"uplink-interface\": \"eth1\", "
+	  "\"private-key-file\": \"/etc/mdcs/rp1.key\", "
+	  "\"source-prefix\": [\"2001:db8:1::/48\", \"2001:db8:2::/48\", "
+	  "\"2001:db8:3::/48\", \"2001:db8:4::/48\", \"2001:db8:5::/48\", "
+	  "\"2001:db8:6::/48\", \"2001:db8:7::/48\", \"2001:db8:8::/48\", "
+	  "\"2001:db8:9::/48\"]}" INSTANCE_TAIL,
+	  "source-prefix" },
 };
 
 START_TEST(bad_config_refused_naming_the_node)

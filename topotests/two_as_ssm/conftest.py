@@ -24,11 +24,11 @@ from collections import namedtuple
 
 import pytest
 
-from lib.topogen import Topogen, TopoRouter
+from lib.topogen import TopoRouter
 
-from mdcs_topo.poll import wait_for
 from mdcs_topo.rp import Rp
 from mdcs_topo.ssm import link_local, render_frr_conf
+from mdcs_topo.topology import load_frr, running, start
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROUTERS = ["r1", "rp1", "rp2", "r2"]
@@ -70,13 +70,8 @@ def build_topo(tgen):
 
 @pytest.fixture(scope="module")
 def net(request):
-    tgen = Topogen(build_topo, request.module.__name__)
-    tgen.start_topology()
+    tgen, workdir = start(build_topo, request.module.__name__)
     g = tgen.gears
-    workdir = os.path.join(tgen.logdir, "mdcs")
-    # A source behind a real NIC sends finished UDP checksums; a veth would
-    # leave them to an offload that never comes (docs/datapath.md).
-    g["src"].cmd_raises("ethtool -K src-eth0 tx off")
     names = {
         "r1_eth0_ll": link_local(g["r1"], "r1-eth0"),
         "r1_eth1_ll": link_local(g["r1"], "r1-eth1"),
@@ -88,36 +83,16 @@ def net(request):
     rps = make_rps(g, workdir, via_vtysh)
     for name in HOSTS + ROUTERS:
         conf = render_frr_conf(os.path.join(HERE, name, "frr.conf"), workdir, names)
-        daemons = [TopoRouter.RD_ZEBRA, TopoRouter.RD_STATIC]
-        if name in ROUTERS:
-            daemons.append(TopoRouter.RD_PIM6)
         if via_vtysh and name in rps:
             others = [rp for n, rp in rps.items() if n != name]
             with open(conf, "a") as f:
                 f.write("\n".join(rps[name].frr_lines(others)) + "\n")
-        g[name].load_frr_config(conf, daemons)
+        load_frr(g[name], conf, name in ROUTERS)
         if via_vtysh and name in rps:
             g[name].load_config(TopoRouter.RD_PIM6, None,
                                 "-M mdcs:" + rps[name].cli_socket)
     if not via_vtysh:
         rps["rp1"].configure([rps["rp2"]])
         rps["rp2"].configure([rps["rp1"]])
-    # rpd first, so that pim6d's configuration finds the overlay link (or,
-    # configured through vtysh, so that pim6d's module finds rpd at once).
-    try:
-        for rp in rps.values():
-            rp.start()
-        tgen.start_router()
-        # Until duplicate address detection ends, an address does not
-        # answer neighbor solicitations: the RPs could not reach each other.
-        wait_for(
-            lambda: not any(g[n].cmd("ip -6 addr show tentative").strip()
-                            for n in HOSTS + ROUTERS),
-            30,
-            "duplicate address detection to finish",
-        )
+    with running(tgen, rps):
         yield Net(tgen, g, rps, workdir, TIMERS, CHANNEL_SOURCE)
-    finally:
-        for rp in rps.values():
-            rp.stop()
-        tgen.stop_topology()

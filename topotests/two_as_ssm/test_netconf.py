@@ -243,8 +243,13 @@ def test_remote_rp_status(net):
     notified."""
     rp1, rp2 = net.rps["rp1"], net.rps["rp2"]
     with session(rp1) as m:
-        seen = rp2_seen_by(m)
-        assert seen["status"] == ["up"] and seen["member"] == ["rp2"]
+        def rp2_in_view():
+            seen = rp2_seen_by(m)
+            return seen if seen["member"] == ["rp2"] else None
+
+        # A shuffle takes rp2 out of rp1's view until rp2 shuffles back.
+        seen = wait_for(rp2_in_view, 30, "rp2 in rp1's view")
+        assert seen["status"] == ["up"]
         assert len(seen["last-heard"]) == 1
         m.create_subscription()
         rp2.stop()
