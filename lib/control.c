@@ -175,8 +175,51 @@ ssize_t ctl_build_shuffle(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
 	sh->flags = 0;
 	sh->count = count;
 	sh->reserved = 0;
-	memcpy(sh + 1, entries, entries_len);
+	if (entries_len) /* an empty reply may come with no buffer */
+		memcpy(sh + 1, entries, entries_len);
 	return finish_by(buf, cap, type, body_end, timestamp, self, peer_pk);
+}
+
+ssize_t ctl_build_register(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
+			   uint16_t lease,
+			   const struct mdcs_ctl_endpoint *observed,
+			   uint64_t timestamp, const struct ctl_signer *self,
+			   const uint8_t *peer_pk)
+{
+	size_t off = sizeof(struct mdcs_ctl_hdr);
+	struct mdcs_ctl_register r = { .lease = htobe16(lease) };
+
+	if ((type != MDCS_CTL_REGISTER && type != MDCS_CTL_REGISTER_ACK) ||
+	    (type == MDCS_CTL_REGISTER) != !observed ||
+	    off + sizeof(r) + MDCS_CTL_SIG_LEN > cap)
+		return -1;
+	if (observed)
+		r.observed = *observed;
+	memcpy(buf + off, &r, sizeof(r));
+	return finish_by(buf, cap, type, off + sizeof(r), timestamp, self,
+			 peer_pk);
+}
+
+ssize_t ctl_build_relay(uint8_t *buf, size_t cap, const uint8_t *target,
+			const struct mdcs_ctl_endpoint *origin,
+			const uint8_t *inner, size_t inner_len,
+			uint64_t timestamp, const struct ctl_signer *self,
+			const uint8_t *peer_pk)
+{
+	size_t off = sizeof(struct mdcs_ctl_hdr);
+	struct mdcs_ctl_relay r = { .reserved = 0 };
+	size_t body_end = off + sizeof(r) + inner_len;
+
+	if (inner_len > MDCS_CTL_MAX_RELAYED ||
+	    body_end + MDCS_CTL_SIG_LEN > cap)
+		return -1;
+	memcpy(r.target, target, sizeof(r.target));
+	if (origin)
+		r.origin = *origin;
+	memcpy(buf + off, &r, sizeof(r));
+	memmove(buf + off + sizeof(r), inner, inner_len);
+	return finish_by(buf, cap, MDCS_CTL_RELAY, body_end, timestamp, self,
+			 peer_pk);
 }
 
 bool ctl_next_entry(const struct ctl_msg *m, size_t *pos, unsigned *age,
@@ -221,11 +264,47 @@ static enum ctl_error parse_shuffle(const uint8_t *body, size_t body_len,
 	return n == m->count ? CTL_OK : CTL_ERR_LENGTH;
 }
 
+static enum ctl_error parse_register(const uint8_t *body, size_t body_len,
+				     struct ctl_msg *m)
+{
+	const struct mdcs_ctl_register *r = (const void *)body;
+	static const uint8_t zero[sizeof(*r)];
+
+	if (body_len != sizeof(*r))
+		return CTL_ERR_LENGTH;
+	m->lease = be16toh(r->lease);
+	if (m->type == MDCS_CTL_REGISTER_ACK)
+		m->endpoint = &r->observed;
+	else if (memcmp(&r->observed, zero, sizeof(r->observed)))
+		return CTL_ERR_FIELD;
+	return CTL_OK;
+}
+
+/* The inner message is parsed on its own when it is taken. */
+static enum ctl_error parse_relay(const uint8_t *body, size_t body_len,
+				  struct ctl_msg *m)
+{
+	const struct mdcs_ctl_relay *r = (const void *)body;
+
+	if (body_len <
+	    sizeof(*r) + sizeof(struct mdcs_ctl_hdr) + MDCS_CTL_SIG_LEN)
+		return CTL_ERR_LENGTH;
+	m->target = r->target;
+	m->endpoint = &r->origin;
+	m->inner = body + sizeof(*r);
+	m->inner_len = body_len - sizeof(*r);
+	return CTL_OK;
+}
+
 static enum ctl_error parse_body(const uint8_t *body, size_t body_len,
 				 struct ctl_msg *m)
 {
 	if (m->type == MDCS_CTL_KEEPALIVE)
 		return body_len ? CTL_ERR_LENGTH : CTL_OK;
+	if (m->type == MDCS_CTL_REGISTER || m->type == MDCS_CTL_REGISTER_ACK)
+		return parse_register(body, body_len, m);
+	if (m->type == MDCS_CTL_RELAY)
+		return parse_relay(body, body_len, m);
 	if (m->type == MDCS_CTL_SHUFFLE || m->type == MDCS_CTL_SHUFFLE_REPLY)
 		return parse_shuffle(body, body_len, m);
 	if (m->type == MDCS_CTL_SUBSCRIBE_ACK) {
@@ -256,6 +335,13 @@ static enum ctl_error parse_body(const uint8_t *body, size_t body_len,
 	return CTL_OK;
 }
 
+static bool known_type(uint8_t type)
+{
+	return (type >= MDCS_CTL_SUBSCRIBE && type <= MDCS_CTL_SHUFFLE_REPLY) ||
+	       type == MDCS_CTL_REGISTER || type == MDCS_CTL_REGISTER_ACK ||
+	       type == MDCS_CTL_RELAY;
+}
+
 enum ctl_error ctl_parse(const uint8_t *buf, size_t len, struct ctl_msg *m)
 {
 	const struct mdcs_ctl_hdr *h = (const void *)buf;
@@ -268,7 +354,7 @@ enum ctl_error ctl_parse(const uint8_t *buf, size_t len, struct ctl_msg *m)
 		return CTL_ERR_SHORT;
 	if (h->version != MDCS_CTL_VERSION)
 		return CTL_ERR_VERSION;
-	if (h->type < MDCS_CTL_SUBSCRIBE || h->type > MDCS_CTL_SHUFFLE_REPLY)
+	if (!known_type(h->type))
 		return CTL_ERR_TYPE;
 	if (be16toh(h->length) != len || len > MDCS_CTL_MAX_LEN)
 		return CTL_ERR_LENGTH;

@@ -45,6 +45,11 @@ struct ctl_msg {
 	uint32_t xid;				 /* SHUFFLE, SHUFFLE_REPLY */
 	const uint8_t *entries; /* count struct mdcs_ctl_entry, each framed */
 	size_t entries_len;
+	uint16_t lease;				  /* REGISTER(_ACK) */
+	const struct mdcs_ctl_endpoint *endpoint; /* REGISTER_ACK, RELAY */
+	const uint8_t *target;			  /* RELAY */
+	const uint8_t *inner; /* RELAY: the message carried */
+	size_t inner_len;
 	const uint8_t *buf;
 	size_t len;
 };
@@ -96,6 +101,22 @@ ssize_t ctl_build_shuffle(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
 			  size_t entries_len, unsigned count,
 			  uint64_t timestamp, const struct ctl_signer *self,
 			  const uint8_t *peer_pk);
+
+/* Build a signed REGISTER (observed NULL) or REGISTER_ACK; the length, or
+ * -1 if it does not fit. */
+ssize_t ctl_build_register(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
+			   uint16_t lease,
+			   const struct mdcs_ctl_endpoint *observed,
+			   uint64_t timestamp, const struct ctl_signer *self,
+			   const uint8_t *peer_pk);
+
+/* Build a signed RELAY of inner (a message for target) to the next hop
+ * peer_pk; origin NULL leaves it zero.  The length, or -1. */
+ssize_t ctl_build_relay(uint8_t *buf, size_t cap, const uint8_t *target,
+			const struct mdcs_ctl_endpoint *origin,
+			const uint8_t *inner, size_t inner_len,
+			uint64_t timestamp, const struct ctl_signer *self,
+			const uint8_t *peer_pk);
 
 /* The next entry of a parsed shuffle after *pos (start at 0): its age and
  * descriptor; false after the last. */

@@ -17,11 +17,32 @@
 #define MAX_PARTS   8	 /* messages of one offer */
 #define MAX_SENDERS 4096
 #define MAX_SEEDS   64
+#define MAX_ROUTES  256 /* RPs a partner sends answers back to */
+#define MISSED_MAX  3	/* keepalive intervals a partner may stay silent */
 
-/* Room for entries in one shuffle message. */
+/* Room for entries in one shuffle message, sent directly or relayed. */
 #define ENTRY_ROOM                                                             \
 	(MDCS_CTL_MAX_LEN - sizeof(struct mdcs_ctl_hdr) -                      \
 	 sizeof(struct mdcs_ctl_shuffle) - MDCS_CTL_SIG_LEN)
+#define RELAYED_ENTRY_ROOM                                                     \
+	(MDCS_CTL_MAX_RELAYED - sizeof(struct mdcs_ctl_hdr) -                  \
+	 sizeof(struct mdcs_ctl_shuffle) - MDCS_CTL_SIG_LEN)
+
+/* How a message reaches an RP: directly, or through its partner via. */
+struct path {
+	struct desc_endpoint to;
+	bool relayed;
+	uint8_t via[MDCS_CTL_KEY_LEN];
+};
+
+/* An RP that this one registers with, or that registered here. */
+struct contact {
+	uint8_t id[MDCS_CTL_KEY_LEN];
+	struct desc_endpoint endpoint;
+	uint64_t expires; /* mono ms; a client's lease, a route's end */
+	unsigned missed;  /* a partner's unanswered REGISTERs */
+	bool acked;	  /* a partner that answered */
+};
 
 struct offer_part {
 	uint32_t xid;
@@ -34,6 +55,7 @@ struct round {
 	bool active, answered, from_fallback;
 	unsigned attempt;
 	struct pss_entry target; /* out of the view, as Cyclon does */
+	struct path path;	 /* to the target */
 	uint64_t deadline;
 	unsigned n_parts, n_sent;
 	struct offer_part parts[MAX_PARTS];
@@ -53,6 +75,13 @@ struct pss {
 	unsigned fallback_len;
 	struct pss_entry seeds[MAX_SEEDS];
 	unsigned n_seeds;
+	struct contact partners[MDCS_DESC_MAX_PARTNERS];
+	unsigned n_partners;
+	struct contact *clients; /* max_clients, as a partner */
+	unsigned n_clients;
+	struct contact routes[MAX_ROUTES];
+	unsigned n_routes;
+	uint64_t next_keepalive; /* mono ms */
 	struct replay *replay;
 	uint64_t next_period; /* mono ms; 0 before the first run */
 	uint64_t last_ts;
@@ -168,6 +197,7 @@ static int take_desc(struct pss *s, const uint8_t *raw, size_t len,
 	e->endpoint = d.endpoints[0];
 	e->nat = d.nat;
 	e->flags = d.flags;
+	e->n_partners = (uint8_t)d.n_partners;
 	e->len = (uint16_t)len;
 	e->raw = malloc(len);
 	if (!e->raw)
@@ -203,6 +233,25 @@ static void view_put(struct pss *s, struct pss_entry *e)
 		return;
 	}
 	s->view[s->view_len++] = *e;
+}
+
+/* Whether an RP takes messages from RPs it never sent to. */
+static bool reachable(uint8_t nat)
+{
+	unsigned f = MDCS_DESC_NAT_FILTERING(nat);
+
+	return f == MDCS_NAT_UNKNOWN || f == MDCS_NAT_INDEPENDENT;
+}
+
+/*
+ * Whether an entry can be a target: an RP behind a filter that keeps
+ * strangers out is reached through its partners, so an entry signed
+ * before it had any is of no use to an RP that traverses NATs.  It stays
+ * in the view until it expires or a newer one replaces it.
+ */
+static bool usable(const struct pss *s, const struct pss_entry *e)
+{
+	return !s->p.partners || !e->raw || reachable(e->nat) || e->n_partners;
 }
 
 /* The index of the oldest entry of a view that is not empty. */
@@ -270,16 +319,16 @@ static void send_msg(struct pss *s, const struct desc_endpoint *to,
 	s->io.send(s->io.ctx, to, buf, len);
 }
 
-/* Lay out one entry; false if it does not fit the message. */
-static bool put_entry(uint8_t *buf, size_t *len, const uint8_t *raw,
-		      size_t raw_len, unsigned age)
+/* Lay out one entry; false if it does not fit the room. */
+static bool put_entry(uint8_t *buf, size_t *len, size_t room,
+		      const uint8_t *raw, size_t raw_len, unsigned age)
 {
 	struct mdcs_ctl_entry e = {
 		.age = htobe16(age > UINT16_MAX ? UINT16_MAX : age),
 		.length = htobe16(raw_len),
 	};
 
-	if (*len + sizeof(e) + raw_len > ENTRY_ROOM)
+	if (*len + sizeof(e) + raw_len > room)
 		return false;
 	memcpy(buf + *len, &e, sizeof(e));
 	memcpy(buf + *len + sizeof(e), raw, raw_len);
@@ -287,10 +336,55 @@ static bool put_entry(uint8_t *buf, size_t *len, const uint8_t *raw,
 	return true;
 }
 
+static size_t entry_room(const struct path *p)
+{
+	return p->relayed ? RELAYED_ENTRY_ROOM : ENTRY_ROOM;
+}
+
+/* Directly, unless the RP's filter keeps strangers out: then, if this RP
+ * traverses NATs, through one of its partners, at random; false if it
+ * has none. */
+static bool path_to(struct pss *s, const struct pss_entry *e, struct path *p)
+{
+	struct desc d;
+	const struct desc_partner *z;
+
+	memset(p, 0, sizeof(*p));
+	p->to = e->endpoint;
+	if (!s->p.partners || reachable(e->nat) || !e->raw)
+		return true;
+	if (desc_parse(e->raw, e->len, &d) != CTL_OK || !d.n_partners)
+		return false;
+	z = &d.partners[rng_below(&s->rng, d.n_partners)];
+	p->relayed = true;
+	p->to = z->endpoint;
+	memcpy(p->via, z->id, MDCS_CTL_KEY_LEN);
+	return true;
+}
+
+/* Send a message built for peer along a path. */
+static void send_along(struct pss *s, const struct path *p, const uint8_t *peer,
+		       const uint8_t *msg, size_t len, uint64_t wall)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t out;
+
+	if (!p->relayed) {
+		send_msg(s, &p->to, msg, len);
+		return;
+	}
+	out = ctl_build_relay(buf, sizeof(buf), peer, NULL, msg, len,
+			      next_ts(s, wall), s->io.signer, p->via);
+	if (out > 0) {
+		s->stats.relayed_out++;
+		send_msg(s, &p->to, buf, (size_t)out);
+	}
+}
+
 static void send_shuffle(struct pss *s, enum mdcs_ctl_type type, uint32_t xid,
 			 const uint8_t *entries, size_t len, unsigned n,
 			 uint64_t wall, const uint8_t *peer,
-			 const struct desc_endpoint *to)
+			 const struct path *path)
 {
 	uint8_t buf[MDCS_CTL_MAX_LEN];
 	ssize_t out =
@@ -298,7 +392,7 @@ static void send_shuffle(struct pss *s, enum mdcs_ctl_type type, uint32_t xid,
 				  next_ts(s, wall), s->io.signer, peer);
 
 	if (out > 0)
-		send_msg(s, to, buf, (size_t)out);
+		send_along(s, path, peer, buf, (size_t)out, wall);
 }
 
 /* Up to n view entries at random, never `except`: their indices. */
@@ -347,7 +441,7 @@ static void send_part(struct pss *s, const uint8_t *entries, size_t len,
 	p->n = r->n_sent - first;
 	p->open = true;
 	send_shuffle(s, MDCS_CTL_SHUFFLE, p->xid, entries, len, n, wall,
-		     r->target.id, &r->target.endpoint);
+		     r->target.id, &r->path);
 }
 
 /* Offer the round's target this RP's fresh descriptor and
@@ -357,25 +451,26 @@ static void offer(struct pss *s, uint64_t mono, uint64_t wall)
 	struct round *r = &s->round;
 	unsigned idx[MAX_OFFER], n, in_part = 1;
 	uint8_t entries[ENTRY_ROOM];
-	size_t len = 0;
+	size_t len = 0, room;
 
 	sign_self(s, wall);
+	room = entry_room(&r->path);
 	n = sample(s, s->p.shuffle_length - 1, r->target.id, idx);
 	r->n_parts = r->n_sent = 0;
 	r->answered = false;
 	r->deadline = mono + s->p.timeout_ms;
-	put_entry(entries, &len, s->self_raw, s->self_len, 0);
+	put_entry(entries, &len, room, s->self_raw, s->self_len, 0);
 	for (unsigned i = 0; i < n; i++) {
 		const struct pss_entry *e = &s->view[idx[i]];
 
-		if (!put_entry(entries, &len, e->raw, e->len, e->age)) {
+		if (!put_entry(entries, &len, room, e->raw, e->len, e->age)) {
 			if (r->n_parts + 1 >= MAX_PARTS)
 				break;
 			send_part(s, entries, len, in_part, wall);
 			len = 0;
 			in_part = 0;
 			/* an empty message holds any descriptor */
-			put_entry(entries, &len, e->raw, e->len, e->age);
+			put_entry(entries, &len, room, e->raw, e->len, e->age);
 		}
 		memcpy(r->sent[r->n_sent++], e->id, MDCS_CTL_KEY_LEN);
 		in_part++;
@@ -412,6 +507,27 @@ static void fallback_keep(struct pss *s, const struct pss_entry *e)
 	s->fallback[at] = copy;
 }
 
+/* A usable entry of the view: the oldest, or one at random. */
+static bool pick_in_view(struct pss *s, unsigned *at)
+{
+	unsigned cand[MAX_VIEW + MAX_OFFER], n = 0;
+
+	for (unsigned i = 0; i < s->view_len; i++)
+		if (usable(s, &s->view[i]))
+			cand[n++] = i;
+	if (!n)
+		return false;
+	if (!s->p.tail) {
+		*at = cand[rng_below(&s->rng, n)];
+		return true;
+	}
+	*at = cand[0];
+	for (unsigned k = 1; k < n; k++)
+		if (s->view[cand[k]].age > s->view[*at].age)
+			*at = cand[k];
+	return true;
+}
+
 /* The next RP to try this period: from the view while attempts last,
  * then once from the fallback cache.  False if there is none. */
 static bool pick_target(struct pss *s)
@@ -419,10 +535,8 @@ static bool pick_target(struct pss *s)
 	struct round *r = &s->round;
 	unsigned at = 0;
 
-	if (r->attempt < s->p.attempts && s->view_len) {
+	if (r->attempt < s->p.attempts && pick_in_view(s, &at)) {
 		r->attempt++;
-		at = s->p.tail ? oldest(s)
-			       : (unsigned)rng_below(&s->rng, s->view_len);
 		view_remove(s, at, &r->target);
 		return true;
 	}
@@ -445,6 +559,11 @@ static void try_next(struct pss *s, uint64_t mono, uint64_t wall)
 	end_round(s);
 	if (!pick_target(s))
 		return;
+	/* a fallback entry may have lost its partners since */
+	if (!path_to(s, &s->round.target, &s->round.path)) {
+		entry_clear(&s->round.target);
+		return;
+	}
 	s->round.active = true;
 	s->stats.started++;
 	offer(s, mono, wall);
@@ -472,6 +591,226 @@ static void start_period(struct pss *s, uint64_t mono, uint64_t wall)
 	try_next(s, mono, wall);
 }
 
+/* --- across NATs: partners, their clients, and relaying --- */
+
+static struct contact *contact_find(struct contact *c, unsigned n,
+				    const uint8_t *id)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (same_id(c[i].id, id))
+			return &c[i];
+	return NULL;
+}
+
+/* A client or route whose time ran out is gone. */
+static struct contact *live_find(struct contact *c, unsigned *n,
+				 const uint8_t *id, uint64_t mono)
+{
+	struct contact *x = contact_find(c, *n, id);
+
+	if (x && x->expires <= mono) {
+		*x = c[--*n];
+		return NULL;
+	}
+	return x;
+}
+
+/* Room for a contact: a free slot, an expired one, or the oldest. */
+static struct contact *contact_slot(struct contact *c, unsigned *n,
+				    unsigned max, uint64_t mono)
+{
+	unsigned at = 0;
+
+	if (*n < max)
+		return &c[(*n)++];
+	for (unsigned i = 1; i < *n; i++)
+		if (c[i].expires < c[at].expires)
+			at = i;
+	return c[at].expires <= mono ? &c[at] : NULL;
+}
+
+static void to_wire_ep(struct mdcs_ctl_endpoint *w,
+		       const struct desc_endpoint *e)
+{
+	memcpy(w->addr, &e->addr, sizeof(w->addr));
+	w->port = htobe16(e->port);
+}
+
+/*
+ * As a partner: pass a RELAY on to a registered client, noting where its
+ * sender is for the answer; or, from a client, back to an RP noted so.
+ * Nobody else gets anything through here.
+ */
+static void forward(struct pss *s, const struct ctl_msg *m,
+		    const struct desc_endpoint *from, uint64_t mono,
+		    uint64_t wall)
+{
+	struct contact *to = NULL, *back;
+	struct mdcs_ctl_endpoint origin;
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t len;
+
+	if (s->p.relay) {
+		to = live_find(s->clients, &s->n_clients, m->target, mono);
+		if (!to &&
+		    live_find(s->clients, &s->n_clients, m->sender, mono))
+			to = live_find(s->routes, &s->n_routes, m->target,
+				       mono);
+	}
+	if (!to) {
+		s->stats.relay_refused++;
+		return;
+	}
+	back = contact_find(s->routes, s->n_routes, m->sender);
+	if (!back)
+		back = contact_slot(s->routes, &s->n_routes, MAX_ROUTES, mono);
+	if (back) {
+		memcpy(back->id, m->sender, MDCS_CTL_KEY_LEN);
+		back->endpoint = *from;
+		back->expires = mono + s->p.keepalive_ms;
+	}
+	to_wire_ep(&origin, from);
+	len = ctl_build_relay(buf, sizeof(buf), m->target, &origin, m->inner,
+			      m->inner_len, next_ts(s, wall), s->io.signer,
+			      m->target);
+	if (len > 0) {
+		s->stats.forwarded++;
+		send_msg(s, &to->endpoint, buf, (size_t)len);
+	}
+}
+
+/* As a partner: take or renew a client's lease, and say where it is. */
+static void registered(struct pss *s, const struct ctl_msg *m,
+		       const struct desc_endpoint *from, uint64_t mono,
+		       uint64_t wall)
+{
+	struct contact *c = NULL;
+	struct mdcs_ctl_endpoint seen;
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	uint16_t lease = 0;
+	ssize_t len;
+
+	if (s->p.relay && m->lease) {
+		c = live_find(s->clients, &s->n_clients, m->sender, mono);
+		if (!c)
+			c = contact_slot(s->clients, &s->n_clients,
+					 s->p.max_clients, mono);
+	}
+	if (c) {
+		memcpy(c->id, m->sender, MDCS_CTL_KEY_LEN);
+		c->endpoint = *from;
+		c->expires = mono + m->lease * 1000ULL;
+		lease = m->lease;
+		s->stats.registrations++;
+	}
+	to_wire_ep(&seen, from);
+	len = ctl_build_register(buf, sizeof(buf), MDCS_CTL_REGISTER_ACK, lease,
+				 &seen, next_ts(s, wall), s->io.signer,
+				 m->sender);
+	if (len > 0)
+		send_msg(s, from, buf, (size_t)len);
+}
+
+/* This RP's descriptor lists the partners that answered. */
+static void list_partners(struct pss *s, uint64_t wall)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->n_partners; i++) {
+		if (!s->partners[i].acked)
+			continue;
+		memcpy(s->self.partners[n].id, s->partners[i].id,
+		       MDCS_CTL_KEY_LEN);
+		s->self.partners[n++].endpoint = s->partners[i].endpoint;
+	}
+	s->self.n_partners = n;
+	sign_self(s, wall);
+}
+
+static void drop_partner(struct pss *s, struct contact *z, uint64_t wall)
+{
+	bool listed = z->acked;
+
+	*z = s->partners[--s->n_partners];
+	if (listed)
+		list_partners(s, wall);
+}
+
+static void partner_answered(struct pss *s, const struct ctl_msg *m,
+			     uint64_t wall)
+{
+	struct contact *z = contact_find(s->partners, s->n_partners, m->sender);
+
+	if (!z) {
+		s->stats.unsolicited++;
+		return;
+	}
+	if (!m->lease) {
+		drop_partner(s, z, wall); /* it is full */
+		return;
+	}
+	z->missed = 0;
+	if (!z->acked) {
+		z->acked = true;
+		list_partners(s, wall);
+	}
+}
+
+static bool needs_partners(const struct pss *s)
+{
+	return s->p.partners && !reachable(s->self.nat);
+}
+
+/* A partner to register with: an RP of the view that relays and takes
+ * anyone's messages. */
+static bool pick_partner(struct pss *s, struct contact *z)
+{
+	unsigned cand[MAX_VIEW + MAX_OFFER], n = 0;
+
+	for (unsigned i = 0; i < s->view_len; i++) {
+		const struct pss_entry *e = &s->view[i];
+
+		if (e->raw && (e->flags & MDCS_DESC_F_RELAY) &&
+		    reachable(e->nat) &&
+		    !contact_find(s->partners, s->n_partners, e->id))
+			cand[n++] = i;
+	}
+	if (!n)
+		return false;
+	n = cand[rng_below(&s->rng, n)];
+	memset(z, 0, sizeof(*z));
+	memcpy(z->id, s->view[n].id, MDCS_CTL_KEY_LEN);
+	z->endpoint = s->view[n].endpoint;
+	return true;
+}
+
+/* Every keepalive interval: replace silent partners, and register with
+ * each, which keeps this RP's NAT mapping toward it open. */
+static void keep_partners(struct pss *s, uint64_t wall)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	uint16_t lease = (uint16_t)(MISSED_MAX * s->p.keepalive_ms / 1000);
+
+	for (unsigned i = s->n_partners; i-- > 0;)
+		if (s->partners[i].missed >= MISSED_MAX) {
+			s->stats.partners_lost++;
+			drop_partner(s, &s->partners[i], wall);
+		}
+	while (s->n_partners < s->p.partners &&
+	       pick_partner(s, &s->partners[s->n_partners]))
+		s->n_partners++;
+	for (unsigned i = 0; i < s->n_partners; i++) {
+		struct contact *z = &s->partners[i];
+		ssize_t len = ctl_build_register(
+			buf, sizeof(buf), MDCS_CTL_REGISTER, lease ? lease : 1,
+			NULL, next_ts(s, wall), s->io.signer, z->id);
+
+		z->missed++;
+		if (len > 0)
+			send_msg(s, &z->endpoint, buf, (size_t)len);
+	}
+}
+
 uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us)
 {
 	struct round *r = &s->round;
@@ -496,14 +835,23 @@ uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us)
 		start_period(s, mono_ms, wall_us);
 	}
 	next = s->next_period;
+	if (needs_partners(s)) {
+		if (mono_ms >= s->next_keepalive) {
+			keep_partners(s, wall_us);
+			s->next_keepalive = mono_ms + s->p.keepalive_ms;
+		}
+		if (s->next_keepalive < next)
+			next = s->next_keepalive;
+	}
 	if (r->active && r->deadline < next)
 		next = r->deadline;
 	return next;
 }
 
-/* The passive side: answer with as many entries, then merge. */
+/* The passive side: answer the way the offer came, with as many
+ * entries, then merge. */
 static void serve(struct pss *s, const struct ctl_msg *m,
-		  const struct desc_endpoint *from, uint64_t wall)
+		  const struct path *back, uint64_t wall)
 {
 	uint8_t sent[MAX_OFFER][MDCS_CTL_KEY_LEN];
 	unsigned idx[MAX_OFFER], n, k = 0;
@@ -515,13 +863,14 @@ static void serve(struct pss *s, const struct ctl_msg *m,
 	for (unsigned i = 0; i < n; i++) {
 		const struct pss_entry *e = &s->view[idx[i]];
 
-		if (!put_entry(entries, &len, e->raw, e->len, e->age))
+		if (!put_entry(entries, &len, entry_room(back), e->raw, e->len,
+			       e->age))
 			break;
 		memcpy(sent[k++], e->id, MDCS_CTL_KEY_LEN);
 	}
 	s->stats.served++;
 	send_shuffle(s, MDCS_CTL_SHUFFLE_REPLY, m->xid, entries, len, k, wall,
-		     m->sender, from);
+		     m->sender, back);
 	merge(s, m, wall, sent, k);
 }
 
@@ -552,37 +901,100 @@ static void answered(struct pss *s, const struct ctl_msg *m, uint64_t wall)
 		end_round(s);
 }
 
-void pss_input(struct pss *s, uint64_t mono_ms, uint64_t wall_us,
-	       const struct desc_endpoint *from, const uint8_t *buf, size_t len)
+/* Check a message's signature for this RP and its sender's timestamp;
+ * 0 if it is taken, else the refusal is counted. */
+static int admit(struct pss *s, const struct ctl_msg *m, uint64_t wall)
 {
-	struct ctl_msg m;
-
-	s->stats.received++;
-	if (ctl_parse(buf, len, &m) != CTL_OK ||
-	    (m.type != MDCS_CTL_SHUFFLE && m.type != MDCS_CTL_SHUFFLE_REPLY)) {
-		s->stats.malformed++;
-		return;
-	}
-	if (ctl_verify_by(&m, s->self.id, s->io.signer) != CTL_OK) {
+	if (ctl_verify_by(m, s->self.id, s->io.signer) != CTL_OK) {
 		s->stats.bad_signature++;
-		return;
+		return -1;
 	}
-	switch (replay_check(s->replay, m.sender, m.timestamp, wall_us,
+	switch (replay_check(s->replay, m->sender, m->timestamp, wall,
 			     s->p.max_skew_us)) {
 	case REPLAY_OK:
-		break;
+		return 0;
 	case REPLAY_OLD:
 	case REPLAY_FULL:
 		s->stats.replayed++;
-		return;
+		return -1;
 	case REPLAY_STALE:
 		s->stats.stale++;
+		return -1;
+	}
+	return -1;
+}
+
+static void take(struct pss *s, const struct ctl_msg *m,
+		 const struct path *back, uint64_t mono, uint64_t wall);
+
+/* The message a RELAY carries: this RP's, or one to pass on. */
+static void relay_input(struct pss *s, const struct ctl_msg *m,
+			const struct desc_endpoint *from, uint64_t mono,
+			uint64_t wall)
+{
+	struct path back = { .to = *from, .relayed = true };
+	struct ctl_msg in;
+
+	if (!same_id(m->target, s->self.id)) {
+		forward(s, m, from, mono, wall);
 		return;
 	}
-	if (m.type == MDCS_CTL_SHUFFLE)
-		serve(s, &m, from, wall_us);
-	else
-		answered(s, &m, wall_us);
+	if (ctl_parse(m->inner, m->inner_len, &in) != CTL_OK ||
+	    (in.type != MDCS_CTL_SHUFFLE &&
+	     in.type != MDCS_CTL_SHUFFLE_REPLY)) {
+		s->stats.malformed++;
+		return;
+	}
+	if (admit(s, &in, wall))
+		return;
+	memcpy(back.via, m->sender, MDCS_CTL_KEY_LEN);
+	take(s, &in, &back, mono, wall);
+}
+
+static void take(struct pss *s, const struct ctl_msg *m,
+		 const struct path *back, uint64_t mono, uint64_t wall)
+{
+	switch (m->type) {
+	case MDCS_CTL_SHUFFLE:
+		serve(s, m, back, wall);
+		break;
+	case MDCS_CTL_SHUFFLE_REPLY:
+		answered(s, m, wall);
+		break;
+	case MDCS_CTL_REGISTER:
+		registered(s, m, &back->to, mono, wall);
+		break;
+	case MDCS_CTL_REGISTER_ACK:
+		partner_answered(s, m, wall);
+		break;
+	case MDCS_CTL_RELAY:
+		relay_input(s, m, &back->to, mono, wall);
+		break;
+	default:
+		s->stats.malformed++;
+	}
+}
+
+bool pss_takes(enum mdcs_ctl_type type)
+{
+	return type == MDCS_CTL_SHUFFLE || type == MDCS_CTL_SHUFFLE_REPLY ||
+	       type == MDCS_CTL_REGISTER || type == MDCS_CTL_REGISTER_ACK ||
+	       type == MDCS_CTL_RELAY;
+}
+
+void pss_input(struct pss *s, uint64_t mono_ms, uint64_t wall_us,
+	       const struct desc_endpoint *from, const uint8_t *buf, size_t len)
+{
+	struct path back = { .to = *from };
+	struct ctl_msg m;
+
+	s->stats.received++;
+	if (ctl_parse(buf, len, &m) != CTL_OK || !pss_takes(m.type)) {
+		s->stats.malformed++;
+		return;
+	}
+	if (admit(s, &m, wall_us) == 0)
+		take(s, &m, &back, mono_ms, wall_us);
 }
 
 static bool params_valid(const struct pss_params *p)
@@ -591,7 +1003,10 @@ static bool params_valid(const struct pss_params *p)
 	       p->shuffle_length >= 1 && p->shuffle_length <= MAX_OFFER &&
 	       p->shuffle_length <= p->view_size &&
 	       p->healing + p->swap <= p->shuffle_length && p->attempts >= 1 &&
-	       p->period_ms && p->timeout_ms && p->timeout_ms < p->period_ms;
+	       p->period_ms && p->timeout_ms && p->timeout_ms < p->period_ms &&
+	       p->partners <= MDCS_DESC_MAX_PARTNERS &&
+	       (!(p->partners || p->relay) || p->keepalive_ms >= 1000) &&
+	       (!p->relay || p->max_clients);
 }
 
 struct pss *pss_new(const struct pss_params *p, const struct pss_io *io,
@@ -609,13 +1024,19 @@ struct pss *pss_new(const struct pss_params *p, const struct pss_io *io,
 	s->self = *self;
 	s->self.incarnation = wall_us;
 	s->self.issued = 0;
+	s->self.n_partners = 0;
+	if (p->relay)
+		s->self.flags |= MDCS_DESC_F_RELAY;
 	rng_seed(&s->rng, seed);
 	s->view = calloc(p->view_size + MAX_OFFER, sizeof(*s->view));
 	s->fallback = calloc(p->fallback_size ? p->fallback_size : 1,
 			     sizeof(*s->fallback));
 	s->replay = replay_new(MAX_SENDERS);
+	s->clients = calloc(p->max_clients ? p->max_clients : 1,
+			    sizeof(*s->clients));
 	sign_self(s, wall_us);
-	if (!s->view || !s->fallback || !s->replay || !s->self_len) {
+	if (!s->view || !s->fallback || !s->replay || !s->clients ||
+	    !s->self_len) {
 		pss_free(s);
 		return NULL;
 	}
@@ -634,6 +1055,7 @@ void pss_free(struct pss *s)
 			free(s->fallback[i].raw);
 	free(s->view);
 	free(s->fallback);
+	free(s->clients);
 	free(s->round.target.raw);
 	replay_free(s->replay);
 	free(s);
@@ -717,4 +1139,9 @@ void pss_stats_add(struct pss_stats *to, const struct pss_stats *from)
 	to->desc_bad_signature += from->desc_bad_signature;
 	to->desc_expired += from->desc_expired;
 	to->desc_future += from->desc_future;
+	to->relayed_out += from->relayed_out;
+	to->forwarded += from->forwarded;
+	to->relay_refused += from->relay_refused;
+	to->registrations += from->registrations;
+	to->partners_lost += from->partners_lost;
 }

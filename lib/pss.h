@@ -32,6 +32,14 @@ struct pss_params {
 	unsigned fallback_size;	 /* 0: no fallback cache */
 	uint64_t timeout_ms;	 /* for an answer to a shuffle */
 	uint64_t max_skew_us;	 /* tolerated clock difference */
+	/* Across NATs (Gozar, Payberah et al. 2011): an RP whose filter
+	 * keeps out RPs it never sent to registers with `partners` RPs
+	 * that take anyone's messages, every keepalive_ms, and others reach
+	 * it through one of them.  An RP with relay set serves as one. */
+	unsigned partners; /* at most MDCS_DESC_MAX_PARTNERS */
+	bool relay;	   /* forward for up to max_clients RPs */
+	unsigned max_clients;
+	uint64_t keepalive_ms; /* below the NATs' 30 s for UDP mappings */
 };
 
 struct pss_io {
@@ -51,6 +59,11 @@ struct pss_stats {
 	uint64_t sent, sent_bytes, received;
 	uint64_t malformed, bad_signature, replayed, stale, unsolicited;
 	uint64_t desc_malformed, desc_bad_signature, desc_expired, desc_future;
+	uint64_t relayed_out;	/* shuffle messages sent through a partner */
+	uint64_t forwarded;	/* RELAYs forwarded as a partner */
+	uint64_t relay_refused; /* for no client, or by a non-partner */
+	uint64_t registrations; /* REGISTERs taken as a partner */
+	uint64_t partners_lost; /* partners silent for 3 intervals */
 };
 
 struct pss_entry {
@@ -59,6 +72,7 @@ struct pss_entry {
 	unsigned age;
 	struct desc_endpoint endpoint; /* where its subject is reached */
 	uint8_t nat, flags;
+	uint8_t n_partners;
 	uint16_t len;
 	uint8_t *raw; /* the signed descriptor; NULL for a seed */
 };
@@ -94,7 +108,10 @@ void pss_clear_seeds(struct pss *s);
 /* Do what is due by now; returns when to be called again. */
 uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us);
 
-/* A SHUFFLE or SHUFFLE_REPLY from `from`. */
+/* Whether a message type is peer sampling's, for pss_input(). */
+bool pss_takes(enum mdcs_ctl_type type);
+
+/* A message of peer sampling's from `from`. */
 void pss_input(struct pss *s, uint64_t mono_ms, uint64_t wall_us,
 	       const struct desc_endpoint *from, const uint8_t *buf,
 	       size_t len);

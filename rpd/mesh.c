@@ -354,9 +354,8 @@ static void dispatch(struct mesh *m, const struct sockaddr_in6 *from,
 		log_debug("control: dropped a message: %s", ctl_strerror(e));
 		return;
 	}
-	/* Shuffles come from any RP: peer sampling checks them itself. */
-	if (msg.type == MDCS_CTL_SHUFFLE ||
-	    msg.type == MDCS_CTL_SHUFFLE_REPLY) {
+	/* Peer sampling's messages come from any RP: it checks them. */
+	if (pss_takes(msg.type)) {
 		sampling_input(m, &from->sin6_addr, ntohs(from->sin6_port), buf,
 			       len);
 		return;
@@ -378,6 +377,9 @@ static void dispatch(struct mesh *m, const struct sockaddr_in6 *from,
 		break; /* heard: that is all it says */
 	case MDCS_CTL_SHUFFLE:
 	case MDCS_CTL_SHUFFLE_REPLY:
+	case MDCS_CTL_REGISTER:
+	case MDCS_CTL_REGISTER_ACK:
+	case MDCS_CTL_RELAY:
 		break; /* taken above */
 	}
 }

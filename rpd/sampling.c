@@ -16,6 +16,8 @@
 #define FALLBACK 10
 /* An answer to a shuffle is awaited this long, or half an interval. */
 #define EXCHANGE_TIMEOUT_MS 2000
+#define PARTNERS	    2
+#define MAX_CLIENTS	    64
 
 struct sampling {
 	struct mesh *m;
@@ -42,6 +44,12 @@ static void params_of(const struct rpd_conf *c, struct pss_params *p)
 				? p->period_ms / 2
 				: EXCHANGE_TIMEOUT_MS;
 	p->max_skew_us = c->max_skew * 1000000ULL;
+	/* A partner for RPs behind NATs; this RP's own class is unknown,
+	 * so it takes itself as reachable and needs none of its own. */
+	p->partners = PARTNERS;
+	p->relay = true;
+	p->max_clients = MAX_CLIENTS;
+	p->keepalive_ms = c->keepalive_interval * 1000ULL;
 }
 
 /* What this RP says of itself: no NAT class yet (it does not classify

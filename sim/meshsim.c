@@ -31,7 +31,8 @@ struct result {
 	const char *name;
 	struct graph_metrics before, at_failure, after;
 	uint64_t dead_mid, dead_end, links_mid, links_end;
-	struct pss_stats stats;
+	struct pss_stats stats;	  /* of the survivors, at the end */
+	struct pss_stats at_fail; /* of the survivors, up to the failure */
 	double seconds;
 };
 
@@ -120,6 +121,7 @@ static int run(const struct options *o, const struct pss_params *pp,
 	if (snapshot(o, w, name, "before", &r->before))
 		goto out;
 	world_fail(w, o->fail);
+	world_stats(w, &r->at_fail);
 	if (snapshot(o, w, name, NULL, &r->at_failure) ||
 	    write_nodes(o, name, w))
 		goto out;
@@ -169,7 +171,10 @@ GETTER(g_largest_fail, r->at_failure.largest_component)
 GETTER(g_comp_end, r->after.components)
 GETTER(g_dead_mid, pct(r->dead_mid, r->links_mid))
 GETTER(g_dead_end, pct(r->dead_end, r->links_end))
-GETTER(g_done, pct(r->stats.completed, r->stats.started))
+GETTER(g_done_before, pct(r->at_fail.completed, r->at_fail.started))
+GETTER(g_done_after, pct(r->stats.completed - r->at_fail.completed,
+			 r->stats.started - r->at_fail.started))
+GETTER(g_relayed, pct(r->stats.relayed_out, r->stats.sent))
 GETTER(g_secs, r->seconds)
 
 /* Mean of a counter per living RP per round after the failure. */
@@ -317,6 +322,10 @@ int main(int argc, char **argv)
 		.fallback_size = 10,
 		.timeout_ms = 2000,
 		.max_skew_us = 1000000,
+		.partners = 2,
+		.relay = true,
+		.max_clients = 64,
+		.keepalive_ms = 20000,
 	};
 	struct pss_params cyclon;
 	struct result rs[3];
@@ -331,6 +340,8 @@ int main(int argc, char **argv)
 	cyclon.lifetime = 0;
 	cyclon.attempts = 1;
 	cyclon.fallback_size = 0;
+	cyclon.partners = 0;
+	cyclon.relay = false;
 	if (mkdir(o.out, 0755) && errno != EEXIST) {
 		fprintf(stderr, "mesh-sim: %s: %s\n", o.out, strerror(errno));
 		return 2;
@@ -377,7 +388,10 @@ int main(int argc, char **argv)
 	row("  dead links after half the rounds, %", "%.2f", rs, 1, g_dead_mid);
 	row("  dead links at the end, %", "%.2f", rs, 1, g_dead_end);
 	row("  components at the end", "%.0f", rs, 1, g_comp_end);
-	row("exchanges answered, %", "%.1f", rs, 1, g_done);
+	row("exchanges answered before the failure, %", "%.1f", rs, 1,
+	    g_done_before);
+	row("exchanges answered after it, %", "%.1f", rs, 1, g_done_after);
+	row("messages sent through a partner, %", "%.1f", rs, 1, g_relayed);
 	row("messages sent per RP and round", "%.2f", rs, 1, g_msgs);
 	row("octets sent per RP and round", "%.0f", rs, 1, g_bytes);
 	row("run time, s", "%.1f", rs, 1, g_secs);

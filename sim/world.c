@@ -248,17 +248,43 @@ static int make_box(struct world *w, struct node *n)
 	return n->box ? 0 : -1;
 }
 
+/* What an RP behind a profile's box knows of it, in descriptor terms:
+ * the simulated RPs know their class (the classification is not run). */
+static uint8_t nat_of(enum nm_profile p)
+{
+	static const uint8_t mapping[] = {
+		[NM_MAP_NONE] = MDCS_NAT_INDEPENDENT,
+		[NM_MAP_EIM] = MDCS_NAT_INDEPENDENT,
+		[NM_MAP_APDM] = MDCS_NAT_ADDRESS_PORT,
+	};
+	static const uint8_t filtering[] = {
+		[NM_FILT_NONE] = MDCS_NAT_INDEPENDENT,
+		[NM_FILT_EIF] = MDCS_NAT_INDEPENDENT,
+		[NM_FILT_ADF] = MDCS_NAT_ADDRESS,
+		[NM_FILT_APDF] = MDCS_NAT_ADDRESS_PORT,
+	};
+
+	return MDCS_DESC_NAT(mapping[nm_profile_mapping(p)],
+			     filtering[nm_profile_filtering(p)],
+			     nm_translates(p));
+}
+
 static int make_node(struct world *w, uint32_t i)
 {
 	struct node *n = &w->nodes[i];
 	struct pss_io io = { .ctx = n, .signer = &n->signer, .send = send_cb };
 	struct desc self = { .n_endpoints = 1 };
+	struct pss_params pp = w->p.pss;
 	uint8_t seed[32];
 
 	n->w = w;
 	n->idx = i;
 	if (make_box(w, n))
 		return -1;
+	self.nat = nat_of(n->profile);
+	/* only RPs that take anyone's messages can relay for others */
+	pp.relay = pp.relay &&
+		   MDCS_DESC_NAT_FILTERING(self.nat) == MDCS_NAT_INDEPENDENT;
 	for (int k = 0; k < 4; k++) {
 		uint64_t x = rng_next(&w->rng);
 
@@ -280,34 +306,60 @@ static int make_node(struct world *w, uint32_t i)
 	self.prefixes[0].addr.s6_addr[4] = i >> 8;
 	self.prefixes[0].addr.s6_addr[5] = i;
 	self.prefixes[0].len = 48;
-	n->pss = pss_new(&w->p.pss, &io, &self, rng_next(&w->rng), wall(w));
+	n->pss = pss_new(&pp, &io, &self, rng_next(&w->rng), wall(w));
 	if (!n->pss)
 		return -1;
 	key_put(w, i);
 	return 0;
 }
 
-/* Every RP starts knowing view_size others, drawn at random: what
- * seeding from a directory or configured RPs would give. */
+/* Reachable RPs every RP starts from, as it would from configured ones. */
+#define SEEDS 4
+
+static bool takes_anyone(const struct node *n)
+{
+	enum nm_filtering f = nm_profile_filtering(n->profile);
+
+	return f == NM_FILT_NONE || f == NM_FILT_EIF;
+}
+
+/* Add random RPs' current descriptors to RP i's view, up to `upto`; only
+ * reachable ones with `reachable`. */
+static void add_random(struct world *w, uint32_t i, uint32_t upto,
+		       bool reachable)
+{
+	struct pss *s = w->nodes[i].pss;
+	uint32_t tries = 0;
+
+	while (pss_view_len(s) < upto && tries++ < 100 * upto) {
+		uint32_t j = (uint32_t)rng_below(&w->rng, w->p.n);
+		size_t len;
+		const uint8_t *d;
+
+		if (j == i || (reachable && !takes_anyone(&w->nodes[j])))
+			continue;
+		d = pss_self_desc(w->nodes[j].pss, &len);
+		pss_add(s, d, len, wall(w));
+	}
+}
+
+/*
+ * Every RP starts with a few reachable RPs, among which those behind NATs
+ * find partners within a second; then views fill up to view_size with
+ * RPs drawn at random, as their descriptors are by then: what seeding
+ * from configured RPs and a first exchange would give.
+ */
 static void seed_views(struct world *w)
 {
 	uint32_t c = w->p.pss.view_size;
 
-	for (uint32_t i = 0; i < w->p.n; i++) {
-		uint32_t added = 0, tries = 0;
-
-		while (added < c && added < w->p.n - 1 && tries++ < 100 * c) {
-			uint32_t j = (uint32_t)rng_below(&w->rng, w->p.n);
-			size_t len;
-			const uint8_t *d;
-
-			if (j == i)
-				continue;
-			d = pss_self_desc(w->nodes[j].pss, &len);
-			if (pss_add(w->nodes[i].pss, d, len, wall(w)) == 0)
-				added++;
-		}
-	}
+	for (uint32_t i = 0; i < w->p.n; i++)
+		add_random(w, i, SEEDS < c ? SEEDS : c, true);
+	for (uint32_t i = 0; i < w->p.n; i++)
+		run_node(w, &w->nodes[i]);
+	world_run_until(w, 1000);
+	for (uint32_t i = 0; i < w->p.n; i++)
+		add_random(w, i, c, false);
 }
 
 struct world *world_new(const struct world_params *wp)
@@ -337,8 +389,6 @@ struct world *world_new(const struct world_params *wp)
 		w->alive[i] = true;
 	}
 	seed_views(w);
-	for (uint32_t i = 0; i < wp->n; i++)
-		run_node(w, &w->nodes[i]);
 	return w;
 fail:
 	world_free(w);

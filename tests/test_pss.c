@@ -507,6 +507,106 @@ START_TEST(seeds_bootstrap)
 }
 END_TEST
 
+/* Rebuild RP i with other parameters and NAT class. */
+static void remake(unsigned i, const struct pss_params *p, uint8_t nat)
+{
+	struct pss_io io = { .ctx = (void *)&who[i],
+			     .signer = &signers[i],
+			     .send = capture };
+	struct desc d;
+
+	pss_free(rps[i]);
+	self_desc(i, &d);
+	d.nat = nat;
+	rps[i] = pss_new(p, &io, &d, i + 1, WALL0);
+	ck_assert_ptr_nonnull(rps[i]);
+}
+
+/* How many queued messages of a type go to an RP. */
+static unsigned queued_to(unsigned to, enum mdcs_ctl_type type)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < queued; k++)
+		n += queue[k].to == to && queue[k].buf[3] == type;
+	return n;
+}
+
+/*
+ * B is behind a filter that keeps out RPs it never sent to; A takes
+ * anyone's messages and relays.  B registers with A and lists it as its
+ * partner; C's shuffle with B goes through A both ways.  A passes nothing
+ * on to an RP whose lease ran out.
+ */
+START_TEST(relayed_through_partner)
+{
+	struct pss_params relay = params, traverse = params;
+	const uint8_t behind = MDCS_DESC_NAT(MDCS_NAT_ADDRESS_PORT,
+					     MDCS_NAT_ADDRESS_PORT, true);
+	uint8_t buf[MDCS_CTL_MAX_LEN], inner[MDCS_CTL_MAX_LEN];
+	const struct pss_stats *sa, *sc;
+	struct desc_endpoint from;
+	const uint8_t *raw;
+	struct desc d;
+	uint64_t later;
+	ssize_t n, m;
+	size_t len;
+
+	traverse.partners = 1;
+	traverse.keepalive_ms = 5 * T_MS;
+	relay = traverse;
+	relay.relay = true;
+	relay.max_clients = 4;
+	remake(A, &relay, 0);
+	remake(B, &traverse, behind);
+	remake(C, &traverse, 0);
+	sa = pss_stats(rps[A]);
+	sc = pss_stats(rps[C]);
+	knows(B, A);
+	pss_run(rps[B], 0, WALL0);
+	ck_assert_uint_eq(queued_to(A, MDCS_CTL_REGISTER), 1);
+	drain(1);
+	ck_assert_uint_eq(sa->registrations, 1);
+	ck_assert_uint_eq(queued_to(B, MDCS_CTL_REGISTER_ACK), 1);
+	drain(2);
+	raw = pss_self_desc(rps[B], &len);
+	ck_assert_int_eq(desc_parse(raw, len, &d), CTL_OK);
+	ck_assert_uint_eq(d.n_partners, 1);
+	ck_assert_mem_eq(d.partners[0].id, ids[A].pk, MDCS_CTL_KEY_LEN);
+	queued = 0;
+
+	knows(C, B);
+	period(C, T_MS + 1);
+	ck_assert_uint_eq(queued, 1);
+	ck_assert_uint_eq(queued_to(A, MDCS_CTL_RELAY), 1);
+	drain(T_MS + 10); /* A to B */
+	ck_assert_uint_eq(queued_to(B, MDCS_CTL_RELAY), 1);
+	drain(T_MS + 20); /* B answers to A */
+	ck_assert_uint_eq(queued_to(A, MDCS_CTL_RELAY), 1);
+	drain(T_MS + 30); /* A to C */
+	ck_assert_uint_eq(queued_to(C, MDCS_CTL_RELAY), 1);
+	drain(T_MS + 40);
+	ck_assert_uint_eq(sc->completed, 1);
+	ck_assert_uint_eq(sa->forwarded, 2);
+	ck_assert(has(B, C));
+
+	/* once B's lease ran out, A passes nothing on to it */
+	later = 10 * traverse.keepalive_ms;
+	m = ctl_build_shuffle(inner, sizeof(inner), MDCS_CTL_SHUFFLE, 1, NULL,
+			      0, 0, WALL0 + later * 1000, &signers[C],
+			      ids[B].pk);
+	ck_assert_int_gt(m, 0);
+	n = ctl_build_relay(buf, sizeof(buf), ids[B].pk, NULL, inner, (size_t)m,
+			    WALL0 + later * 1000, &signers[C], ids[A].pk);
+	ck_assert_int_gt(n, 0);
+	endpoint(C, &from);
+	queued = 0;
+	pss_input(rps[A], later, WALL0 + later * 1000, &from, buf, (size_t)n);
+	ck_assert_uint_eq(sa->relay_refused, 1);
+	ck_assert_uint_eq(queued, 0);
+}
+END_TEST
+
 /* A leaving RP's newer descriptor takes its entry out of the view. */
 START_TEST(leaving_removes)
 {
@@ -573,6 +673,7 @@ static Suite *pss_suite(void)
 	tcase_add_test(x, timeout_tries_next);
 	tcase_add_test(x, leaving_removes);
 	tcase_add_test(x, seeds_bootstrap);
+	tcase_add_test(x, relayed_through_partner);
 	tcase_add_test(x, replay_guard);
 	suite_add_tcase(s, x);
 	return s;

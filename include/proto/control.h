@@ -26,6 +26,11 @@ enum mdcs_ctl_type {
 	MDCS_CTL_KEEPALIVE = 4,	    /* no body: the sender is alive */
 	MDCS_CTL_SHUFFLE = 5,	    /* peer sampling: view entries offered */
 	MDCS_CTL_SHUFFLE_REPLY = 6, /* as many entries back, or fewer */
+	/* 7, 8: kept for NAT classification probes */
+	MDCS_CTL_REGISTER = 9,	    /* an RP behind a NAT, to its partner */
+	MDCS_CTL_REGISTER_ACK = 10, /* the lease, and where it came from */
+	/* 11 to 13: kept for hole punching */
+	MDCS_CTL_RELAY = 14, /* a message for another RP, through a partner */
 };
 
 #define MDCS_CTL_KEY_LEN 32 /* Ed25519 public key */
@@ -93,6 +98,34 @@ struct mdcs_ctl_entry {
 struct mdcs_ctl_endpoint {
 	uint8_t addr[16];
 	uint16_t port; /* network order */
+} __attribute__((packed));
+
+/*
+ * Body of REGISTER and REGISTER_ACK.  An RP behind a NAT registers with
+ * each of its partners every keepalive interval, which holds its NAT's
+ * mapping toward them open; a partner forwards RELAY messages for it while
+ * the lease runs, and tells it the endpoint its REGISTER came from.
+ */
+struct mdcs_ctl_register {
+	uint16_t lease; /* seconds; in the ACK 0 is a refusal; network order */
+	uint16_t reserved;
+	struct mdcs_ctl_endpoint observed; /* ACK only: the REGISTER's source */
+	uint16_t reserved2;
+} __attribute__((packed));
+
+/*
+ * Body of RELAY, followed by a whole control message (a SHUFFLE or
+ * SHUFFLE_REPLY) that its own sender signed for target.  The relay
+ * signature binds the envelope to one hop: to the partner, then from the
+ * partner to the target.  A partner forwards only to an RP registered with
+ * it, or back to an RP that sent one of those a RELAY within the last
+ * keepalive interval.
+ */
+struct mdcs_ctl_relay {
+	uint8_t target[MDCS_CTL_KEY_LEN];
+	/* Where the partner saw the envelope's sender; zero from the sender. */
+	struct mdcs_ctl_endpoint origin;
+	uint16_t reserved;
 } __attribute__((packed));
 
 /*
@@ -177,5 +210,15 @@ _Static_assert(sizeof(struct mdcs_ctl_hdr) + sizeof(struct mdcs_ctl_shuffle) +
 			       MDCS_DESC_MAX_LEN + MDCS_CTL_SIG_LEN <=
 		       MDCS_CTL_MAX_LEN,
 	       "a SHUFFLE must carry at least the largest descriptor");
+
+/* Room for the message a RELAY carries. */
+#define MDCS_CTL_MAX_RELAYED                                                   \
+	(MDCS_CTL_MAX_LEN - sizeof(struct mdcs_ctl_hdr) -                      \
+	 sizeof(struct mdcs_ctl_relay) - MDCS_CTL_SIG_LEN)
+_Static_assert(sizeof(struct mdcs_ctl_hdr) + sizeof(struct mdcs_ctl_shuffle) +
+			       sizeof(struct mdcs_ctl_entry) +
+			       MDCS_DESC_MAX_LEN + MDCS_CTL_SIG_LEN <=
+		       MDCS_CTL_MAX_RELAYED,
+	       "a relayed SHUFFLE must carry the largest descriptor");
 
 #endif
