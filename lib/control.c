@@ -180,6 +180,49 @@ ssize_t ctl_build_shuffle(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
 	return finish_by(buf, cap, type, body_end, timestamp, self, peer_pk);
 }
 
+ssize_t ctl_build_probe(uint8_t *buf, size_t cap, uint64_t nonce, uint8_t flags,
+			const uint8_t *peer,
+			const struct mdcs_ctl_endpoint *peer_ep,
+			uint64_t timestamp, const struct ctl_signer *self,
+			const uint8_t *peer_pk)
+{
+	size_t off = sizeof(struct mdcs_ctl_hdr);
+	struct mdcs_ctl_probe p = { .nonce = htobe64(nonce), .flags = flags };
+	bool named = flags & (MDCS_PROBE_VIA_OTHER | MDCS_PROBE_FORWARDED);
+
+	if (flags & ~(MDCS_PROBE_ALT_PORT | MDCS_PROBE_VIA_OTHER |
+		      MDCS_PROBE_FORWARDED) ||
+	    named != (peer && peer_ep) ||
+	    off + sizeof(p) + MDCS_CTL_SIG_LEN > cap)
+		return -1;
+	if (named) {
+		memcpy(p.peer, peer, sizeof(p.peer));
+		p.peer_endpoint = *peer_ep;
+	}
+	memcpy(buf + off, &p, sizeof(p));
+	return finish_by(buf, cap, MDCS_CTL_PROBE, off + sizeof(p), timestamp,
+			 self, peer_pk);
+}
+
+ssize_t ctl_build_probe_reply(uint8_t *buf, size_t cap, uint64_t nonce,
+			      const struct mdcs_ctl_endpoint *observed,
+			      uint8_t flags, uint64_t timestamp,
+			      const struct ctl_signer *self,
+			      const uint8_t *peer_pk)
+{
+	size_t off = sizeof(struct mdcs_ctl_hdr);
+	struct mdcs_ctl_probe_reply r = { .nonce = htobe64(nonce),
+					  .observed = *observed,
+					  .flags = flags };
+
+	if (flags & ~MDCS_PROBE_REPLY_ALT ||
+	    off + sizeof(r) + MDCS_CTL_SIG_LEN > cap)
+		return -1;
+	memcpy(buf + off, &r, sizeof(r));
+	return finish_by(buf, cap, MDCS_CTL_PROBE_REPLY, off + sizeof(r),
+			 timestamp, self, peer_pk);
+}
+
 ssize_t ctl_build_register(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
 			   uint16_t lease,
 			   const struct mdcs_ctl_endpoint *observed,
@@ -280,6 +323,35 @@ static enum ctl_error parse_register(const uint8_t *body, size_t body_len,
 	return CTL_OK;
 }
 
+static enum ctl_error parse_probe(const uint8_t *body, size_t body_len,
+				  struct ctl_msg *m)
+{
+	const struct mdcs_ctl_probe *p = (const void *)body;
+	const struct mdcs_ctl_probe_reply *r = (const void *)body;
+
+	if (m->type == MDCS_CTL_PROBE_REPLY) {
+		if (body_len != sizeof(*r))
+			return CTL_ERR_LENGTH;
+		m->nonce = be64toh(r->nonce);
+		m->endpoint = &r->observed;
+		m->flags = r->flags;
+		return m->flags & ~MDCS_PROBE_REPLY_ALT ? CTL_ERR_FIELD
+							: CTL_OK;
+	}
+	if (body_len != sizeof(*p))
+		return CTL_ERR_LENGTH;
+	m->nonce = be64toh(p->nonce);
+	m->flags = p->flags;
+	if (m->flags & ~(MDCS_PROBE_ALT_PORT | MDCS_PROBE_VIA_OTHER |
+			 MDCS_PROBE_FORWARDED))
+		return CTL_ERR_FIELD;
+	if (m->flags & (MDCS_PROBE_VIA_OTHER | MDCS_PROBE_FORWARDED)) {
+		m->peer = p->peer;
+		m->endpoint = &p->peer_endpoint;
+	}
+	return CTL_OK;
+}
+
 /* The inner message is parsed on its own when it is taken. */
 static enum ctl_error parse_relay(const uint8_t *body, size_t body_len,
 				  struct ctl_msg *m)
@@ -303,6 +375,8 @@ static enum ctl_error parse_body(const uint8_t *body, size_t body_len,
 		return body_len ? CTL_ERR_LENGTH : CTL_OK;
 	if (m->type == MDCS_CTL_REGISTER || m->type == MDCS_CTL_REGISTER_ACK)
 		return parse_register(body, body_len, m);
+	if (m->type == MDCS_CTL_PROBE || m->type == MDCS_CTL_PROBE_REPLY)
+		return parse_probe(body, body_len, m);
 	if (m->type == MDCS_CTL_RELAY)
 		return parse_relay(body, body_len, m);
 	if (m->type == MDCS_CTL_SHUFFLE || m->type == MDCS_CTL_SHUFFLE_REPLY)
@@ -337,8 +411,7 @@ static enum ctl_error parse_body(const uint8_t *body, size_t body_len,
 
 static bool known_type(uint8_t type)
 {
-	return (type >= MDCS_CTL_SUBSCRIBE && type <= MDCS_CTL_SHUFFLE_REPLY) ||
-	       type == MDCS_CTL_REGISTER || type == MDCS_CTL_REGISTER_ACK ||
+	return (type >= MDCS_CTL_SUBSCRIBE && type <= MDCS_CTL_REGISTER_ACK) ||
 	       type == MDCS_CTL_RELAY;
 }
 

@@ -45,10 +45,14 @@ struct ctl_msg {
 	uint32_t xid;				 /* SHUFFLE, SHUFFLE_REPLY */
 	const uint8_t *entries; /* count struct mdcs_ctl_entry, each framed */
 	size_t entries_len;
-	uint16_t lease;				  /* REGISTER(_ACK) */
-	const struct mdcs_ctl_endpoint *endpoint; /* REGISTER_ACK, RELAY */
-	const uint8_t *target;			  /* RELAY */
-	const uint8_t *inner; /* RELAY: the message carried */
+	uint64_t nonce;	     /* PROBE, PROBE_REPLY */
+	uint8_t flags;	     /* PROBE, PROBE_REPLY */
+	const uint8_t *peer; /* PROBE */
+	uint16_t lease;	     /* REGISTER(_ACK) */
+	/* REGISTER_ACK, RELAY, PROBE (the peer's), PROBE_REPLY */
+	const struct mdcs_ctl_endpoint *endpoint;
+	const uint8_t *target; /* RELAY */
+	const uint8_t *inner;  /* RELAY: the message carried */
 	size_t inner_len;
 	const uint8_t *buf;
 	size_t len;
@@ -101,6 +105,20 @@ ssize_t ctl_build_shuffle(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
 			  size_t entries_len, unsigned count,
 			  uint64_t timestamp, const struct ctl_signer *self,
 			  const uint8_t *peer_pk);
+
+/* Build a signed PROBE; peer and peer_ep as the flags say, else NULL.
+ * The length, or -1. */
+ssize_t ctl_build_probe(uint8_t *buf, size_t cap, uint64_t nonce, uint8_t flags,
+			const uint8_t *peer,
+			const struct mdcs_ctl_endpoint *peer_ep,
+			uint64_t timestamp, const struct ctl_signer *self,
+			const uint8_t *peer_pk);
+
+ssize_t ctl_build_probe_reply(uint8_t *buf, size_t cap, uint64_t nonce,
+			      const struct mdcs_ctl_endpoint *observed,
+			      uint8_t flags, uint64_t timestamp,
+			      const struct ctl_signer *self,
+			      const uint8_t *peer_pk);
 
 /* Build a signed REGISTER (observed NULL) or REGISTER_ACK; the length, or
  * -1 if it does not fit. */

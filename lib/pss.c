@@ -8,91 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pss.h"
-#include "replay.h"
-#include "rng.h"
-
-#define MAX_VIEW    1024 /* view_size at most */
-#define MAX_OFFER   64	 /* shuffle_length at most */
-#define MAX_PARTS   8	 /* messages of one offer */
-#define MAX_SENDERS 4096
-#define MAX_SEEDS   64
-#define MAX_ROUTES  256 /* RPs a partner sends answers back to */
-#define MISSED_MAX  3	/* keepalive intervals a partner may stay silent */
-
-/* Room for entries in one shuffle message, sent directly or relayed. */
-#define ENTRY_ROOM                                                             \
-	(MDCS_CTL_MAX_LEN - sizeof(struct mdcs_ctl_hdr) -                      \
-	 sizeof(struct mdcs_ctl_shuffle) - MDCS_CTL_SIG_LEN)
-#define RELAYED_ENTRY_ROOM                                                     \
-	(MDCS_CTL_MAX_RELAYED - sizeof(struct mdcs_ctl_hdr) -                  \
-	 sizeof(struct mdcs_ctl_shuffle) - MDCS_CTL_SIG_LEN)
-
-/* How a message reaches an RP: directly, or through its partner via. */
-struct path {
-	struct desc_endpoint to;
-	bool relayed;
-	uint8_t via[MDCS_CTL_KEY_LEN];
-};
-
-/* An RP that this one registers with, or that registered here. */
-struct contact {
-	uint8_t id[MDCS_CTL_KEY_LEN];
-	struct desc_endpoint endpoint;
-	uint64_t expires; /* mono ms; a client's lease, a route's end */
-	unsigned missed;  /* a partner's unanswered REGISTERs */
-	bool acked;	  /* a partner that answered */
-};
-
-struct offer_part {
-	uint32_t xid;
-	unsigned first, n; /* its entries in round.sent */
-	bool open;
-};
-
-/* This period's exchange, from this RP's side. */
-struct round {
-	bool active, answered, from_fallback;
-	unsigned attempt;
-	struct pss_entry target; /* out of the view, as Cyclon does */
-	struct path path;	 /* to the target */
-	uint64_t deadline;
-	unsigned n_parts, n_sent;
-	struct offer_part parts[MAX_PARTS];
-	uint8_t sent[MAX_OFFER][MDCS_CTL_KEY_LEN];
-};
-
-struct pss {
-	struct pss_params p;
-	struct pss_io io;
-	struct rng rng;
-	struct desc self;
-	uint8_t self_raw[MDCS_DESC_MAX_LEN];
-	size_t self_len;
-	struct pss_entry *view; /* room for view_size + MAX_OFFER */
-	unsigned view_len;
-	struct pss_entry *fallback;
-	unsigned fallback_len;
-	struct pss_entry seeds[MAX_SEEDS];
-	unsigned n_seeds;
-	struct contact partners[MDCS_DESC_MAX_PARTNERS];
-	unsigned n_partners;
-	struct contact *clients; /* max_clients, as a partner */
-	unsigned n_clients;
-	struct contact routes[MAX_ROUTES];
-	unsigned n_routes;
-	uint64_t next_keepalive; /* mono ms */
-	struct replay *replay;
-	uint64_t next_period; /* mono ms; 0 before the first run */
-	uint64_t last_ts;
-	struct round round;
-	struct pss_stats stats;
-};
-
-static bool same_id(const uint8_t *a, const uint8_t *b)
-{
-	return !memcmp(a, b, MDCS_CTL_KEY_LEN);
-}
+#include "pss_int.h"
 
 static void entry_clear(struct pss_entry *e)
 {
@@ -236,7 +152,7 @@ static void view_put(struct pss *s, struct pss_entry *e)
 }
 
 /* Whether an RP takes messages from RPs it never sent to. */
-static bool reachable(uint8_t nat)
+bool pss_reachable(uint8_t nat)
 {
 	unsigned f = MDCS_DESC_NAT_FILTERING(nat);
 
@@ -251,7 +167,8 @@ static bool reachable(uint8_t nat)
  */
 static bool usable(const struct pss *s, const struct pss_entry *e)
 {
-	return !s->p.partners || !e->raw || reachable(e->nat) || e->n_partners;
+	return !s->p.partners || !e->raw || pss_reachable(e->nat) ||
+	       e->n_partners;
 }
 
 /* The index of the oldest entry of a view that is not empty. */
@@ -305,14 +222,14 @@ static void merge(struct pss *s, const struct ctl_msg *m, uint64_t wall,
 		view_remove(s, (unsigned)rng_below(&s->rng, s->view_len), NULL);
 }
 
-static uint64_t next_ts(struct pss *s, uint64_t wall)
+uint64_t pss_next_ts(struct pss *s, uint64_t wall)
 {
 	s->last_ts = wall > s->last_ts ? wall : s->last_ts + 1;
 	return s->last_ts;
 }
 
-static void send_msg(struct pss *s, const struct desc_endpoint *to,
-		     const uint8_t *buf, size_t len)
+void pss_send(struct pss *s, const struct desc_endpoint *to, const uint8_t *buf,
+	      size_t len)
 {
 	s->stats.sent++;
 	s->stats.sent_bytes += len;
@@ -341,46 +258,6 @@ static size_t entry_room(const struct path *p)
 	return p->relayed ? RELAYED_ENTRY_ROOM : ENTRY_ROOM;
 }
 
-/* Directly, unless the RP's filter keeps strangers out: then, if this RP
- * traverses NATs, through one of its partners, at random; false if it
- * has none. */
-static bool path_to(struct pss *s, const struct pss_entry *e, struct path *p)
-{
-	struct desc d;
-	const struct desc_partner *z;
-
-	memset(p, 0, sizeof(*p));
-	p->to = e->endpoint;
-	if (!s->p.partners || reachable(e->nat) || !e->raw)
-		return true;
-	if (desc_parse(e->raw, e->len, &d) != CTL_OK || !d.n_partners)
-		return false;
-	z = &d.partners[rng_below(&s->rng, d.n_partners)];
-	p->relayed = true;
-	p->to = z->endpoint;
-	memcpy(p->via, z->id, MDCS_CTL_KEY_LEN);
-	return true;
-}
-
-/* Send a message built for peer along a path. */
-static void send_along(struct pss *s, const struct path *p, const uint8_t *peer,
-		       const uint8_t *msg, size_t len, uint64_t wall)
-{
-	uint8_t buf[MDCS_CTL_MAX_LEN];
-	ssize_t out;
-
-	if (!p->relayed) {
-		send_msg(s, &p->to, msg, len);
-		return;
-	}
-	out = ctl_build_relay(buf, sizeof(buf), peer, NULL, msg, len,
-			      next_ts(s, wall), s->io.signer, p->via);
-	if (out > 0) {
-		s->stats.relayed_out++;
-		send_msg(s, &p->to, buf, (size_t)out);
-	}
-}
-
 static void send_shuffle(struct pss *s, enum mdcs_ctl_type type, uint32_t xid,
 			 const uint8_t *entries, size_t len, unsigned n,
 			 uint64_t wall, const uint8_t *peer,
@@ -389,10 +266,10 @@ static void send_shuffle(struct pss *s, enum mdcs_ctl_type type, uint32_t xid,
 	uint8_t buf[MDCS_CTL_MAX_LEN];
 	ssize_t out =
 		ctl_build_shuffle(buf, sizeof(buf), type, xid, entries, len, n,
-				  next_ts(s, wall), s->io.signer, peer);
+				  pss_next_ts(s, wall), s->io.signer, peer);
 
 	if (out > 0)
-		send_along(s, path, peer, buf, (size_t)out, wall);
+		pss_send_along(s, path, peer, buf, (size_t)out, wall);
 }
 
 /* Up to n view entries at random, never `except`: their indices. */
@@ -418,7 +295,7 @@ static unsigned sample(struct pss *s, unsigned n, const uint8_t *except,
 	return n;
 }
 
-static void sign_self(struct pss *s, uint64_t wall)
+void pss_sign_self(struct pss *s, uint64_t wall)
 {
 	ssize_t n;
 
@@ -453,7 +330,7 @@ static void offer(struct pss *s, uint64_t mono, uint64_t wall)
 	uint8_t entries[ENTRY_ROOM];
 	size_t len = 0, room;
 
-	sign_self(s, wall);
+	pss_sign_self(s, wall);
 	room = entry_room(&r->path);
 	n = sample(s, s->p.shuffle_length - 1, r->target.id, idx);
 	r->n_parts = r->n_sent = 0;
@@ -560,7 +437,7 @@ static void try_next(struct pss *s, uint64_t mono, uint64_t wall)
 	if (!pick_target(s))
 		return;
 	/* a fallback entry may have lost its partners since */
-	if (!path_to(s, &s->round.target, &s->round.path)) {
+	if (!pss_path_to(s, &s->round.target, &s->round.path)) {
 		entry_clear(&s->round.target);
 		return;
 	}
@@ -591,226 +468,6 @@ static void start_period(struct pss *s, uint64_t mono, uint64_t wall)
 	try_next(s, mono, wall);
 }
 
-/* --- across NATs: partners, their clients, and relaying --- */
-
-static struct contact *contact_find(struct contact *c, unsigned n,
-				    const uint8_t *id)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (same_id(c[i].id, id))
-			return &c[i];
-	return NULL;
-}
-
-/* A client or route whose time ran out is gone. */
-static struct contact *live_find(struct contact *c, unsigned *n,
-				 const uint8_t *id, uint64_t mono)
-{
-	struct contact *x = contact_find(c, *n, id);
-
-	if (x && x->expires <= mono) {
-		*x = c[--*n];
-		return NULL;
-	}
-	return x;
-}
-
-/* Room for a contact: a free slot, an expired one, or the oldest. */
-static struct contact *contact_slot(struct contact *c, unsigned *n,
-				    unsigned max, uint64_t mono)
-{
-	unsigned at = 0;
-
-	if (*n < max)
-		return &c[(*n)++];
-	for (unsigned i = 1; i < *n; i++)
-		if (c[i].expires < c[at].expires)
-			at = i;
-	return c[at].expires <= mono ? &c[at] : NULL;
-}
-
-static void to_wire_ep(struct mdcs_ctl_endpoint *w,
-		       const struct desc_endpoint *e)
-{
-	memcpy(w->addr, &e->addr, sizeof(w->addr));
-	w->port = htobe16(e->port);
-}
-
-/*
- * As a partner: pass a RELAY on to a registered client, noting where its
- * sender is for the answer; or, from a client, back to an RP noted so.
- * Nobody else gets anything through here.
- */
-static void forward(struct pss *s, const struct ctl_msg *m,
-		    const struct desc_endpoint *from, uint64_t mono,
-		    uint64_t wall)
-{
-	struct contact *to = NULL, *back;
-	struct mdcs_ctl_endpoint origin;
-	uint8_t buf[MDCS_CTL_MAX_LEN];
-	ssize_t len;
-
-	if (s->p.relay) {
-		to = live_find(s->clients, &s->n_clients, m->target, mono);
-		if (!to &&
-		    live_find(s->clients, &s->n_clients, m->sender, mono))
-			to = live_find(s->routes, &s->n_routes, m->target,
-				       mono);
-	}
-	if (!to) {
-		s->stats.relay_refused++;
-		return;
-	}
-	back = contact_find(s->routes, s->n_routes, m->sender);
-	if (!back)
-		back = contact_slot(s->routes, &s->n_routes, MAX_ROUTES, mono);
-	if (back) {
-		memcpy(back->id, m->sender, MDCS_CTL_KEY_LEN);
-		back->endpoint = *from;
-		back->expires = mono + s->p.keepalive_ms;
-	}
-	to_wire_ep(&origin, from);
-	len = ctl_build_relay(buf, sizeof(buf), m->target, &origin, m->inner,
-			      m->inner_len, next_ts(s, wall), s->io.signer,
-			      m->target);
-	if (len > 0) {
-		s->stats.forwarded++;
-		send_msg(s, &to->endpoint, buf, (size_t)len);
-	}
-}
-
-/* As a partner: take or renew a client's lease, and say where it is. */
-static void registered(struct pss *s, const struct ctl_msg *m,
-		       const struct desc_endpoint *from, uint64_t mono,
-		       uint64_t wall)
-{
-	struct contact *c = NULL;
-	struct mdcs_ctl_endpoint seen;
-	uint8_t buf[MDCS_CTL_MAX_LEN];
-	uint16_t lease = 0;
-	ssize_t len;
-
-	if (s->p.relay && m->lease) {
-		c = live_find(s->clients, &s->n_clients, m->sender, mono);
-		if (!c)
-			c = contact_slot(s->clients, &s->n_clients,
-					 s->p.max_clients, mono);
-	}
-	if (c) {
-		memcpy(c->id, m->sender, MDCS_CTL_KEY_LEN);
-		c->endpoint = *from;
-		c->expires = mono + m->lease * 1000ULL;
-		lease = m->lease;
-		s->stats.registrations++;
-	}
-	to_wire_ep(&seen, from);
-	len = ctl_build_register(buf, sizeof(buf), MDCS_CTL_REGISTER_ACK, lease,
-				 &seen, next_ts(s, wall), s->io.signer,
-				 m->sender);
-	if (len > 0)
-		send_msg(s, from, buf, (size_t)len);
-}
-
-/* This RP's descriptor lists the partners that answered. */
-static void list_partners(struct pss *s, uint64_t wall)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < s->n_partners; i++) {
-		if (!s->partners[i].acked)
-			continue;
-		memcpy(s->self.partners[n].id, s->partners[i].id,
-		       MDCS_CTL_KEY_LEN);
-		s->self.partners[n++].endpoint = s->partners[i].endpoint;
-	}
-	s->self.n_partners = n;
-	sign_self(s, wall);
-}
-
-static void drop_partner(struct pss *s, struct contact *z, uint64_t wall)
-{
-	bool listed = z->acked;
-
-	*z = s->partners[--s->n_partners];
-	if (listed)
-		list_partners(s, wall);
-}
-
-static void partner_answered(struct pss *s, const struct ctl_msg *m,
-			     uint64_t wall)
-{
-	struct contact *z = contact_find(s->partners, s->n_partners, m->sender);
-
-	if (!z) {
-		s->stats.unsolicited++;
-		return;
-	}
-	if (!m->lease) {
-		drop_partner(s, z, wall); /* it is full */
-		return;
-	}
-	z->missed = 0;
-	if (!z->acked) {
-		z->acked = true;
-		list_partners(s, wall);
-	}
-}
-
-static bool needs_partners(const struct pss *s)
-{
-	return s->p.partners && !reachable(s->self.nat);
-}
-
-/* A partner to register with: an RP of the view that relays and takes
- * anyone's messages. */
-static bool pick_partner(struct pss *s, struct contact *z)
-{
-	unsigned cand[MAX_VIEW + MAX_OFFER], n = 0;
-
-	for (unsigned i = 0; i < s->view_len; i++) {
-		const struct pss_entry *e = &s->view[i];
-
-		if (e->raw && (e->flags & MDCS_DESC_F_RELAY) &&
-		    reachable(e->nat) &&
-		    !contact_find(s->partners, s->n_partners, e->id))
-			cand[n++] = i;
-	}
-	if (!n)
-		return false;
-	n = cand[rng_below(&s->rng, n)];
-	memset(z, 0, sizeof(*z));
-	memcpy(z->id, s->view[n].id, MDCS_CTL_KEY_LEN);
-	z->endpoint = s->view[n].endpoint;
-	return true;
-}
-
-/* Every keepalive interval: replace silent partners, and register with
- * each, which keeps this RP's NAT mapping toward it open. */
-static void keep_partners(struct pss *s, uint64_t wall)
-{
-	uint8_t buf[MDCS_CTL_MAX_LEN];
-	uint16_t lease = (uint16_t)(MISSED_MAX * s->p.keepalive_ms / 1000);
-
-	for (unsigned i = s->n_partners; i-- > 0;)
-		if (s->partners[i].missed >= MISSED_MAX) {
-			s->stats.partners_lost++;
-			drop_partner(s, &s->partners[i], wall);
-		}
-	while (s->n_partners < s->p.partners &&
-	       pick_partner(s, &s->partners[s->n_partners]))
-		s->n_partners++;
-	for (unsigned i = 0; i < s->n_partners; i++) {
-		struct contact *z = &s->partners[i];
-		ssize_t len = ctl_build_register(
-			buf, sizeof(buf), MDCS_CTL_REGISTER, lease ? lease : 1,
-			NULL, next_ts(s, wall), s->io.signer, z->id);
-
-		z->missed++;
-		if (len > 0)
-			send_msg(s, &z->endpoint, buf, (size_t)len);
-	}
-}
-
 uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us)
 {
 	struct round *r = &s->round;
@@ -819,6 +476,12 @@ uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us)
 	/* Each RP's periods start at a phase of their own. */
 	if (!s->next_period)
 		s->next_period = mono_ms + rng_below(&s->rng, s->p.period_ms);
+	/* nothing else is sent before the class is known (natclass.c) */
+	if (pss_classifying(s)) {
+		next = pss_classify_run(s, mono_ms, wall_us);
+		if (pss_classifying(s))
+			return next;
+	}
 	if (r->active && mono_ms >= r->deadline) {
 		if (!r->answered) {
 			s->stats.timed_out++;
@@ -835,9 +498,9 @@ uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us)
 		start_period(s, mono_ms, wall_us);
 	}
 	next = s->next_period;
-	if (needs_partners(s)) {
+	if (pss_needs_partners(s)) {
 		if (mono_ms >= s->next_keepalive) {
-			keep_partners(s, wall_us);
+			pss_keep_partners(s, wall_us);
 			s->next_keepalive = mono_ms + s->p.keepalive_ms;
 		}
 		if (s->next_keepalive < next)
@@ -936,7 +599,7 @@ static void relay_input(struct pss *s, const struct ctl_msg *m,
 	struct ctl_msg in;
 
 	if (!same_id(m->target, s->self.id)) {
-		forward(s, m, from, mono, wall);
+		pss_forward(s, m, from, mono, wall);
 		return;
 	}
 	if (ctl_parse(m->inner, m->inner_len, &in) != CTL_OK ||
@@ -961,11 +624,17 @@ static void take(struct pss *s, const struct ctl_msg *m,
 	case MDCS_CTL_SHUFFLE_REPLY:
 		answered(s, m, wall);
 		break;
+	case MDCS_CTL_PROBE:
+		pss_probed(s, m, &back->to, wall);
+		break;
+	case MDCS_CTL_PROBE_REPLY:
+		pss_probe_answered(s, m, mono, wall);
+		break;
 	case MDCS_CTL_REGISTER:
-		registered(s, m, &back->to, mono, wall);
+		pss_registered(s, m, &back->to, mono, wall);
 		break;
 	case MDCS_CTL_REGISTER_ACK:
-		partner_answered(s, m, wall);
+		pss_partner_answered(s, m, wall);
 		break;
 	case MDCS_CTL_RELAY:
 		relay_input(s, m, &back->to, mono, wall);
@@ -977,8 +646,7 @@ static void take(struct pss *s, const struct ctl_msg *m,
 
 bool pss_takes(enum mdcs_ctl_type type)
 {
-	return type == MDCS_CTL_SHUFFLE || type == MDCS_CTL_SHUFFLE_REPLY ||
-	       type == MDCS_CTL_REGISTER || type == MDCS_CTL_REGISTER_ACK ||
+	return (type >= MDCS_CTL_SHUFFLE && type <= MDCS_CTL_REGISTER_ACK) ||
 	       type == MDCS_CTL_RELAY;
 }
 
@@ -1027,6 +695,8 @@ struct pss *pss_new(const struct pss_params *p, const struct pss_io *io,
 	s->self.n_partners = 0;
 	if (p->relay)
 		s->self.flags |= MDCS_DESC_F_RELAY;
+	s->local = self->endpoints[0];
+	s->cls.phase = p->classify ? CLS_START : CLS_DONE;
 	rng_seed(&s->rng, seed);
 	s->view = calloc(p->view_size + MAX_OFFER, sizeof(*s->view));
 	s->fallback = calloc(p->fallback_size ? p->fallback_size : 1,
@@ -1034,7 +704,7 @@ struct pss *pss_new(const struct pss_params *p, const struct pss_io *io,
 	s->replay = replay_new(MAX_SENDERS);
 	s->clients = calloc(p->max_clients ? p->max_clients : 1,
 			    sizeof(*s->clients));
-	sign_self(s, wall_us);
+	pss_sign_self(s, wall_us);
 	if (!s->view || !s->fallback || !s->replay || !s->clients ||
 	    !s->self_len) {
 		pss_free(s);
@@ -1144,4 +814,6 @@ void pss_stats_add(struct pss_stats *to, const struct pss_stats *from)
 	to->relay_refused += from->relay_refused;
 	to->registrations += from->registrations;
 	to->partners_lost += from->partners_lost;
+	to->probes_answered += from->probes_answered;
+	to->classifications += from->classifications;
 }

@@ -40,6 +40,9 @@ struct pss_params {
 	bool relay;	   /* forward for up to max_clients RPs */
 	unsigned max_clients;
 	uint64_t keepalive_ms; /* below the NATs' 30 s for UDP mappings */
+	/* Find this RP's own NAT class with two other RPs before the first
+	 * shuffle (RFC 5780's tests), rather than trust the descriptor's. */
+	bool classify;
 };
 
 struct pss_io {
@@ -51,6 +54,10 @@ struct pss_io {
 	 * or not the view keeps it: the RPs a directory can learn. */
 	void (*learn)(void *ctx, const struct desc *d, const uint8_t *raw,
 		      size_t len);
+	/* NULL, or sends from another port of this RP's address: the
+	 * answer to a probe that asks for one. */
+	void (*send_alt)(void *ctx, const struct desc_endpoint *to,
+			 const uint8_t *buf, size_t len);
 };
 
 /* Why messages and descriptors were refused, and what was done. */
@@ -59,11 +66,13 @@ struct pss_stats {
 	uint64_t sent, sent_bytes, received;
 	uint64_t malformed, bad_signature, replayed, stale, unsolicited;
 	uint64_t desc_malformed, desc_bad_signature, desc_expired, desc_future;
-	uint64_t relayed_out;	/* shuffle messages sent through a partner */
-	uint64_t forwarded;	/* RELAYs forwarded as a partner */
-	uint64_t relay_refused; /* for no client, or by a non-partner */
-	uint64_t registrations; /* REGISTERs taken as a partner */
-	uint64_t partners_lost; /* partners silent for 3 intervals */
+	uint64_t relayed_out;	  /* shuffle messages sent through a partner */
+	uint64_t forwarded;	  /* RELAYs forwarded as a partner */
+	uint64_t relay_refused;	  /* for no client, or by a non-partner */
+	uint64_t registrations;	  /* REGISTERs taken as a partner */
+	uint64_t partners_lost;	  /* partners silent for 3 intervals */
+	uint64_t probes_answered; /* for other RPs' classification */
+	uint64_t classifications; /* of this RP's own class, finished */
 };
 
 struct pss_entry {
@@ -120,6 +129,9 @@ void pss_input(struct pss *s, uint64_t mono_ms, uint64_t wall_us,
 unsigned pss_view_len(const struct pss *s);
 const struct pss_entry *pss_view_entry(const struct pss *s, unsigned i);
 const uint8_t *pss_self_desc(const struct pss *s, size_t *len);
+
+/* Whether this RP still classifies its NAT (shuffles wait for it). */
+bool pss_classifying(const struct pss *s);
 const struct pss_stats *pss_stats(const struct pss *s);
 void pss_clear_stats(struct pss *s);
 

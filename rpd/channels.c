@@ -365,16 +365,18 @@ static int tx_subscribe(struct channels *cs, struct remote_rp *rp,
 	return status;
 }
 
-/* Remove subscriber i; the last one gone takes the channel with it. */
-static void tx_remove(struct channels *cs, const struct mdcs_channel *ch,
+/* Remove subscriber i; the last one gone takes the channel with it, and
+ * then tx is freed: true. */
+static bool tx_remove(struct channels *cs, const struct mdcs_channel *ch,
 		      struct tx_channel *tx, unsigned i)
 {
 	tx->sub[i] = tx->sub[--tx->n];
 	tx_write(cs, ch, tx);
-	if (tx->n == 0) {
-		pim_send_one(cs, ch, false);
-		tx_forget(cs, ch);
-	}
+	if (tx->n)
+		return false;
+	pim_send_one(cs, ch, false);
+	tx_forget(cs, ch);
+	return true;
 }
 
 /* Take rp out of a sent channel, unless a mapping put it there: a mapping
@@ -535,8 +537,7 @@ static void sweep_tx(void *arg, const struct mdcs_channel *ch, void *data)
 			   rp ? rp->name : "?", chan_str(ch, c, sizeof(c)));
 		tell(cs, ch, rp ? rp->name : "?", true, tx->sub[i].expires_ms,
 		     CHANNEL_EXPIRED);
-		tx_remove(cs, ch, tx, i);
-		if (!tx->n)
+		if (tx_remove(cs, ch, tx, i))
 			return; /* freed with its last subscriber */
 	}
 }

@@ -377,6 +377,8 @@ static void dispatch(struct mesh *m, const struct sockaddr_in6 *from,
 		break; /* heard: that is all it says */
 	case MDCS_CTL_SHUFFLE:
 	case MDCS_CTL_SHUFFLE_REPLY:
+	case MDCS_CTL_PROBE:
+	case MDCS_CTL_PROBE_REPLY:
 	case MDCS_CTL_REGISTER:
 	case MDCS_CTL_REGISTER_ACK:
 	case MDCS_CTL_RELAY:

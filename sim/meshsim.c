@@ -33,6 +33,7 @@ struct result {
 	uint64_t dead_mid, dead_end, links_mid, links_end;
 	struct pss_stats stats;	  /* of the survivors, at the end */
 	struct pss_stats at_fail; /* of the survivors, up to the failure */
+	uint32_t classified, classifying; /* right, of all, before it */
 	double seconds;
 };
 
@@ -120,6 +121,7 @@ static int run(const struct options *o, const struct pss_params *pp,
 	world_run_until(w, o->warmup * T);
 	if (snapshot(o, w, name, "before", &r->before))
 		goto out;
+	world_classified(w, &r->classified, &r->classifying);
 	world_fail(w, o->fail);
 	world_stats(w, &r->at_fail);
 	if (snapshot(o, w, name, NULL, &r->at_failure) ||
@@ -175,6 +177,7 @@ GETTER(g_done_before, pct(r->at_fail.completed, r->at_fail.started))
 GETTER(g_done_after, pct(r->stats.completed - r->at_fail.completed,
 			 r->stats.started - r->at_fail.started))
 GETTER(g_relayed, pct(r->stats.relayed_out, r->stats.sent))
+GETTER(g_classified, pct(r->classified, r->classifying))
 GETTER(g_secs, r->seconds)
 
 /* Mean of a counter per living RP per round after the failure. */
@@ -326,6 +329,7 @@ int main(int argc, char **argv)
 		.relay = true,
 		.max_clients = 64,
 		.keepalive_ms = 20000,
+		.classify = true,
 	};
 	struct pss_params cyclon;
 	struct result rs[3];
@@ -342,6 +346,7 @@ int main(int argc, char **argv)
 	cyclon.fallback_size = 0;
 	cyclon.partners = 0;
 	cyclon.relay = false;
+	cyclon.classify = false;
 	if (mkdir(o.out, 0755) && errno != EEXIST) {
 		fprintf(stderr, "mesh-sim: %s: %s\n", o.out, strerror(errno));
 		return 2;
@@ -392,6 +397,7 @@ int main(int argc, char **argv)
 	    g_done_before);
 	row("exchanges answered after it, %", "%.1f", rs, 1, g_done_after);
 	row("messages sent through a partner, %", "%.1f", rs, 1, g_relayed);
+	row("own NAT class found, %", "%.1f", rs, 2, g_classified);
 	row("messages sent per RP and round", "%.2f", rs, 1, g_msgs);
 	row("octets sent per RP and round", "%.0f", rs, 1, g_bytes);
 	row("run time, s", "%.1f", rs, 1, g_secs);

@@ -152,10 +152,11 @@ static uint64_t latency(uint32_t a, uint32_t b)
 	return 10 + x % 90;
 }
 
-static void send_cb(void *ctx, const struct desc_endpoint *to,
-		    const uint8_t *buf, size_t len)
+/* A packet from an RP's port, through its box, onto the network. */
+static void send_from(struct node *src, uint16_t port,
+		      const struct desc_endpoint *to, const uint8_t *buf,
+		      size_t len)
 {
-	struct node *src = ctx;
 	struct world *w = src->w;
 	struct packet *pkt;
 	uint32_t dst;
@@ -168,6 +169,7 @@ static void send_cb(void *ctx, const struct desc_endpoint *to,
 	if (!pkt)
 		return;
 	local_address(src, &pkt->from);
+	pkt->from.port = port;
 	if (src->box) {
 		struct nm_ep in, out, dst_ep;
 
@@ -188,6 +190,18 @@ static void send_cb(void *ctx, const struct desc_endpoint *to,
 				     .kind = EV_DELIVER,
 				     .data = pkt }))
 		free(pkt);
+}
+
+static void send_cb(void *ctx, const struct desc_endpoint *to,
+		    const uint8_t *buf, size_t len)
+{
+	send_from(ctx, PORT, to, buf, len);
+}
+
+static void send_alt_cb(void *ctx, const struct desc_endpoint *to,
+			const uint8_t *buf, size_t len)
+{
+	send_from(ctx, PORT + 1, to, buf, len);
 }
 
 static void drop_event(struct event *e)
@@ -272,7 +286,10 @@ static uint8_t nat_of(enum nm_profile p)
 static int make_node(struct world *w, uint32_t i)
 {
 	struct node *n = &w->nodes[i];
-	struct pss_io io = { .ctx = n, .signer = &n->signer, .send = send_cb };
+	struct pss_io io = { .ctx = n,
+			     .signer = &n->signer,
+			     .send = send_cb,
+			     .send_alt = send_alt_cb };
 	struct desc self = { .n_endpoints = 1 };
 	struct pss_params pp = w->p.pss;
 	uint8_t seed[32];
@@ -281,10 +298,9 @@ static int make_node(struct world *w, uint32_t i)
 	n->idx = i;
 	if (make_box(w, n))
 		return -1;
-	self.nat = nat_of(n->profile);
 	/* only RPs that take anyone's messages can relay for others */
-	pp.relay = pp.relay &&
-		   MDCS_DESC_NAT_FILTERING(self.nat) == MDCS_NAT_INDEPENDENT;
+	pp.relay = pp.relay && MDCS_DESC_NAT_FILTERING(nat_of(n->profile)) ==
+				       MDCS_NAT_INDEPENDENT;
 	for (int k = 0; k < 4; k++) {
 		uint64_t x = rng_next(&w->rng);
 
@@ -298,7 +314,14 @@ static int make_node(struct world *w, uint32_t i)
 		fastsig_init(&n->signer, seed, w->secret);
 	}
 	memcpy(self.id, n->signer.pk, MDCS_CTL_KEY_LEN);
-	address(i, &self.endpoints[0]);
+	/* An RP that classifies itself starts from its own address; one
+	 * that does not is told its class and public address. */
+	if (pp.classify) {
+		local_address(n, &self.endpoints[0]);
+	} else {
+		address(i, &self.endpoints[0]);
+		self.nat = nat_of(n->profile);
+	}
 	/* every RP serves a /48 of its own */
 	self.n_prefixes = 1;
 	self.prefixes[0].addr = self.endpoints[0].addr;
@@ -314,13 +337,14 @@ static int make_node(struct world *w, uint32_t i)
 }
 
 /* Reachable RPs every RP starts from, as it would from configured ones. */
-#define SEEDS 4
+#define SEEDS 2
 
-static bool takes_anyone(const struct node *n)
+/* An RP with a public address and no box in front: what an operator
+ * would configure as a seed (behind even an endpoint-independent
+ * firewall, nothing gets in before the RP has sent). */
+static bool public_rp(const struct node *n)
 {
-	enum nm_filtering f = nm_profile_filtering(n->profile);
-
-	return f == NM_FILT_NONE || f == NM_FILT_EIF;
+	return n->profile == NM_OPEN;
 }
 
 /* Add random RPs' current descriptors to RP i's view, up to `upto`; only
@@ -336,7 +360,7 @@ static void add_random(struct world *w, uint32_t i, uint32_t upto,
 		size_t len;
 		const uint8_t *d;
 
-		if (j == i || (reachable && !takes_anyone(&w->nodes[j])))
+		if (j == i || (reachable && !public_rp(&w->nodes[j])))
 			continue;
 		d = pss_self_desc(w->nodes[j].pss, &len);
 		pss_add(s, d, len, wall(w));
@@ -357,7 +381,8 @@ static void seed_views(struct world *w)
 		add_random(w, i, SEEDS < c ? SEEDS : c, true);
 	for (uint32_t i = 0; i < w->p.n; i++)
 		run_node(w, &w->nodes[i]);
-	world_run_until(w, 1000);
+	/* time to classify (two rounds of probes) and find partners */
+	world_run_until(w, 3 * w->p.pss.timeout_ms + 1000);
 	for (uint32_t i = 0; i < w->p.n; i++)
 		add_random(w, i, c, false);
 }
@@ -496,6 +521,25 @@ struct graph *world_graph(const struct world *w)
 		}
 	}
 	return g;
+}
+
+void world_classified(const struct world *w, uint32_t *right, uint32_t *all)
+{
+	*right = *all = 0;
+	for (uint32_t i = 0; i < w->p.n; i++) {
+		const struct node *n = &w->nodes[i];
+		const uint8_t *raw;
+		struct desc d;
+		size_t len;
+
+		if (!w->p.pss.classify || !w->alive[i])
+			continue;
+		(*all)++;
+		raw = pss_self_desc(n->pss, &len);
+		if (desc_parse(raw, len, &d) == CTL_OK &&
+		    d.nat == nat_of(n->profile))
+			(*right)++;
+	}
 }
 
 enum nm_profile world_profile(const struct world *w, uint32_t i)

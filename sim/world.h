@@ -41,6 +41,10 @@ const bool *world_alive(const struct world *w);
 /* View entries of living RPs that point at dead ones, and all of them. */
 void world_dead_links(const struct world *w, uint64_t *dead, uint64_t *all);
 
+/* Living RPs that classify themselves, and those that found the class
+ * of the box in front of them. */
+void world_classified(const struct world *w, uint32_t *right, uint32_t *all);
+
 /* The box in front of RP i. */
 enum nm_profile world_profile(const struct world *w, uint32_t i);
 

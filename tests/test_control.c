@@ -291,6 +291,48 @@ START_TEST(register_and_relay_round_trip)
 }
 END_TEST
 
+START_TEST(probe_round_trip)
+{
+	const struct mdcs_ctl_endpoint seen = {
+		.addr = { 0x20, 0x01, [15] = 9 }, .port = 0x1234
+	};
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	struct ctl_signer a;
+	struct ctl_msg m;
+	ssize_t len;
+
+	ctl_signer_ed25519(&a, &rp_a);
+	len = ctl_build_probe(buf, sizeof(buf), 77, MDCS_PROBE_VIA_OTHER,
+			      rp_c.pk, &seen, 13, &a, rp_b.pk);
+	ck_assert_int_eq(len, HDR_LEN + sizeof(struct mdcs_ctl_probe) +
+				      MDCS_CTL_SIG_LEN);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+	ck_assert_uint_eq(m.nonce, 77);
+	ck_assert_uint_eq(m.flags, MDCS_PROBE_VIA_OTHER);
+	ck_assert_mem_eq(m.peer, rp_c.pk, MDCS_CTL_KEY_LEN);
+	ck_assert_uint_eq(m.endpoint->port, 0x1234);
+	/* a peer only with VIA_OTHER or FORWARDED, and then one is needed */
+	ck_assert_int_eq(ctl_build_probe(buf, sizeof(buf), 1, 0, rp_c.pk, &seen,
+					 13, &a, rp_b.pk),
+			 -1);
+	ck_assert_int_eq(ctl_build_probe(buf, sizeof(buf), 1,
+					 MDCS_PROBE_FORWARDED, NULL, NULL, 13,
+					 &a, rp_b.pk),
+			 -1);
+	len = ctl_build_probe_reply(buf, sizeof(buf), 77, &seen,
+				    MDCS_PROBE_REPLY_ALT, 14, &a, rp_b.pk);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+	ck_assert_uint_eq(m.nonce, 77);
+	ck_assert_uint_eq(m.flags, MDCS_PROBE_REPLY_ALT);
+	ck_assert_uint_eq(m.endpoint->addr[15], 9);
+	/* unknown flags are refused */
+	buf[OFF_BODY + 8 + 18] = 0x80;
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_ERR_FIELD);
+}
+END_TEST
+
 START_TEST(any_flipped_bit_fails)
 {
 	uint8_t buf[MDCS_CTL_MAX_LEN];
@@ -408,7 +450,10 @@ START_TEST(parse_bad_type)
 
 	buf[3] = 0;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
-	buf[3] = MDCS_CTL_SHUFFLE_REPLY + 1;
+	/* kept for hole punching, and past the last */
+	buf[3] = MDCS_CTL_REGISTER_ACK + 1;
+	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
+	buf[3] = MDCS_CTL_RELAY + 1;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
 	buf[3] = 0xff;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
@@ -528,6 +573,7 @@ static Suite *control_suite(void)
 	tcase_add_loop_test(b, ack_round_trip, 0, n_counts);
 	tcase_add_test(b, keepalive_round_trip);
 	tcase_add_test(b, register_and_relay_round_trip);
+	tcase_add_test(b, probe_round_trip);
 	tcase_add_test(b, build_refuses_too_many);
 	tcase_add_test(b, build_refuses_small_cap);
 	tcase_add_test(b, build_refuses_ack_type);

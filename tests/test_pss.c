@@ -109,6 +109,7 @@ static void setup(void)
 		struct pss_io io = { .ctx = (void *)&who[i],
 				     .signer = &signers[i],
 				     .send = capture,
+				     .send_alt = capture,
 				     .learn = learn };
 		struct desc d;
 
@@ -512,7 +513,8 @@ static void remake(unsigned i, const struct pss_params *p, uint8_t nat)
 {
 	struct pss_io io = { .ctx = (void *)&who[i],
 			     .signer = &signers[i],
-			     .send = capture };
+			     .send = capture,
+			     .send_alt = capture };
 	struct desc d;
 
 	pss_free(rps[i]);
@@ -607,6 +609,70 @@ START_TEST(relayed_through_partner)
 }
 END_TEST
 
+/*
+ * C classifies itself with A and B.  The in-memory network translates and
+ * filters nothing; filters are played by dropping answers: B's answer
+ * for A (before C ever sent to B) stands for an endpoint-independent
+ * filter, B's answer from another port for an address-dependent one.
+ */
+enum { LOSE_NONE, LOSE_VIA, LOSE_VIA_AND_ALT };
+
+static uint8_t classify_c(int lose)
+{
+	struct pss_params classify = params;
+	bool c_sent_to_b = false;
+	const uint8_t *raw;
+	struct desc d;
+	size_t len;
+
+	classify.classify = true;
+	remake(C, &classify, 0);
+	knows(C, A);
+	knows(C, B);
+	for (uint64_t t = 1; pss_classifying(rps[C]) && t < 100 * T_MS;
+	     t += 10) {
+		pss_run(rps[C], t, WALL0 + t * 1000);
+		for (int hop = 0; hop < 3; hop++) {
+			for (unsigned k = 0; k < queued; k++) {
+				struct msg *m = &queue[k];
+				bool reply = m->buf[3] == MDCS_CTL_PROBE_REPLY;
+				bool alt =
+					reply && m->buf[48 + 8 + 18] &
+							 MDCS_PROBE_REPLY_ALT;
+
+				c_sent_to_b |= m->from == C && m->to == B;
+				if (reply && m->from == B &&
+				    ((lose >= LOSE_VIA && !c_sent_to_b) ||
+				     (lose == LOSE_VIA_AND_ALT && alt)))
+					queue[k--] = queue[--queued];
+			}
+			drain(t);
+		}
+	}
+	ck_assert(!pss_classifying(rps[C]));
+	ck_assert_uint_eq(pss_stats(rps[C])->classifications, 1);
+	raw = pss_self_desc(rps[C], &len);
+	ck_assert_int_eq(desc_parse(raw, len, &d), CTL_OK);
+	return d.nat;
+}
+
+START_TEST(classifies_itself)
+{
+	static const uint8_t want[] = {
+		MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT, MDCS_NAT_INDEPENDENT,
+			      false),
+		MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT, MDCS_NAT_ADDRESS, false),
+		MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT, MDCS_NAT_ADDRESS_PORT,
+			      false),
+	};
+
+	ck_assert_uint_eq(classify_c(_i), want[_i]);
+	ck_assert_uint_gt(pss_stats(rps[A])->probes_answered +
+				  pss_stats(rps[B])->probes_answered,
+			  0);
+}
+END_TEST
+
 /* A leaving RP's newer descriptor takes its entry out of the view. */
 START_TEST(leaving_removes)
 {
@@ -674,6 +740,8 @@ static Suite *pss_suite(void)
 	tcase_add_test(x, leaving_removes);
 	tcase_add_test(x, seeds_bootstrap);
 	tcase_add_test(x, relayed_through_partner);
+	tcase_add_loop_test(x, classifies_itself, LOSE_NONE,
+			    LOSE_VIA_AND_ALT + 1);
 	tcase_add_test(x, replay_guard);
 	suite_add_tcase(s, x);
 	return s;

@@ -108,8 +108,10 @@ END_TEST
 /* The share of exchanges answered in 30 rounds, 80 % of 400 RPs behind
  * NATs and firewalls, and the overlay's components. */
 static double answered_behind_nats(const struct pss_params *p,
-				   unsigned *components)
+				   unsigned *components,
+				   uint32_t *misclassified)
 {
+	uint32_t right, all;
 	struct world_params wp = {
 		.n = 400, .pss = *p, .seed = 7, .nat_share = 0.8
 	};
@@ -121,6 +123,9 @@ static double answered_behind_nats(const struct pss_params *p,
 	ck_assert_ptr_nonnull(w);
 	world_run_until(w, 30 * T_MS);
 	world_stats(w, &st);
+	world_classified(w, &right, &all);
+	ck_assert_uint_eq(all, p->classify ? wp.n : 0);
+	*misclassified = all - right;
 	g = world_graph(w);
 	ck_assert_int_eq(graph_measure(g, world_alive(w), &m), 0);
 	graph_free(g);
@@ -131,22 +136,28 @@ static double answered_behind_nats(const struct pss_params *p,
 }
 
 /*
- * Through partners, nearly every exchange is answered; without, those
- * with RPs whose filters keep strangers out are lost.  Relaying is what
- * makes the difference: messages went through partners.
+ * Every RP finds the class of the box in front of it with two others, and
+ * through partners nearly every exchange is answered; without, those with
+ * RPs whose filters keep strangers out are lost.
  */
 START_TEST(partners_reach_rps_behind_nats)
 {
 	struct pss_params traverse = mdcs, plain = mdcs;
+	uint32_t misclassified;
 	unsigned components;
 
 	traverse.partners = 2;
 	traverse.relay = true;
 	traverse.max_clients = 64;
 	traverse.keepalive_ms = 20000;
-	ck_assert_double_gt(answered_behind_nats(&traverse, &components), 0.95);
+	traverse.classify = true;
+	ck_assert_double_gt(
+		answered_behind_nats(&traverse, &components, &misclassified),
+		0.95);
 	ck_assert_uint_eq(components, 1);
-	ck_assert_double_lt(answered_behind_nats(&plain, &components), 0.6);
+	ck_assert_uint_eq(misclassified, 0);
+	ck_assert_double_lt(
+		answered_behind_nats(&plain, &components, &misclassified), 0.6);
 }
 END_TEST
 

@@ -26,7 +26,8 @@ enum mdcs_ctl_type {
 	MDCS_CTL_KEEPALIVE = 4,	    /* no body: the sender is alive */
 	MDCS_CTL_SHUFFLE = 5,	    /* peer sampling: view entries offered */
 	MDCS_CTL_SHUFFLE_REPLY = 6, /* as many entries back, or fewer */
-	/* 7, 8: kept for NAT classification probes */
+	MDCS_CTL_PROBE = 7,	    /* how does the sender look from here? */
+	MDCS_CTL_PROBE_REPLY = 8,   /* the endpoint the probe came from */
 	MDCS_CTL_REGISTER = 9,	    /* an RP behind a NAT, to its partner */
 	MDCS_CTL_REGISTER_ACK = 10, /* the lease, and where it came from */
 	/* 11 to 13: kept for hole punching */
@@ -99,6 +100,40 @@ struct mdcs_ctl_endpoint {
 	uint8_t addr[16];
 	uint16_t port; /* network order */
 } __attribute__((packed));
+
+/*
+ * Body of PROBE: an RP classifies its own NAT or firewall (RFC 5780's
+ * tests, with two other RPs as the server's two addresses).  VIA_OTHER
+ * asks the recipient to have peer answer instead, which it does with a
+ * FORWARDED PROBE naming the requester and where it saw it; ALT_PORT asks
+ * for a second answer from another port.
+ */
+enum mdcs_ctl_probe_flags {
+	MDCS_PROBE_ALT_PORT = 1 << 0,
+	MDCS_PROBE_VIA_OTHER = 1 << 1,
+	MDCS_PROBE_FORWARDED = 1 << 2,
+};
+
+struct mdcs_ctl_probe {
+	uint64_t nonce; /* chosen by the requester, echoed in the reply */
+	uint8_t flags;	/* enum mdcs_ctl_probe_flags */
+	uint8_t reserved[3];
+	/* VIA_OTHER: the RP to answer; FORWARDED: the requester, and the
+	 * endpoint its PROBE came from.  Zero otherwise. */
+	uint8_t peer[MDCS_CTL_KEY_LEN];
+	struct mdcs_ctl_endpoint peer_endpoint;
+	uint16_t reserved2;
+} __attribute__((packed));
+
+/* Body of PROBE_REPLY. */
+struct mdcs_ctl_probe_reply {
+	uint64_t nonce;
+	struct mdcs_ctl_endpoint observed; /* where the probe came from */
+	uint8_t flags; /* bit 0: sent from the alternate port */
+	uint8_t reserved;
+} __attribute__((packed));
+
+#define MDCS_PROBE_REPLY_ALT 1
 
 /*
  * Body of REGISTER and REGISTER_ACK.  An RP behind a NAT registers with

@@ -1,0 +1,253 @@
+/*
+ * Peer sampling: an RP classifies its own NAT or firewall (RFC 5780's
+ * behaviour discovery, section 4), with two other RPs A and B that take
+ * anyone's messages standing in for a server's two addresses:
+ *
+ *   1. PROBE to A: A answers with the endpoint it saw, m_A.  If m_A is not
+ *      the RP's own endpoint, something translates.
+ *   2. PROBE to A asking that B answer: B, never sent to, answers m_A.  If
+ *      that answer gets in, filtering is endpoint-independent (RFC 5780
+ *      4.4, test II).
+ *   3. Only then PROBE to B, asking for a second answer from another port:
+ *      B answers m_B from its port, and again from another.  m_A == m_B
+ *      means endpoint-independent mapping, else a mapping per destination
+ *      (4.3; address-dependent is not told apart).  If the second answer
+ *      gets in and the first test's did not, filtering is address-dependent
+ *      (4.4, test III), else address- and port-dependent.
+ *
+ * The order matters: once the RP has sent to B, B gets in anyway.  Shuffles
+ * and partners wait until the class is known, so that nothing else is sent
+ * before.  A helper that does not answer is replaced, up to 3 times; then
+ * the class stays unknown, which others take as reachable.
+ */
+#include <endian.h>
+#include <string.h>
+
+#include "pss_int.h"
+
+#define TRIES 3
+
+static void to_wire(struct mdcs_ctl_endpoint *w, const struct desc_endpoint *e)
+{
+	memcpy(w->addr, &e->addr, sizeof(w->addr));
+	w->port = htobe16(e->port);
+}
+
+static void from_wire(struct desc_endpoint *e,
+		      const struct mdcs_ctl_endpoint *w)
+{
+	memcpy(&e->addr, w->addr, sizeof(e->addr));
+	e->port = be16toh(w->port);
+}
+
+static bool same_endpoint(const struct desc_endpoint *a,
+			  const struct desc_endpoint *b)
+{
+	return a->port == b->port && !memcmp(&a->addr, &b->addr, 16);
+}
+
+static void probe(struct pss *s, const struct contact *to, uint64_t nonce,
+		  uint8_t flags, const struct contact *peer, uint64_t wall)
+{
+	struct mdcs_ctl_endpoint ep;
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t len;
+
+	if (peer)
+		to_wire(&ep, &peer->endpoint);
+	len = ctl_build_probe(buf, sizeof(buf), nonce, flags,
+			      peer ? peer->id : NULL, peer ? &ep : NULL,
+			      pss_next_ts(s, wall), s->io.signer, to->id);
+	if (len > 0)
+		pss_send(s, &to->endpoint, buf, (size_t)len);
+}
+
+/* Two RPs of the view that take anyone's messages, at random: those that
+ * found so themselves if there are two, else also those of unknown
+ * class (which includes RPs that do not classify). */
+static bool pick_helpers(struct pss *s)
+{
+	struct classify *c = &s->cls;
+	unsigned cand[MAX_VIEW + MAX_OFFER], n = 0;
+
+	for (int known = 1; known >= 0 && n < 2; known--) {
+		n = 0;
+		for (unsigned i = 0; i < s->view_len; i++) {
+			const struct pss_entry *e = &s->view[i];
+
+			if (e->raw && pss_reachable(e->nat) &&
+			    (!known || MDCS_DESC_NAT_FILTERING(e->nat)))
+				cand[n++] = i;
+		}
+	}
+	if (n < 2)
+		return false;
+	for (unsigned k = 0; k < 2; k++) {
+		unsigned j = k + (unsigned)rng_below(&s->rng, n - k);
+		unsigned t = cand[k];
+		struct contact *h = k ? &c->b : &c->a;
+
+		cand[k] = cand[j];
+		cand[j] = t;
+		memset(h, 0, sizeof(*h));
+		memcpy(h->id, s->view[cand[k]].id, MDCS_CTL_KEY_LEN);
+		h->endpoint = s->view[cand[k]].endpoint;
+	}
+	return true;
+}
+
+static void start(struct pss *s, uint64_t mono, uint64_t wall)
+{
+	struct classify *c = &s->cls;
+
+	if (c->tries++ == TRIES) {
+		c->phase = CLS_DONE; /* unknown */
+		return;
+	}
+	if (!pick_helpers(s)) {
+		c->deadline = mono + s->p.timeout_ms;
+		return;
+	}
+	for (unsigned k = 0; k < 3; k++)
+		c->nonce[k] = rng_next(&s->rng);
+	c->got_a = c->got_via = c->got_b = c->got_alt = false;
+	probe(s, &c->a, c->nonce[0], 0, NULL, wall);
+	probe(s, &c->a, c->nonce[1], MDCS_PROBE_VIA_OTHER, &c->b, wall);
+	c->phase = CLS_MAPPING;
+	c->deadline = mono + s->p.timeout_ms;
+}
+
+static void conclude(struct pss *s, uint64_t wall)
+{
+	struct classify *c = &s->cls;
+	bool translated = !same_endpoint(&c->m_a, &s->local);
+	unsigned mapping = same_endpoint(&c->m_a, &c->m_b)
+				   ? MDCS_NAT_INDEPENDENT
+				   : MDCS_NAT_ADDRESS_PORT;
+	unsigned filtering = c->got_via	  ? MDCS_NAT_INDEPENDENT
+			     : c->got_alt ? MDCS_NAT_ADDRESS
+					  : MDCS_NAT_ADDRESS_PORT;
+
+	s->self.nat = MDCS_DESC_NAT(mapping, filtering, translated);
+	/* others reach it where A saw it; behind a NAT, its own endpoint
+	 * follows */
+	s->self.endpoints[0] = c->m_a;
+	s->self.n_endpoints = 1;
+	if (translated) {
+		s->self.endpoints[1] = s->local;
+		s->self.n_endpoints = 2;
+	}
+	c->phase = CLS_DONE;
+	s->stats.classifications++;
+	pss_sign_self(s, wall);
+}
+
+/* Move on as far as the answers so far allow. */
+static void advance(struct pss *s, uint64_t mono, uint64_t wall)
+{
+	struct classify *c = &s->cls;
+	bool late = mono >= c->deadline;
+
+	if (c->phase == CLS_START && late) {
+		start(s, mono, wall);
+	} else if (c->phase == CLS_MAPPING &&
+		   (late || (c->got_a && c->got_via))) {
+		if (!c->got_a) {
+			c->phase = CLS_START; /* A is gone: other helpers */
+			start(s, mono, wall);
+			return;
+		}
+		probe(s, &c->b, c->nonce[2], MDCS_PROBE_ALT_PORT, NULL, wall);
+		c->phase = CLS_FILTERING;
+		c->deadline = mono + s->p.timeout_ms;
+	} else if (c->phase == CLS_FILTERING &&
+		   (late || (c->got_b && c->got_alt))) {
+		if (c->got_b) {
+			conclude(s, wall);
+			return;
+		}
+		c->phase = CLS_START;
+		start(s, mono, wall);
+	}
+}
+
+uint64_t pss_classify_run(struct pss *s, uint64_t mono, uint64_t wall)
+{
+	advance(s, mono, wall);
+	return s->cls.deadline;
+}
+
+bool pss_classifying(const struct pss *s)
+{
+	return s->cls.phase != CLS_DONE;
+}
+
+void pss_probed(struct pss *s, const struct ctl_msg *m,
+		const struct desc_endpoint *from, uint64_t wall)
+{
+	struct mdcs_ctl_endpoint seen;
+	struct desc_endpoint to;
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	ssize_t len;
+
+	if (m->flags & MDCS_PROBE_VIA_OTHER) {
+		/* B answers whom A names, where A saw it */
+		struct contact requester = { .endpoint = *from }, b;
+
+		memcpy(requester.id, m->sender, MDCS_CTL_KEY_LEN);
+		memcpy(b.id, m->peer, MDCS_CTL_KEY_LEN);
+		from_wire(&b.endpoint, m->endpoint);
+		probe(s, &b, m->nonce, MDCS_PROBE_FORWARDED, &requester, wall);
+		return;
+	}
+	if (m->flags & MDCS_PROBE_FORWARDED) {
+		seen = *m->endpoint;
+		from_wire(&to, m->endpoint);
+	} else {
+		to_wire(&seen, from);
+		to = *from;
+	}
+	len = ctl_build_probe_reply(
+		buf, sizeof(buf), m->nonce, &seen, 0, pss_next_ts(s, wall),
+		s->io.signer,
+		m->flags & MDCS_PROBE_FORWARDED ? m->peer : m->sender);
+	if (len <= 0)
+		return;
+	s->stats.probes_answered++;
+	pss_send(s, &to, buf, (size_t)len);
+	if (!(m->flags & MDCS_PROBE_ALT_PORT) || !s->io.send_alt)
+		return;
+	len = ctl_build_probe_reply(buf, sizeof(buf), m->nonce, &seen,
+				    MDCS_PROBE_REPLY_ALT, pss_next_ts(s, wall),
+				    s->io.signer, m->sender);
+	if (len > 0)
+		s->io.send_alt(s->io.ctx, &to, buf, (size_t)len);
+}
+
+void pss_probe_answered(struct pss *s, const struct ctl_msg *m, uint64_t mono,
+			uint64_t wall)
+{
+	struct classify *c = &s->cls;
+	bool from_a = same_id(m->sender, c->a.id),
+	     from_b = same_id(m->sender, c->b.id);
+
+	if (c->phase == CLS_MAPPING && m->nonce == c->nonce[0] && from_a) {
+		from_wire(&c->m_a, m->endpoint);
+		c->got_a = true;
+	} else if (c->phase == CLS_MAPPING && m->nonce == c->nonce[1] &&
+		   from_b) {
+		c->got_via = true;
+	} else if (c->phase == CLS_FILTERING && m->nonce == c->nonce[2] &&
+		   from_b) {
+		if (m->flags & MDCS_PROBE_REPLY_ALT) {
+			c->got_alt = true;
+		} else {
+			from_wire(&c->m_b, m->endpoint);
+			c->got_b = true;
+		}
+	} else {
+		s->stats.unsolicited++;
+		return;
+	}
+	advance(s, mono, wall);
+}

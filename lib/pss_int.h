@@ -1,0 +1,137 @@
+/* Peer sampling's insides, shared by pss.c and partners.c. */
+#ifndef MDCS_PSS_INT_H
+#define MDCS_PSS_INT_H
+
+#include <string.h>
+
+#include "pss.h"
+#include "replay.h"
+#include "rng.h"
+
+#define MAX_VIEW    1024 /* view_size at most */
+#define MAX_OFFER   64	 /* shuffle_length at most */
+#define MAX_PARTS   8	 /* messages of one offer */
+#define MAX_SENDERS 4096
+#define MAX_SEEDS   64
+#define MAX_ROUTES  256 /* RPs a partner sends answers back to */
+#define MISSED_MAX  3	/* keepalive intervals a partner may stay silent */
+
+/* Room for entries in one shuffle message, sent directly or relayed. */
+#define ENTRY_ROOM                                                             \
+	(MDCS_CTL_MAX_LEN - sizeof(struct mdcs_ctl_hdr) -                      \
+	 sizeof(struct mdcs_ctl_shuffle) - MDCS_CTL_SIG_LEN)
+#define RELAYED_ENTRY_ROOM                                                     \
+	(MDCS_CTL_MAX_RELAYED - sizeof(struct mdcs_ctl_hdr) -                  \
+	 sizeof(struct mdcs_ctl_shuffle) - MDCS_CTL_SIG_LEN)
+
+/* How a message reaches an RP: directly, or through its partner via. */
+struct path {
+	struct desc_endpoint to;
+	bool relayed;
+	uint8_t via[MDCS_CTL_KEY_LEN];
+};
+
+/* An RP that this one registers with, or that registered here. */
+struct contact {
+	uint8_t id[MDCS_CTL_KEY_LEN];
+	struct desc_endpoint endpoint;
+	uint64_t expires; /* mono ms; a client's lease, a route's end */
+	unsigned missed;  /* a partner's unanswered REGISTERs */
+	bool acked;	  /* a partner that answered */
+};
+
+/* This RP's classification of its own NAT (natclass.c). */
+enum cls_phase { CLS_DONE, CLS_START, CLS_MAPPING, CLS_FILTERING };
+
+struct classify {
+	enum cls_phase phase;
+	unsigned tries;
+	uint64_t deadline; /* mono ms */
+	uint64_t nonce[3]; /* to A; to A for B to answer; to B */
+	struct contact a, b;
+	bool got_a, got_via, got_b, got_alt;
+	struct desc_endpoint m_a, m_b; /* where A and B saw this RP */
+};
+
+struct offer_part {
+	uint32_t xid;
+	unsigned first, n; /* its entries in round.sent */
+	bool open;
+};
+
+/* This period's exchange, from this RP's side. */
+struct round {
+	bool active, answered, from_fallback;
+	unsigned attempt;
+	struct pss_entry target; /* out of the view, as Cyclon does */
+	struct path path;	 /* to the target */
+	uint64_t deadline;
+	unsigned n_parts, n_sent;
+	struct offer_part parts[MAX_PARTS];
+	uint8_t sent[MAX_OFFER][MDCS_CTL_KEY_LEN];
+};
+
+struct pss {
+	struct pss_params p;
+	struct pss_io io;
+	struct rng rng;
+	struct desc self;
+	uint8_t self_raw[MDCS_DESC_MAX_LEN];
+	size_t self_len;
+	struct pss_entry *view; /* room for view_size + MAX_OFFER */
+	unsigned view_len;
+	struct pss_entry *fallback;
+	unsigned fallback_len;
+	struct pss_entry seeds[MAX_SEEDS];
+	unsigned n_seeds;
+	struct contact partners[MDCS_DESC_MAX_PARTNERS];
+	unsigned n_partners;
+	struct contact *clients; /* max_clients, as a partner */
+	unsigned n_clients;
+	struct contact routes[MAX_ROUTES];
+	unsigned n_routes;
+	uint64_t next_keepalive;    /* mono ms */
+	struct desc_endpoint local; /* the RP's own, as it was created */
+	struct classify cls;
+	struct replay *replay;
+	uint64_t next_period; /* mono ms; 0 before the first run */
+	uint64_t last_ts;
+	struct round round;
+	struct pss_stats stats;
+};
+
+static inline bool same_id(const uint8_t *a, const uint8_t *b)
+{
+	return !memcmp(a, b, MDCS_CTL_KEY_LEN);
+}
+
+/* pss.c */
+uint64_t pss_next_ts(struct pss *s, uint64_t wall);
+void pss_send(struct pss *s, const struct desc_endpoint *to, const uint8_t *buf,
+	      size_t len);
+void pss_sign_self(struct pss *s, uint64_t wall);
+bool pss_reachable(uint8_t nat);
+
+/* natclass.c: this RP's own class, and answering others' probes */
+uint64_t pss_classify_run(struct pss *s, uint64_t mono, uint64_t wall);
+void pss_probed(struct pss *s, const struct ctl_msg *m,
+		const struct desc_endpoint *from, uint64_t wall);
+void pss_probe_answered(struct pss *s, const struct ctl_msg *m, uint64_t mono,
+			uint64_t wall);
+
+/* partners.c: reaching RPs behind filters, and being a partner */
+bool pss_path_to(struct pss *s, const struct pss_entry *e, struct path *p);
+void pss_send_along(struct pss *s, const struct path *p, const uint8_t *peer,
+		    const uint8_t *msg, size_t len, uint64_t wall);
+bool pss_needs_partners(const struct pss *s);
+void pss_keep_partners(struct pss *s, uint64_t wall);
+void pss_registered(struct pss *s, const struct ctl_msg *m,
+		    const struct desc_endpoint *from, uint64_t mono,
+		    uint64_t wall);
+void pss_partner_answered(struct pss *s, const struct ctl_msg *m,
+			  uint64_t wall);
+void pss_forward(struct pss *s, const struct ctl_msg *m,
+		 const struct desc_endpoint *from, uint64_t mono,
+		 uint64_t wall);
+
+#endif
