@@ -258,6 +258,10 @@ static int add_members(struct lyd_node *top, const struct state_source *src)
 	rc |= set(top, leaf_in(path, ms, "descriptors-refused"),
 		  st.desc_malformed + st.desc_bad_signature + st.desc_expired +
 			  st.desc_future);
+	rc |= set(top, leaf_in(path, ms, "relay-forwarded"), st.forwarded);
+	rc |= set(top, leaf_in(path, ms, "relay-refused"), st.relay_refused);
+	rc |= set(top, leaf_in(path, ms, "probes-answered"),
+		  st.probes_answered);
 	rc |= set(top, leaf_in(path, ms, "rps-not-learned"),
 		  src->mesh->stats.learned_full);
 	return rc;

@@ -53,6 +53,16 @@ def control_counter(rp, leaf):
     return int(mdcs_values(reply, "statistics/control-messages/" + leaf)[0])
 
 
+def membership_stats(rp):
+    """membership/statistics of rp, as integers."""
+    with session(rp) as m:
+        reply = m.get(filter=subtree(
+            "<membership><statistics/></membership>")).data_xml
+    root = ET.fromstring(reply.encode())
+    return {n.tag.split("}")[1]: int(n.text)
+            for s in root.iter("{%s}statistics" % MDCS) for n in s}
+
+
 def described(rp):
     """What the other RPs should learn of rp."""
     return rp.public_key, (rp.tunnel, rp.prefixes)
@@ -71,6 +81,10 @@ def test_rps_learn_each_other(net):
                  "{} to learn {}".format(name, sorted(expected)))
     for rp in rps.values():
         assert control_counter(rp, "bad-signature") == 0
+        stats = membership_stats(rp)
+        assert stats["shuffles-completed"] > 0
+        # RPs that take anyone's messages need no partner
+        assert stats["relay-forwarded"] == 0 and stats["relay-refused"] == 0
 
 
 def test_channel_between_rps_never_configured_together(net):
