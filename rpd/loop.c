@@ -66,7 +66,7 @@ int loop_watch(struct loop *l, int fd, loop_cb cb, void *arg)
 	if (!w)
 		return -1;
 	*w = (struct watch){ fd, cb, arg };
-	ev.data.ptr = w;
+	ev.data.fd = fd;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		free(w);
 		return -1;
@@ -148,9 +148,17 @@ int loop_run(struct loop *l)
 			return -1;
 		}
 		for (int i = 0; i < n && !l->stop; i++) {
-			struct watch *w = evs[i].data.ptr;
+			/*
+			 * By the descriptor, not a pointer: a callback may
+			 * unwatch (and free) a descriptor whose event is
+			 * still in this batch, as a commit does with the
+			 * control socket.  A descriptor watched again
+			 * meanwhile gets a callback for nothing to read.
+			 */
+			struct watch *w = watches[evs[i].data.fd];
 
-			w->cb(w->arg);
+			if (w)
+				w->cb(w->arg);
 		}
 		run_due_timers(l);
 	}
