@@ -265,6 +265,38 @@ ssize_t ctl_build_relay(uint8_t *buf, size_t cap, const uint8_t *target,
 			 peer_pk);
 }
 
+ssize_t ctl_build_open_hole(uint8_t *buf, size_t cap, const uint8_t *desc,
+			    size_t desc_len, uint64_t timestamp,
+			    const struct ctl_signer *self,
+			    const uint8_t *peer_pk)
+{
+	size_t off = sizeof(struct mdcs_ctl_hdr);
+	struct mdcs_ctl_open_hole o = { .desc_len = htobe16(desc_len) };
+	size_t body_end = off + sizeof(o) + desc_len;
+
+	if (!desc_len || desc_len > MDCS_DESC_MAX_LEN ||
+	    body_end + MDCS_CTL_SIG_LEN > cap)
+		return -1;
+	memcpy(buf + off, &o, sizeof(o));
+	memcpy(buf + off + sizeof(o), desc, desc_len);
+	return finish_by(buf, cap, MDCS_CTL_OPEN_HOLE, body_end, timestamp,
+			 self, peer_pk);
+}
+
+ssize_t ctl_build_punch(uint8_t *buf, size_t cap, uint8_t flags,
+			uint64_t timestamp, const struct ctl_signer *self,
+			const uint8_t *peer_pk)
+{
+	size_t off = sizeof(struct mdcs_ctl_hdr);
+	struct mdcs_ctl_punch p = { .flags = flags };
+
+	if (flags & ~MDCS_PUNCH_ACK || off + sizeof(p) + MDCS_CTL_SIG_LEN > cap)
+		return -1;
+	memcpy(buf + off, &p, sizeof(p));
+	return finish_by(buf, cap, MDCS_CTL_PUNCH, off + sizeof(p), timestamp,
+			 self, peer_pk);
+}
+
 bool ctl_next_entry(const struct ctl_msg *m, size_t *pos, unsigned *age,
 		    const uint8_t **desc, size_t *desc_len)
 {
@@ -352,6 +384,31 @@ static enum ctl_error parse_probe(const uint8_t *body, size_t body_len,
 	return CTL_OK;
 }
 
+static enum ctl_error parse_open_hole(const uint8_t *body, size_t body_len,
+				      struct ctl_msg *m)
+{
+	const struct mdcs_ctl_open_hole *o = (const void *)body;
+
+	if (body_len < sizeof(*o) ||
+	    be16toh(o->desc_len) != body_len - sizeof(*o) ||
+	    body_len == sizeof(*o))
+		return CTL_ERR_LENGTH;
+	m->desc = body + sizeof(*o);
+	m->desc_len = body_len - sizeof(*o);
+	return CTL_OK;
+}
+
+static enum ctl_error parse_punch(const uint8_t *body, size_t body_len,
+				  struct ctl_msg *m)
+{
+	const struct mdcs_ctl_punch *p = (const void *)body;
+
+	if (body_len != sizeof(*p))
+		return CTL_ERR_LENGTH;
+	m->flags = p->flags;
+	return m->flags & ~MDCS_PUNCH_ACK ? CTL_ERR_FIELD : CTL_OK;
+}
+
 /* The inner message is parsed on its own when it is taken. */
 static enum ctl_error parse_relay(const uint8_t *body, size_t body_len,
 				  struct ctl_msg *m)
@@ -379,6 +436,10 @@ static enum ctl_error parse_body(const uint8_t *body, size_t body_len,
 		return parse_probe(body, body_len, m);
 	if (m->type == MDCS_CTL_RELAY)
 		return parse_relay(body, body_len, m);
+	if (m->type == MDCS_CTL_OPEN_HOLE)
+		return parse_open_hole(body, body_len, m);
+	if (m->type == MDCS_CTL_PUNCH)
+		return parse_punch(body, body_len, m);
 	if (m->type == MDCS_CTL_SHUFFLE || m->type == MDCS_CTL_SHUFFLE_REPLY)
 		return parse_shuffle(body, body_len, m);
 	if (m->type == MDCS_CTL_SUBSCRIBE_ACK) {
@@ -411,8 +472,8 @@ static enum ctl_error parse_body(const uint8_t *body, size_t body_len,
 
 static bool known_type(uint8_t type)
 {
-	return (type >= MDCS_CTL_SUBSCRIBE && type <= MDCS_CTL_REGISTER_ACK) ||
-	       type == MDCS_CTL_RELAY;
+	return (type >= MDCS_CTL_SUBSCRIBE && type <= MDCS_CTL_OPEN_HOLE) ||
+	       type == MDCS_CTL_PUNCH || type == MDCS_CTL_RELAY;
 }
 
 enum ctl_error ctl_parse(const uint8_t *buf, size_t len, struct ctl_msg *m)

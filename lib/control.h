@@ -46,7 +46,7 @@ struct ctl_msg {
 	const uint8_t *entries; /* count struct mdcs_ctl_entry, each framed */
 	size_t entries_len;
 	uint64_t nonce;	     /* PROBE, PROBE_REPLY */
-	uint8_t flags;	     /* PROBE, PROBE_REPLY */
+	uint8_t flags;	     /* PROBE, PROBE_REPLY, PUNCH */
 	const uint8_t *peer; /* PROBE */
 	uint16_t lease;	     /* REGISTER(_ACK) */
 	/* REGISTER_ACK, RELAY, PROBE (the peer's), PROBE_REPLY */
@@ -54,6 +54,8 @@ struct ctl_msg {
 	const uint8_t *target; /* RELAY */
 	const uint8_t *inner;  /* RELAY: the message carried */
 	size_t inner_len;
+	const uint8_t *desc; /* OPEN_HOLE: the sender's descriptor */
+	size_t desc_len;
 	const uint8_t *buf;
 	size_t len;
 };
@@ -133,6 +135,17 @@ ssize_t ctl_build_register(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
 ssize_t ctl_build_relay(uint8_t *buf, size_t cap, const uint8_t *target,
 			const struct mdcs_ctl_endpoint *origin,
 			const uint8_t *inner, size_t inner_len,
+			uint64_t timestamp, const struct ctl_signer *self,
+			const uint8_t *peer_pk);
+
+/* Build a signed OPEN_HOLE carrying the sender's descriptor. */
+ssize_t ctl_build_open_hole(uint8_t *buf, size_t cap, const uint8_t *desc,
+			    size_t desc_len, uint64_t timestamp,
+			    const struct ctl_signer *self,
+			    const uint8_t *peer_pk);
+
+/* Build a signed PUNCH, or its answer with flags MDCS_PUNCH_ACK. */
+ssize_t ctl_build_punch(uint8_t *buf, size_t cap, uint8_t flags,
 			uint64_t timestamp, const struct ctl_signer *self,
 			const uint8_t *peer_pk);
 

@@ -17,33 +17,27 @@
  *
  * The order matters: once the RP has sent to B, B gets in anyway.  Shuffles
  * and partners wait until the class is known, so that nothing else is sent
- * before.  A helper that does not answer is replaced, up to 3 times; then
- * the class stays unknown, which others take as reachable.
+ * before.  Helpers that do not answer are replaced, in up to 8 rounds;
+ * with no two helpers in the view, or after the last round, the class
+ * stays unknown, which others take as reachable.
  */
 #include <endian.h>
 #include <string.h>
 
 #include "pss_int.h"
 
-#define TRIES 3
+/* Rounds of probes: each waits twice as long for answers as the one
+ * before, up to 16 times the first, so that an RP that starts before its
+ * network is up rides it out (8 rounds: 79 times the first's wait). */
+#define TRIES	     8
+#define MAX_DOUBLING 4
 
-static void to_wire(struct mdcs_ctl_endpoint *w, const struct desc_endpoint *e)
+/* How long the current round waits for an answer. */
+static uint64_t patience(const struct pss *s)
 {
-	memcpy(w->addr, &e->addr, sizeof(w->addr));
-	w->port = htobe16(e->port);
-}
+	unsigned k = s->cls.tries > 1 ? s->cls.tries - 1 : 0;
 
-static void from_wire(struct desc_endpoint *e,
-		      const struct mdcs_ctl_endpoint *w)
-{
-	memcpy(&e->addr, w->addr, sizeof(e->addr));
-	e->port = be16toh(w->port);
-}
-
-static bool same_endpoint(const struct desc_endpoint *a,
-			  const struct desc_endpoint *b)
-{
-	return a->port == b->port && !memcmp(&a->addr, &b->addr, 16);
+	return s->p.timeout_ms << (k < MAX_DOUBLING ? k : MAX_DOUBLING);
 }
 
 static void probe(struct pss *s, const struct contact *to, uint64_t nonce,
@@ -54,7 +48,7 @@ static void probe(struct pss *s, const struct contact *to, uint64_t nonce,
 	ssize_t len;
 
 	if (peer)
-		to_wire(&ep, &peer->endpoint);
+		ep_to_wire(&ep, &peer->endpoint);
 	len = ctl_build_probe(buf, sizeof(buf), nonce, flags,
 			      peer ? peer->id : NULL, peer ? &ep : NULL,
 			      pss_next_ts(s, wall), s->io.signer, to->id);
@@ -64,7 +58,7 @@ static void probe(struct pss *s, const struct contact *to, uint64_t nonce,
 
 /* Two RPs of the view that take anyone's messages, at random: those that
  * found so themselves if there are two, else also those of unknown
- * class (which includes RPs that do not classify). */
+ * class, seeds included (which includes RPs that do not classify). */
 static bool pick_helpers(struct pss *s)
 {
 	struct classify *c = &s->cls;
@@ -75,8 +69,9 @@ static bool pick_helpers(struct pss *s)
 		for (unsigned i = 0; i < s->view_len; i++) {
 			const struct pss_entry *e = &s->view[i];
 
-			if (e->raw && pss_reachable(e->nat) &&
-			    (!known || MDCS_DESC_NAT_FILTERING(e->nat)))
+			if (pss_reachable(e->nat) &&
+			    (!known ||
+			     (e->raw && MDCS_DESC_NAT_FILTERING(e->nat))))
 				cand[n++] = i;
 		}
 	}
@@ -100,12 +95,8 @@ static void start(struct pss *s, uint64_t mono, uint64_t wall)
 {
 	struct classify *c = &s->cls;
 
-	if (c->tries++ == TRIES) {
+	if (c->tries++ == TRIES || !pick_helpers(s)) {
 		c->phase = CLS_DONE; /* unknown */
-		return;
-	}
-	if (!pick_helpers(s)) {
-		c->deadline = mono + s->p.timeout_ms;
 		return;
 	}
 	for (unsigned k = 0; k < 3; k++)
@@ -114,7 +105,7 @@ static void start(struct pss *s, uint64_t mono, uint64_t wall)
 	probe(s, &c->a, c->nonce[0], 0, NULL, wall);
 	probe(s, &c->a, c->nonce[1], MDCS_PROBE_VIA_OTHER, &c->b, wall);
 	c->phase = CLS_MAPPING;
-	c->deadline = mono + s->p.timeout_ms;
+	c->deadline = mono + patience(s);
 }
 
 static void conclude(struct pss *s, uint64_t wall)
@@ -159,7 +150,7 @@ static void advance(struct pss *s, uint64_t mono, uint64_t wall)
 		}
 		probe(s, &c->b, c->nonce[2], MDCS_PROBE_ALT_PORT, NULL, wall);
 		c->phase = CLS_FILTERING;
-		c->deadline = mono + s->p.timeout_ms;
+		c->deadline = mono + patience(s);
 	} else if (c->phase == CLS_FILTERING &&
 		   (late || (c->got_b && c->got_alt))) {
 		if (c->got_b) {
@@ -196,15 +187,15 @@ void pss_probed(struct pss *s, const struct ctl_msg *m,
 
 		memcpy(requester.id, m->sender, MDCS_CTL_KEY_LEN);
 		memcpy(b.id, m->peer, MDCS_CTL_KEY_LEN);
-		from_wire(&b.endpoint, m->endpoint);
+		ep_from_wire(&b.endpoint, m->endpoint);
 		probe(s, &b, m->nonce, MDCS_PROBE_FORWARDED, &requester, wall);
 		return;
 	}
 	if (m->flags & MDCS_PROBE_FORWARDED) {
 		seen = *m->endpoint;
-		from_wire(&to, m->endpoint);
+		ep_from_wire(&to, m->endpoint);
 	} else {
-		to_wire(&seen, from);
+		ep_to_wire(&seen, from);
 		to = *from;
 	}
 	len = ctl_build_probe_reply(
@@ -232,7 +223,7 @@ void pss_probe_answered(struct pss *s, const struct ctl_msg *m, uint64_t mono,
 	     from_b = same_id(m->sender, c->b.id);
 
 	if (c->phase == CLS_MAPPING && m->nonce == c->nonce[0] && from_a) {
-		from_wire(&c->m_a, m->endpoint);
+		ep_from_wire(&c->m_a, m->endpoint);
 		c->got_a = true;
 	} else if (c->phase == CLS_MAPPING && m->nonce == c->nonce[1] &&
 		   from_b) {
@@ -242,7 +233,7 @@ void pss_probe_answered(struct pss *s, const struct ctl_msg *m, uint64_t mono,
 		if (m->flags & MDCS_PROBE_REPLY_ALT) {
 			c->got_alt = true;
 		} else {
-			from_wire(&c->m_b, m->endpoint);
+			ep_from_wire(&c->m_b, m->endpoint);
 			c->got_b = true;
 		}
 	} else {

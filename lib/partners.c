@@ -45,13 +45,6 @@ static struct contact *contact_slot(struct contact *c, unsigned *n,
 	return c[at].expires <= mono ? &c[at] : NULL;
 }
 
-static void to_wire_ep(struct mdcs_ctl_endpoint *w,
-		       const struct desc_endpoint *e)
-{
-	memcpy(w->addr, &e->addr, sizeof(w->addr));
-	w->port = htobe16(e->port);
-}
-
 /*
  * As a partner: pass a RELAY on to a registered client, noting where its
  * sender is for the answer; or, from a client, back to an RP noted so.
@@ -84,7 +77,7 @@ void pss_forward(struct pss *s, const struct ctl_msg *m,
 		back->endpoint = *from;
 		back->expires = mono + s->p.keepalive_ms;
 	}
-	to_wire_ep(&origin, from);
+	ep_to_wire(&origin, from);
 	len = ctl_build_relay(buf, sizeof(buf), m->target, &origin, m->inner,
 			      m->inner_len, pss_next_ts(s, wall), s->io.signer,
 			      m->target);
@@ -118,7 +111,7 @@ void pss_registered(struct pss *s, const struct ctl_msg *m,
 		lease = m->lease;
 		s->stats.registrations++;
 	}
-	to_wire_ep(&seen, from);
+	ep_to_wire(&seen, from);
 	len = ctl_build_register(buf, sizeof(buf), MDCS_CTL_REGISTER_ACK, lease,
 				 &seen, pss_next_ts(s, wall), s->io.signer,
 				 m->sender);

@@ -65,8 +65,8 @@ static bool expired(const struct pss *s, uint64_t issued, uint64_t wall)
  * (counted).  Only the subject's signature is trusted, never the age: an
  * entry is at least as old as its signature says.
  */
-static int take_desc(struct pss *s, const uint8_t *raw, size_t len,
-		     unsigned age, uint64_t wall, struct pss_entry *e)
+int pss_take_desc(struct pss *s, const uint8_t *raw, size_t len, unsigned age,
+		  uint64_t wall, struct pss_entry *e)
 {
 	struct desc d;
 	int held;
@@ -200,7 +200,7 @@ static void merge(struct pss *s, const struct ctl_msg *m, uint64_t wall,
 
 		if (s->view_len >= s->p.view_size + MAX_OFFER)
 			break;
-		if (take_desc(s, raw, len, age, wall, &e) == 0)
+		if (pss_take_desc(s, raw, len, age, wall, &e) == 0)
 			view_put(s, &e);
 	}
 	if (s->view_len <= s->p.view_size)
@@ -603,13 +603,20 @@ static void relay_input(struct pss *s, const struct ctl_msg *m,
 		return;
 	}
 	if (ctl_parse(m->inner, m->inner_len, &in) != CTL_OK ||
-	    (in.type != MDCS_CTL_SHUFFLE &&
-	     in.type != MDCS_CTL_SHUFFLE_REPLY)) {
+	    (in.type != MDCS_CTL_SHUFFLE && in.type != MDCS_CTL_SHUFFLE_REPLY &&
+	     in.type != MDCS_CTL_OPEN_HOLE)) {
 		s->stats.malformed++;
 		return;
 	}
 	if (admit(s, &in, wall))
 		return;
+	if (in.type == MDCS_CTL_OPEN_HOLE) {
+		struct desc_endpoint origin;
+
+		ep_from_wire(&origin, m->endpoint);
+		pss_hole_opened(s, &in, &origin, wall);
+		return;
+	}
 	memcpy(back.via, m->sender, MDCS_CTL_KEY_LEN);
 	take(s, &in, &back, mono, wall);
 }
@@ -639,6 +646,9 @@ static void take(struct pss *s, const struct ctl_msg *m,
 	case MDCS_CTL_RELAY:
 		relay_input(s, m, &back->to, mono, wall);
 		break;
+	case MDCS_CTL_PUNCH:
+		pss_punched(s, m, &back->to, wall);
+		break;
 	default:
 		s->stats.malformed++;
 	}
@@ -646,8 +656,8 @@ static void take(struct pss *s, const struct ctl_msg *m,
 
 bool pss_takes(enum mdcs_ctl_type type)
 {
-	return (type >= MDCS_CTL_SHUFFLE && type <= MDCS_CTL_REGISTER_ACK) ||
-	       type == MDCS_CTL_RELAY;
+	return (type >= MDCS_CTL_SHUFFLE && type <= MDCS_CTL_OPEN_HOLE) ||
+	       type == MDCS_CTL_PUNCH || type == MDCS_CTL_RELAY;
 }
 
 void pss_input(struct pss *s, uint64_t mono_ms, uint64_t wall_us,
@@ -737,7 +747,7 @@ int pss_add(struct pss *s, const uint8_t *desc, size_t len, uint64_t wall_us)
 
 	if (s->view_len >= s->p.view_size)
 		return -1;
-	if (take_desc(s, desc, len, 0, wall_us, &e))
+	if (pss_take_desc(s, desc, len, 0, wall_us, &e))
 		return -1;
 	view_put(s, &e);
 	return 0;
@@ -816,4 +826,7 @@ void pss_stats_add(struct pss_stats *to, const struct pss_stats *from)
 	to->partners_lost += from->partners_lost;
 	to->probes_answered += from->probes_answered;
 	to->classifications += from->classifications;
+	to->punches += from->punches;
+	to->punched += from->punched;
+	to->holes_opened += from->holes_opened;
 }

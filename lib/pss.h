@@ -58,6 +58,10 @@ struct pss_io {
 	 * answer to a probe that asks for one. */
 	void (*send_alt)(void *ctx, const struct desc_endpoint *to,
 			 const uint8_t *buf, size_t len);
+	/* NULL, or told of every PUNCH that verified: where its sender's
+	 * NAT let it out, which is where the sender is reached now. */
+	void (*punched)(void *ctx, const uint8_t *id,
+			const struct desc_endpoint *from);
 };
 
 /* Why messages and descriptors were refused, and what was done. */
@@ -73,6 +77,9 @@ struct pss_stats {
 	uint64_t partners_lost;	  /* partners silent for 3 intervals */
 	uint64_t probes_answered; /* for other RPs' classification */
 	uint64_t classifications; /* of this RP's own class, finished */
+	uint64_t punches;	  /* PUNCHes sent, answers included */
+	uint64_t punched;	  /* PUNCHes that verified */
+	uint64_t holes_opened;	  /* OPEN_HOLEs taken */
 };
 
 struct pss_entry {
@@ -129,6 +136,20 @@ void pss_input(struct pss *s, uint64_t mono_ms, uint64_t wall_us,
 unsigned pss_view_len(const struct pss *s);
 const struct pss_entry *pss_view_entry(const struct pss *s, unsigned i);
 const uint8_t *pss_self_desc(const struct pss *s, size_t *len);
+
+/*
+ * Open a path to the RP a descriptor describes, through its NAT and this
+ * RP's (Gozar's rendezvous, Payberah et al. 2011): a PUNCH to where it
+ * is advertised, which opens this RP's NAT toward it, and an OPEN_HOLE
+ * through one of its partners, at random, which has it PUNCH back to
+ * where the partner saw this RP.  io.punched tells of what gets through.
+ * -1 if the descriptor does not parse or is this RP's.
+ */
+int pss_punch(struct pss *s, const uint8_t *desc, size_t len, uint64_t wall_us);
+
+/* Whether an RP of a NAT class (MDCS_DESC_NAT()) takes messages from RPs
+ * it never sent to: no filter, an endpoint-independent one, or unknown. */
+bool pss_reachable(uint8_t nat);
 
 /* Whether this RP still classifies its NAT (shuffles wait for it). */
 bool pss_classifying(const struct pss *s);

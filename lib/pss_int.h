@@ -2,6 +2,7 @@
 #ifndef MDCS_PSS_INT_H
 #define MDCS_PSS_INT_H
 
+#include <endian.h>
 #include <string.h>
 
 #include "pss.h"
@@ -105,12 +106,33 @@ static inline bool same_id(const uint8_t *a, const uint8_t *b)
 	return !memcmp(a, b, MDCS_CTL_KEY_LEN);
 }
 
+static inline bool same_endpoint(const struct desc_endpoint *a,
+				 const struct desc_endpoint *b)
+{
+	return a->port == b->port && !memcmp(&a->addr, &b->addr, 16);
+}
+
+static inline void ep_to_wire(struct mdcs_ctl_endpoint *w,
+			      const struct desc_endpoint *e)
+{
+	memcpy(w->addr, &e->addr, sizeof(w->addr));
+	w->port = htobe16(e->port);
+}
+
+static inline void ep_from_wire(struct desc_endpoint *e,
+				const struct mdcs_ctl_endpoint *w)
+{
+	memcpy(&e->addr, w->addr, sizeof(e->addr));
+	e->port = be16toh(w->port);
+}
+
 /* pss.c */
 uint64_t pss_next_ts(struct pss *s, uint64_t wall);
 void pss_send(struct pss *s, const struct desc_endpoint *to, const uint8_t *buf,
 	      size_t len);
 void pss_sign_self(struct pss *s, uint64_t wall);
-bool pss_reachable(uint8_t nat);
+int pss_take_desc(struct pss *s, const uint8_t *raw, size_t len, unsigned age,
+		  uint64_t wall, struct pss_entry *e);
 
 /* natclass.c: this RP's own class, and answering others' probes */
 uint64_t pss_classify_run(struct pss *s, uint64_t mono, uint64_t wall);
@@ -133,5 +155,11 @@ void pss_partner_answered(struct pss *s, const struct ctl_msg *m,
 void pss_forward(struct pss *s, const struct ctl_msg *m,
 		 const struct desc_endpoint *from, uint64_t mono,
 		 uint64_t wall);
+
+/* punch.c: opening paths through NATs for the data */
+void pss_hole_opened(struct pss *s, const struct ctl_msg *m,
+		     const struct desc_endpoint *origin, uint64_t wall);
+void pss_punched(struct pss *s, const struct ctl_msg *m,
+		 const struct desc_endpoint *from, uint64_t wall);
 
 #endif

@@ -45,6 +45,11 @@ int mesh_send(struct mesh *m, const struct in6_addr *addr, uint16_t port,
 static int send_to(struct mesh *m, struct remote_rp *rp, const uint8_t *buf,
 		   ssize_t len)
 {
+	/* Anything sent to an RP opens this RP's NAT toward it, which would
+	 * spoil the classification's filtering test: keepalives and
+	 * subscriptions wait the second or so it takes. */
+	if (sampling_classifying(m))
+		return -1;
 	if (mesh_send(m, &rp->addr, rp->port, buf, len)) {
 		/* Once per outage, not with every KEEPALIVE. */
 		if (!rp->unreachable)
@@ -63,6 +68,11 @@ int mesh_send_channels(struct mesh *m, struct remote_rp *rp,
 	uint8_t buf[MDCS_CTL_MAX_LEN];
 	int rc = 0;
 
+	/* A learned RP not heard from that sits behind a filter keeps this
+	 * RP out until both have punched: this message may be lost, the
+	 * next refresh gets through. */
+	if (!rp->conf && !rp->up && !pss_reachable(rp->nat))
+		sampling_punch(m, rp);
 	while (n) {
 		unsigned k =
 			n < MDCS_CTL_MAX_CHANNELS ? n : MDCS_CTL_MAX_CHANNELS;
@@ -219,12 +229,18 @@ void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
 	rp->desc_len = len;
 	rp->incarnation = d->incarnation;
 	rp->issued = d->issued;
-	moved = fresh || rp->port != d->endpoints[0].port ||
-		memcmp(&rp->addr, &d->endpoints[0].addr, sizeof(rp->addr));
+	moved = fresh || rp->advertised.port != d->endpoints[0].port ||
+		memcmp(&rp->advertised.addr, &d->endpoints[0].addr,
+		       sizeof(rp->advertised.addr));
 	listed = fresh || n != rp->n_prefixes ||
 		 memcmp(prefixes, rp->learned_prefixes, n * sizeof(*prefixes));
-	rp->addr = d->endpoints[0].addr;
-	rp->port = d->endpoints[0].port;
+	rp->advertised = d->endpoints[0];
+	rp->nat = d->nat;
+	if (moved) {
+		rp->addr = d->endpoints[0].addr;
+		rp->port = d->endpoints[0].port;
+		rp->punched = false;
+	}
 	rp->n_prefixes = n;
 	memcpy(rp->learned_prefixes, prefixes, n * sizeof(*prefixes));
 	if (listed && n < d->n_prefixes)
@@ -237,6 +253,26 @@ void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
 			   addr6_str(&rp->addr, addr), rp->port);
 	if (listed)
 		changed(m);
+}
+
+/*
+ * A message that verified came from addr and port: answers go there from
+ * now on, data included.  Only authenticated messages move an RP, so
+ * nobody else can draw its traffic away.
+ */
+static void latch(struct mesh *m, struct remote_rp *rp,
+		  const struct in6_addr *addr, uint16_t port)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (rp->port == port && !memcmp(&rp->addr, addr, sizeof(*addr)))
+		return;
+	rp->addr = *addr;
+	rp->port = port;
+	log_info("remote RP %s is reached at [%s]:%u now", rp->name,
+		 addr6_str(addr, a), port);
+	if (datapath_set_rp(m->dp, rp->slot, addr, port))
+		log_warn("datapath: cannot program remote RP %s", rp->name);
 }
 
 static void answer_subscribe(struct mesh *m, struct remote_rp *rp,
@@ -363,6 +399,7 @@ static void dispatch(struct mesh *m, const struct sockaddr_in6 *from,
 	rp = accept_msg(m, &msg);
 	if (!rp)
 		return;
+	latch(m, rp, &from->sin6_addr, ntohs(from->sin6_port));
 	switch (msg.type) {
 	case MDCS_CTL_SUBSCRIBE:
 		answer_subscribe(m, rp, &msg);
@@ -381,6 +418,8 @@ static void dispatch(struct mesh *m, const struct sockaddr_in6 *from,
 	case MDCS_CTL_PROBE_REPLY:
 	case MDCS_CTL_REGISTER:
 	case MDCS_CTL_REGISTER_ACK:
+	case MDCS_CTL_OPEN_HOLE:
+	case MDCS_CTL_PUNCH:
 	case MDCS_CTL_RELAY:
 		break; /* taken above */
 	}
@@ -450,12 +489,24 @@ static int assign_slots(struct mesh *m)
 	return rc;
 }
 
-static int open_socket(const struct rpd_conf *c)
+void mesh_punched(struct mesh *m, const uint8_t *key,
+		  const struct in6_addr *addr, uint16_t port)
+{
+	struct remote_rp *rp = rp_by_key(m, key);
+
+	if (!rp)
+		return;
+	latch(m, rp, addr, port);
+	rp->punched = true;
+	heard(m, rp, loop_unix_us());
+}
+
+int mesh_socket(const struct in6_addr *addr, uint16_t port)
 {
 	struct sockaddr_in6 sa = {
 		.sin6_family = AF_INET6,
-		.sin6_addr = c->tunnel_addr,
-		.sin6_port = htons(c->tunnel_port),
+		.sin6_addr = *addr,
+		.sin6_port = htons(port),
 	};
 	int one = 1;
 	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -466,8 +517,10 @@ static int open_socket(const struct rpd_conf *c)
 	if (setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
 	    setsockopt(s, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one)) ||
 	    bind(s, (struct sockaddr *)&sa, sizeof(sa))) {
-		log_err("control socket on port %u: %m", c->tunnel_port);
+		int e = errno;
+
 		close(s);
+		errno = e;
 		return -1;
 	}
 	return s;
@@ -545,7 +598,9 @@ int mesh_open(struct mesh *m, struct loop *loop, const struct rpd_conf *c,
 		log_err("datapath: cannot program the remote RPs");
 		return -1;
 	}
-	m->sock = open_socket(c);
+	m->sock = mesh_socket(&c->tunnel_addr, c->tunnel_port);
+	if (m->sock < 0)
+		log_err("control socket on port %u: %m", c->tunnel_port);
 	if (m->sock < 0 || loop_watch(loop, m->sock, readable, m) ||
 	    sampling_open(m, c))
 		return -1;

@@ -15,7 +15,10 @@
 struct remote_rp {
 	char name[64];
 	uint8_t key[MDCS_CTL_KEY_LEN];
-	struct in6_addr addr; /* where it is reached */
+	/* Where it is reached: configured or advertised, until a message
+	 * that verified came from elsewhere (its NAT maps per destination,
+	 * or the path is punched); then there. */
+	struct in6_addr addr;
 	uint16_t port;
 	const struct prefix6 *prefixes; /* the sources it serves */
 	unsigned n_prefixes;
@@ -26,12 +29,15 @@ struct remote_rp {
 	 * none came), and when in microseconds since the epoch. */
 	uint64_t heard_ms;
 	uint64_t heard_unix_us;
+	bool punched;	  /* reached through the NATs between, by PUNCHes */
 	bool up;	  /* heard within the subscription hold time */
 	bool unreachable; /* the last message to it could not be sent */
 
 	/* A learned RP: its descriptor, newest first seen, and the
 	 * prefixes it lists, which prefixes points to. */
 	uint64_t incarnation, issued;
+	struct desc_endpoint advertised;
+	uint8_t nat; /* MDCS_DESC_NAT() */
 	struct prefix6 learned_prefixes[MDCS_DESC_MAX_PREFIXES];
 	uint8_t *desc;
 	size_t desc_len;
@@ -141,6 +147,15 @@ struct remote_rp *mesh_rp_for_source(struct mesh *m, const struct in6_addr *s);
  */
 void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
 		size_t len);
+
+/* A PUNCH from the RP with key came from addr and port: it is reached
+ * there now, and alive. */
+void mesh_punched(struct mesh *m, const uint8_t *key,
+		  const struct in6_addr *addr, uint16_t port);
+
+/* A UDP socket bound to addr and port (0: any), which may not be
+ * configured yet; -1 if it cannot be had. */
+int mesh_socket(const struct in6_addr *addr, uint16_t port);
 
 /* The control counters, the peer sampling's included. */
 void mesh_control_stats(const struct mesh *m, struct mesh_stats *out);

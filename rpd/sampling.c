@@ -1,6 +1,8 @@
 /* The RP mesh's peer sampling in rpd: lib/pss on the control socket. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include <sodium.h>
 
 #include "log.h"
@@ -25,6 +27,7 @@ struct sampling {
 	struct pss_params p;
 	struct desc self; /* before pss_new() signs it */
 	struct timer timer;
+	int alt_sock; /* another port: the second answer to a PROBE */
 	struct pss_stats folded; /* of the instances before this one */
 };
 
@@ -44,16 +47,17 @@ static void params_of(const struct rpd_conf *c, struct pss_params *p)
 				? p->period_ms / 2
 				: EXCHANGE_TIMEOUT_MS;
 	p->max_skew_us = c->max_skew * 1000000ULL;
-	/* A partner for RPs behind NATs; this RP's own class is unknown,
-	 * so it takes itself as reachable and needs none of its own. */
+	/* A partner for RPs behind NATs, and one that finds its own class
+	 * with two other RPs: behind a NAT, it registers with partners. */
+	p->classify = true;
 	p->partners = PARTNERS;
 	p->relay = true;
 	p->max_clients = MAX_CLIENTS;
 	p->keepalive_ms = c->keepalive_interval * 1000ULL;
 }
 
-/* What this RP says of itself: no NAT class yet (it does not classify
- * its reachability), so the tunnel endpoint is what others reach. */
+/* What this RP says of itself until it has classified its NAT: the
+ * tunnel endpoint is what others reach. */
 static void self_of(const struct mesh *m, const struct rpd_conf *c,
 		    struct desc *d)
 {
@@ -80,6 +84,29 @@ static void send_cb(void *ctx, const struct desc_endpoint *to,
 	mesh_send(m, &to->addr, to->port, buf, (ssize_t)len);
 }
 
+static void send_alt_cb(void *ctx, const struct desc_endpoint *to,
+			const uint8_t *buf, size_t len)
+{
+	struct mesh *m = ctx;
+	struct sockaddr_in6 sa = {
+		.sin6_family = AF_INET6,
+		.sin6_addr = to->addr,
+		.sin6_port = htons(to->port),
+	};
+
+	if (sendto(m->sampling->alt_sock, buf, len, 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) != (ssize_t)len)
+		m->stats.send_failed++;
+	else
+		m->stats.sent++;
+}
+
+static void punched_cb(void *ctx, const uint8_t *id,
+		       const struct desc_endpoint *from)
+{
+	mesh_punched(ctx, id, &from->addr, from->port);
+}
+
 static void learn_cb(void *ctx, const struct desc *d, const uint8_t *raw,
 		     size_t len)
 {
@@ -103,6 +130,8 @@ static int renew(struct sampling *sp, const struct pss_params *p,
 	struct pss_io io = { .ctx = m,
 			     .signer = &m->signer,
 			     .send = send_cb,
+			     .send_alt = send_alt_cb,
+			     .punched = punched_cb,
 			     .learn = learn_cb };
 	uint64_t seed, now = loop_unix_us();
 	const struct remote_rp *rp;
@@ -138,8 +167,16 @@ int sampling_open(struct mesh *m, const struct rpd_conf *c)
 		if (!sp)
 			return -1;
 		sp->m = m;
+		sp->alt_sock = -1;
 		timer_init(&sp->timer, due, sp);
 		m->sampling = sp;
+	}
+	if (sp->alt_sock >= 0)
+		close(sp->alt_sock);
+	sp->alt_sock = mesh_socket(&c->tunnel_addr, 0);
+	if (sp->alt_sock < 0) {
+		log_err("membership: no second port for probes: %m");
+		return -1;
 	}
 	params_of(c, &p);
 	self_of(m, c, &self);
@@ -161,8 +198,15 @@ int sampling_open(struct mesh *m, const struct rpd_conf *c)
 
 void sampling_close(struct mesh *m)
 {
-	if (m->sampling && m->loop)
-		timer_cancel(m->loop, &m->sampling->timer);
+	struct sampling *sp = m->sampling;
+
+	if (!sp)
+		return;
+	if (m->loop)
+		timer_cancel(m->loop, &sp->timer);
+	if (sp->alt_sock >= 0)
+		close(sp->alt_sock);
+	sp->alt_sock = -1;
 }
 
 void sampling_free(struct mesh *m)
@@ -182,6 +226,19 @@ void sampling_input(struct mesh *m, const struct in6_addr *addr, uint16_t port,
 	if (m->sampling && m->sampling->pss)
 		pss_input(m->sampling->pss, loop_now_ms(), loop_unix_us(),
 			  &from, buf, len);
+}
+
+void sampling_punch(struct mesh *m, const struct remote_rp *rp)
+{
+	if (m->sampling && m->sampling->pss && rp->desc)
+		pss_punch(m->sampling->pss, rp->desc, rp->desc_len,
+			  loop_unix_us());
+}
+
+bool sampling_classifying(const struct mesh *m)
+{
+	return m->sampling && m->sampling->pss &&
+	       pss_classifying(m->sampling->pss);
 }
 
 bool sampling_expired(const struct mesh *m, uint64_t issued, uint64_t now_us)

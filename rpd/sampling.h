@@ -18,9 +18,15 @@ int sampling_open(struct mesh *m, const struct rpd_conf *c);
 void sampling_close(struct mesh *m);
 void sampling_free(struct mesh *m);
 
-/* A SHUFFLE or SHUFFLE_REPLY that came from addr and port. */
+/* A message of peer sampling's that came from addr and port. */
 void sampling_input(struct mesh *m, const struct in6_addr *addr, uint16_t port,
 		    const uint8_t *buf, size_t len);
+
+/* Open a path to a learned RP through the NATs between (pss_punch()). */
+void sampling_punch(struct mesh *m, const struct remote_rp *rp);
+
+/* Whether this RP still classifies its NAT: nothing else is sent. */
+bool sampling_classifying(const struct mesh *m);
 
 /* Whether a descriptor signed at issued has outlived its lifetime. */
 bool sampling_expired(const struct mesh *m, uint64_t issued, uint64_t now_us);

@@ -172,8 +172,15 @@ static int add_rp_state(struct lyd_node *top, const struct state_source *src,
 	struct mdcs_rp_traffic t;
 	int rc = 0;
 
+	char addr[INET6_ADDRSTRLEN];
+
 	if (datapath_rp_traffic(src->dp, rp->slot, &t))
 		return -1;
+	rc |= set_str(top, leaf_in(path, entry, "path"),
+		      rp->punched ? "punched" : "direct");
+	rc |= set_str(top, leaf_in(path, entry, "reached-address"),
+		      addr6_str(&rp->addr, addr));
+	rc |= set(top, leaf_in(path, entry, "reached-port"), rp->port);
 	rc |= set_str(top, leaf_in(path, entry, "status"),
 		      rp->up ? "up" : "down");
 	if (rp->heard_ms) {
@@ -208,8 +215,9 @@ static int add_remote_rps(struct lyd_node *top, const struct state_source *src)
 		sodium_bin2hex(key, sizeof(key), rp->key, sizeof(rp->key));
 		rc |= set_str(top, leaf_in(path, entry, "public-key"), key);
 		rc |= set_str(top, leaf_in(path, entry, "address"),
-			      addr6_str(&rp->addr, addr));
-		rc |= set(top, leaf_in(path, entry, "port"), rp->port);
+			      addr6_str(&rp->advertised.addr, addr));
+		rc |= set(top, leaf_in(path, entry, "port"),
+			  rp->advertised.port);
 		for (unsigned i = 0; i < rp->n_prefixes; i++)
 			rc |= set_str(top,
 				      leaf_in(path, entry, "source-prefix"),
@@ -228,6 +236,45 @@ static const char *member_name(const struct mesh *m, const uint8_t *id)
 		if (!memcmp(rp->key, id, MDCS_CTL_KEY_LEN))
 			return rp->name;
 	return NULL;
+}
+
+static const char *behaviour_name(unsigned b)
+{
+	static const char *const names[] = {
+		[MDCS_NAT_UNKNOWN] = "unknown",
+		[MDCS_NAT_INDEPENDENT] = "endpoint-independent",
+		[MDCS_NAT_ADDRESS] = "address-dependent",
+		[MDCS_NAT_ADDRESS_PORT] = "address-and-port-dependent",
+	};
+
+	return names[b & 3];
+}
+
+/* This RP's NAT class and endpoint, as its current descriptor says. */
+static int add_nat(struct lyd_node *top, const struct pss *pss)
+{
+	char path[LEAF_PATH_LEN], addr[INET6_ADDRSTRLEN];
+	const char *nat = "membership/nat";
+	const uint8_t *raw;
+	struct desc d;
+	size_t len;
+	int rc = 0;
+
+	if (!pss)
+		return 0;
+	raw = pss_self_desc(pss, &len);
+	if (desc_parse(raw, len, &d) != CTL_OK)
+		return -1;
+	rc |= set_str(top, leaf_in(path, nat, "mapping"),
+		      behaviour_name(MDCS_DESC_NAT_MAPPING(d.nat)));
+	rc |= set_str(top, leaf_in(path, nat, "filtering"),
+		      behaviour_name(MDCS_DESC_NAT_FILTERING(d.nat)));
+	rc |= set_str(top, leaf_in(path, nat, "translated"),
+		      d.nat & MDCS_DESC_NAT_TRANSLATED ? "true" : "false");
+	rc |= set_str(top, leaf_in(path, nat, "address"),
+		      addr6_str(&d.endpoints[0].addr, addr));
+	rc |= set(top, leaf_in(path, nat, "port"), d.endpoints[0].port);
+	return rc;
 }
 
 /* The membership view as peer sampling keeps it, and its counters. */
@@ -262,9 +309,12 @@ static int add_members(struct lyd_node *top, const struct state_source *src)
 	rc |= set(top, leaf_in(path, ms, "relay-refused"), st.relay_refused);
 	rc |= set(top, leaf_in(path, ms, "probes-answered"),
 		  st.probes_answered);
+	rc |= set(top, leaf_in(path, ms, "punches-sent"), st.punches);
+	rc |= set(top, leaf_in(path, ms, "punches-received"), st.punched);
+	rc |= set(top, leaf_in(path, ms, "holes-opened"), st.holes_opened);
 	rc |= set(top, leaf_in(path, ms, "rps-not-learned"),
 		  src->mesh->stats.learned_full);
-	return rc;
+	return rc | add_nat(top, pss);
 }
 
 int state_add(const struct state_source *src, const struct ly_ctx *ctx,

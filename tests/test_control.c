@@ -227,8 +227,9 @@ START_TEST(build_refuses_subscribe_without_hold)
 }
 END_TEST
 
-/* A REGISTER_ACK from A to B, or a RELAY from A to B of a KEEPALIVE
- * that C signed for A. */
+/* A REGISTER_ACK from A to B, a RELAY from A to B of a KEEPALIVE that
+ * C signed for A, an OPEN_HOLE from A to B carrying 40 octets for a
+ * descriptor, or a PUNCH's answer from A to B. */
 static ssize_t partner_msg(uint8_t *buf, size_t cap, enum mdcs_ctl_type type)
 {
 	const struct mdcs_ctl_endpoint seen = {
@@ -242,6 +243,14 @@ static ssize_t partner_msg(uint8_t *buf, size_t cap, enum mdcs_ctl_type type)
 	if (type == MDCS_CTL_REGISTER_ACK)
 		return ctl_build_register(buf, cap, type, 60, &seen, 11, &a,
 					  rp_b.pk);
+	if (type == MDCS_CTL_OPEN_HOLE) {
+		memset(inner, 0x5a, 40);
+		return ctl_build_open_hole(buf, cap, inner, 40, 15, &a,
+					   rp_b.pk);
+	}
+	if (type == MDCS_CTL_PUNCH)
+		return ctl_build_punch(buf, cap, MDCS_PUNCH_ACK, 16, &a,
+				       rp_b.pk);
 	n = ctl_build_keepalive(inner, sizeof(inner), 3, &rp_c, rp_a.pk);
 	ck_assert_int_gt(n, 0);
 	return ctl_build_relay(buf, cap, rp_a.pk, &seen, inner, (size_t)n, 12,
@@ -288,6 +297,38 @@ START_TEST(register_and_relay_round_trip)
 					 MDCS_CTL_MAX_RELAYED + 1, 1, &a,
 					 rp_b.pk),
 			 -1);
+}
+END_TEST
+
+START_TEST(open_hole_and_punch_round_trip)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	struct ctl_signer a;
+	struct ctl_msg m;
+	ssize_t len = partner_msg(buf, sizeof(buf), MDCS_CTL_OPEN_HOLE);
+
+	ck_assert_int_eq(len, HDR_LEN + sizeof(struct mdcs_ctl_open_hole) + 40 +
+				      MDCS_CTL_SIG_LEN);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+	ck_assert_uint_eq(m.desc_len, 40);
+	ck_assert_uint_eq(m.desc[39], 0x5a);
+	/* the descriptor's length must be the rest of the body */
+	buf[OFF_BODY + 1] = 39;
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_ERR_LENGTH);
+	ctl_signer_ed25519(&a, &rp_a);
+	ck_assert_int_eq(
+		ctl_build_open_hole(buf, sizeof(buf), buf, 0, 1, &a, rp_b.pk),
+		-1);
+	len = partner_msg(buf, sizeof(buf), MDCS_CTL_PUNCH);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+	ck_assert_uint_eq(m.flags, MDCS_PUNCH_ACK);
+	/* unknown flags are refused, on building and on parsing */
+	ck_assert_int_eq(ctl_build_punch(buf, sizeof(buf), 2, 1, &a, rp_b.pk),
+			 -1);
+	buf[OFF_BODY] = 0x81;
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_ERR_FIELD);
 }
 END_TEST
 
@@ -346,8 +387,12 @@ START_TEST(any_flipped_bit_fails)
 				    rp_b.pk);
 	else
 		len = partner_msg(buf, sizeof(buf),
-				  _i == 2 ? MDCS_CTL_REGISTER_ACK
-					  : MDCS_CTL_RELAY);
+				  (enum mdcs_ctl_type[]){
+					  MDCS_CTL_REGISTER_ACK,
+					  MDCS_CTL_RELAY,
+					  MDCS_CTL_OPEN_HOLE,
+					  MDCS_CTL_PUNCH,
+				  }[_i - 2]);
 	ck_assert_int_gt(len, 0);
 	for (ssize_t i = 0; i < len; i++) {
 		for (unsigned bit = 0; bit < 8; bit++) {
@@ -450,8 +495,8 @@ START_TEST(parse_bad_type)
 
 	buf[3] = 0;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
-	/* kept for hole punching, and past the last */
-	buf[3] = MDCS_CTL_REGISTER_ACK + 1;
+	/* kept, and past the last */
+	buf[3] = MDCS_CTL_OPEN_HOLE + 1;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
 	buf[3] = MDCS_CTL_RELAY + 1;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
@@ -574,6 +619,7 @@ static Suite *control_suite(void)
 	tcase_add_test(b, keepalive_round_trip);
 	tcase_add_test(b, register_and_relay_round_trip);
 	tcase_add_test(b, probe_round_trip);
+	tcase_add_test(b, open_hole_and_punch_round_trip);
 	tcase_add_test(b, build_refuses_too_many);
 	tcase_add_test(b, build_refuses_small_cap);
 	tcase_add_test(b, build_refuses_ack_type);
@@ -583,7 +629,7 @@ static Suite *control_suite(void)
 	tcase_add_checked_fixture(a, setup, NULL);
 	/* a signature check per bit of a RELAY: seconds under valgrind */
 	tcase_set_timeout(a, 120);
-	tcase_add_loop_test(a, any_flipped_bit_fails, 0, 4);
+	tcase_add_loop_test(a, any_flipped_bit_fails, 0, 6);
 	tcase_add_test(a, other_recipient_fails);
 	tcase_add_test(a, other_sender_fails);
 	suite_add_tcase(s, a);

@@ -38,6 +38,7 @@ static struct msg queue[MAX_MSGS];
 static unsigned queued;
 static const unsigned who[RPS] = { A, B, C };
 static bool learned[RPS][RPS]; /* [i][j]: i was told of j's descriptor */
+static struct desc_endpoint punched[RPS][RPS]; /* [i][j]: j's PUNCH's source */
 
 static void endpoint(unsigned i, struct desc_endpoint *ep)
 {
@@ -75,6 +76,14 @@ static void learn(void *ctx, const struct desc *d, const uint8_t *raw,
 			learned[*(const unsigned *)ctx][j] = true;
 }
 
+static void punched_cb(void *ctx, const uint8_t *id,
+		       const struct desc_endpoint *from)
+{
+	for (unsigned j = 0; j < RPS; j++)
+		if (!memcmp(id, ids[j].pk, MDCS_CTL_KEY_LEN))
+			punched[*(const unsigned *)ctx][j] = *from;
+}
+
 static void self_desc(unsigned i, struct desc *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -110,7 +119,8 @@ static void setup(void)
 				     .signer = &signers[i],
 				     .send = capture,
 				     .send_alt = capture,
-				     .learn = learn };
+				     .learn = learn,
+				     .punched = punched_cb };
 		struct desc d;
 
 		memset(seed, 0x11 * (i + 1), sizeof(seed));
@@ -122,6 +132,7 @@ static void setup(void)
 	}
 	queued = 0;
 	memset(learned, 0, sizeof(learned));
+	memset(punched, 0, sizeof(punched));
 }
 
 static void teardown(void)
@@ -514,7 +525,9 @@ static void remake(unsigned i, const struct pss_params *p, uint8_t nat)
 	struct pss_io io = { .ctx = (void *)&who[i],
 			     .signer = &signers[i],
 			     .send = capture,
-			     .send_alt = capture };
+			     .send_alt = capture,
+			     .learn = learn,
+			     .punched = punched_cb };
 	struct desc d;
 
 	pss_free(rps[i]);
@@ -536,34 +549,29 @@ static unsigned queued_to(unsigned to, enum mdcs_ctl_type type)
 
 /*
  * B is behind a filter that keeps out RPs it never sent to; A takes
- * anyone's messages and relays.  B registers with A and lists it as its
- * partner; C's shuffle with B goes through A both ways.  A passes nothing
- * on to an RP whose lease ran out.
+ * anyone's messages and relays; C traverses NATs.  B registers with A and
+ * lists it as its partner.
  */
-START_TEST(relayed_through_partner)
+static void b_behind_a(struct pss_params *traverse)
 {
-	struct pss_params relay = params, traverse = params;
+	struct pss_params relay;
 	const uint8_t behind = MDCS_DESC_NAT(MDCS_NAT_ADDRESS_PORT,
 					     MDCS_NAT_ADDRESS_PORT, true);
-	uint8_t buf[MDCS_CTL_MAX_LEN], inner[MDCS_CTL_MAX_LEN];
-	const struct pss_stats *sa, *sc;
-	struct desc_endpoint from;
+	const struct pss_stats *sa;
 	const uint8_t *raw;
 	struct desc d;
-	uint64_t later;
-	ssize_t n, m;
 	size_t len;
 
-	traverse.partners = 1;
-	traverse.keepalive_ms = 5 * T_MS;
-	relay = traverse;
+	*traverse = params;
+	traverse->partners = 1;
+	traverse->keepalive_ms = 5 * T_MS;
+	relay = *traverse;
 	relay.relay = true;
 	relay.max_clients = 4;
 	remake(A, &relay, 0);
-	remake(B, &traverse, behind);
-	remake(C, &traverse, 0);
+	remake(B, traverse, behind);
+	remake(C, traverse, 0);
 	sa = pss_stats(rps[A]);
-	sc = pss_stats(rps[C]);
 	knows(B, A);
 	pss_run(rps[B], 0, WALL0);
 	ck_assert_uint_eq(queued_to(A, MDCS_CTL_REGISTER), 1);
@@ -576,7 +584,22 @@ START_TEST(relayed_through_partner)
 	ck_assert_uint_eq(d.n_partners, 1);
 	ck_assert_mem_eq(d.partners[0].id, ids[A].pk, MDCS_CTL_KEY_LEN);
 	queued = 0;
+}
 
+/* C's shuffle with B goes through A both ways.  A passes nothing on to an
+ * RP whose lease ran out. */
+START_TEST(relayed_through_partner)
+{
+	struct pss_params traverse;
+	uint8_t buf[MDCS_CTL_MAX_LEN], inner[MDCS_CTL_MAX_LEN];
+	const struct pss_stats *sa, *sc;
+	struct desc_endpoint from;
+	uint64_t later;
+	ssize_t n, m;
+
+	b_behind_a(&traverse);
+	sa = pss_stats(rps[A]);
+	sc = pss_stats(rps[C]);
 	knows(C, B);
 	period(C, T_MS + 1);
 	ck_assert_uint_eq(queued, 1);
@@ -606,6 +629,53 @@ START_TEST(relayed_through_partner)
 	pss_input(rps[A], later, WALL0 + later * 1000, &from, buf, (size_t)n);
 	ck_assert_uint_eq(sa->relay_refused, 1);
 	ck_assert_uint_eq(queued, 0);
+}
+END_TEST
+
+/*
+ * C opens a path to B: a PUNCH to B (which B's filter would drop) and an
+ * OPEN_HOLE through A, after which B learns C and PUNCHes C where A saw
+ * it; C answers, and each is told where the other's PUNCH came from.
+ */
+START_TEST(punched_through_partner)
+{
+	struct pss_params traverse;
+	struct desc_endpoint at_b, at_c;
+	const struct pss_stats *sb, *sc;
+	const uint8_t *raw;
+	size_t len;
+
+	b_behind_a(&traverse);
+	sb = pss_stats(rps[B]);
+	sc = pss_stats(rps[C]);
+	raw = pss_self_desc(rps[B], &len);
+	ck_assert_int_eq(pss_punch(rps[C], raw, len, WALL0 + 1000), 0);
+	ck_assert_uint_eq(queued, 2);
+	ck_assert_uint_eq(queued_to(B, MDCS_CTL_PUNCH), 1);
+	ck_assert_uint_eq(queued_to(A, MDCS_CTL_RELAY), 1);
+	queue[0] = queue[1]; /* B's filter drops the PUNCH */
+	queued = 1;
+	ck_assert_uint_eq(queue[0].to, A);
+	drain(1); /* A passes the OPEN_HOLE on */
+	ck_assert_uint_eq(queued_to(B, MDCS_CTL_RELAY), 1);
+	drain(2);
+	ck_assert(learned[B][C]);
+	ck_assert_uint_eq(sb->holes_opened, 1);
+	ck_assert_uint_eq(queued_to(C, MDCS_CTL_PUNCH), 1);
+	drain(3); /* C answers */
+	endpoint(B, &at_b);
+	endpoint(C, &at_c);
+	ck_assert_mem_eq(&punched[C][B], &at_b, sizeof(at_b));
+	ck_assert_uint_eq(queued_to(B, MDCS_CTL_PUNCH), 1);
+	drain(4); /* an answer is not answered */
+	ck_assert_mem_eq(&punched[B][C], &at_c, sizeof(at_c));
+	ck_assert_uint_eq(queued, 0);
+	ck_assert_uint_eq(sc->punched, 1);
+	ck_assert_uint_eq(sb->punched, 1);
+	/* its own descriptor, or one that does not parse, is refused */
+	raw = pss_self_desc(rps[C], &len);
+	ck_assert_int_eq(pss_punch(rps[C], raw, len, WALL0 + 1000), -1);
+	ck_assert_int_eq(pss_punch(rps[C], raw, len - 1, WALL0 + 1000), -1);
 }
 END_TEST
 
@@ -740,6 +810,7 @@ static Suite *pss_suite(void)
 	tcase_add_test(x, leaving_removes);
 	tcase_add_test(x, seeds_bootstrap);
 	tcase_add_test(x, relayed_through_partner);
+	tcase_add_test(x, punched_through_partner);
 	tcase_add_loop_test(x, classifies_itself, LOSE_NONE,
 			    LOSE_VIA_AND_ALT + 1);
 	tcase_add_test(x, replay_guard);

@@ -30,7 +30,9 @@ enum mdcs_ctl_type {
 	MDCS_CTL_PROBE_REPLY = 8,   /* the endpoint the probe came from */
 	MDCS_CTL_REGISTER = 9,	    /* an RP behind a NAT, to its partner */
 	MDCS_CTL_REGISTER_ACK = 10, /* the lease, and where it came from */
-	/* 11 to 13: kept for hole punching */
+	MDCS_CTL_OPEN_HOLE = 11,    /* in a RELAY: punch toward the sender */
+	/* 12: kept */
+	MDCS_CTL_PUNCH = 13, /* opens the sender's NAT toward the recipient */
 	MDCS_CTL_RELAY = 14, /* a message for another RP, through a partner */
 };
 
@@ -149,8 +151,30 @@ struct mdcs_ctl_register {
 } __attribute__((packed));
 
 /*
- * Body of RELAY, followed by a whole control message (a SHUFFLE or
- * SHUFFLE_REPLY) that its own sender signed for target.  The relay
+ * Body of OPEN_HOLE, followed by desc_len octets: the sender's descriptor.
+ * It travels in a RELAY through one of the target's partners, whose
+ * envelope says where the partner saw the sender.  The target learns the
+ * sender from the descriptor and sends PUNCHes there, while the sender
+ * sends PUNCHes to the target's advertised endpoint: each NAT lets in
+ * what answers what it let out.
+ */
+struct mdcs_ctl_open_hole {
+	uint16_t desc_len; /* network order */
+	uint16_t reserved;
+} __attribute__((packed));
+
+/* Body of PUNCH.  A PUNCH is answered with a PUNCH flagged ACK, to where
+ * it came from; an ACK is not answered. */
+struct mdcs_ctl_punch {
+	uint8_t flags; /* MDCS_PUNCH_ACK */
+	uint8_t reserved[7];
+} __attribute__((packed));
+
+#define MDCS_PUNCH_ACK 1
+
+/*
+ * Body of RELAY, followed by a whole control message (a SHUFFLE,
+ * SHUFFLE_REPLY or OPEN_HOLE) that its own sender signed for target.  The relay
  * signature binds the envelope to one hop: to the partner, then from the
  * partner to the target.  A partner forwards only to an RP registered with
  * it, or back to an RP that sent one of those a RELAY within the last
