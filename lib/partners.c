@@ -218,25 +218,33 @@ void pss_keep_partners(struct pss *s, uint64_t wall)
 	}
 }
 
+bool pss_path_via_partner(struct pss *s, const struct desc *d, struct path *p)
+{
+	const struct desc_partner *z;
+
+	if (!d->n_partners)
+		return false;
+	z = &d->partners[rng_below(&s->rng, d->n_partners)];
+	memset(p, 0, sizeof(*p));
+	p->relayed = true;
+	p->to = z->endpoint;
+	memcpy(p->via, z->id, MDCS_CTL_KEY_LEN);
+	return true;
+}
+
 /* Directly, unless the RP's filter keeps strangers out: then, if this RP
  * traverses NATs, through one of its partners, at random; false if it
  * has none. */
 bool pss_path_to(struct pss *s, const struct pss_entry *e, struct path *p)
 {
 	struct desc d;
-	const struct desc_partner *z;
 
 	memset(p, 0, sizeof(*p));
 	p->to = e->endpoint;
 	if (!s->p.partners || pss_reachable(e->nat) || !e->raw)
 		return true;
-	if (desc_parse(e->raw, e->len, &d) != CTL_OK || !d.n_partners)
-		return false;
-	z = &d.partners[rng_below(&s->rng, d.n_partners)];
-	p->relayed = true;
-	p->to = z->endpoint;
-	memcpy(p->via, z->id, MDCS_CTL_KEY_LEN);
-	return true;
+	return desc_parse(e->raw, e->len, &d) == CTL_OK &&
+	       pss_path_via_partner(s, &d, p);
 }
 
 /* Send a message built for peer along a path. */

@@ -143,6 +143,8 @@ void pss_probe_answered(struct pss *s, const struct ctl_msg *m, uint64_t mono,
 
 /* partners.c: reaching RPs behind filters, and being a partner */
 bool pss_path_to(struct pss *s, const struct pss_entry *e, struct path *p);
+/* Through one of d's partners, at random; false if it lists none. */
+bool pss_path_via_partner(struct pss *s, const struct desc *d, struct path *p);
 void pss_send_along(struct pss *s, const struct path *p, const uint8_t *peer,
 		    const uint8_t *msg, size_t len, uint64_t wall);
 bool pss_needs_partners(const struct pss *s);

@@ -27,7 +27,6 @@ static void punch(struct pss *s, const uint8_t *peer,
 int pss_punch(struct pss *s, const uint8_t *raw, size_t len, uint64_t wall)
 {
 	uint8_t buf[MDCS_CTL_MAX_LEN];
-	const struct desc_partner *z;
 	struct path via;
 	struct desc d;
 	ssize_t n;
@@ -35,13 +34,8 @@ int pss_punch(struct pss *s, const uint8_t *raw, size_t len, uint64_t wall)
 	if (desc_parse(raw, len, &d) != CTL_OK || same_id(d.id, s->self.id))
 		return -1;
 	punch(s, d.id, &d.endpoints[0], 0, wall);
-	if (!d.n_partners)
+	if (!pss_path_via_partner(s, &d, &via))
 		return 0; /* it takes anyone's messages, or cannot be helped */
-	z = &d.partners[rng_below(&s->rng, d.n_partners)];
-	memset(&via, 0, sizeof(via));
-	via.to = z->endpoint;
-	via.relayed = true;
-	memcpy(via.via, z->id, MDCS_CTL_KEY_LEN);
 	n = ctl_build_open_hole(buf, sizeof(buf), s->self_raw, s->self_len,
 				pss_next_ts(s, wall), s->io.signer, d.id);
 	if (n > 0)

@@ -23,8 +23,8 @@ static uint64_t next_ts(struct mesh *m)
 	return t;
 }
 
-int mesh_send(struct mesh *m, const struct in6_addr *addr, uint16_t port,
-	      const uint8_t *buf, ssize_t len)
+int mesh_send_from(struct mesh *m, int sock, const struct in6_addr *addr,
+		   uint16_t port, const uint8_t *buf, ssize_t len)
 {
 	struct sockaddr_in6 sa = {
 		.sin6_family = AF_INET6,
@@ -32,14 +32,20 @@ int mesh_send(struct mesh *m, const struct in6_addr *addr, uint16_t port,
 		.sin6_port = htons(port),
 	};
 
-	if (len < 0 || m->sock < 0 ||
-	    sendto(m->sock, buf, (size_t)len, 0, (struct sockaddr *)&sa,
+	if (len < 0 || sock < 0 ||
+	    sendto(sock, buf, (size_t)len, 0, (struct sockaddr *)&sa,
 		   sizeof(sa)) != len) {
 		m->stats.send_failed++;
 		return -1;
 	}
 	m->stats.sent++;
 	return 0;
+}
+
+int mesh_send(struct mesh *m, const struct in6_addr *addr, uint16_t port,
+	      const uint8_t *buf, ssize_t len)
+{
+	return mesh_send_from(m, m->sock, addr, port, buf, len);
 }
 
 static int send_to(struct mesh *m, struct remote_rp *rp, const uint8_t *buf,

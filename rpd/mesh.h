@@ -166,6 +166,10 @@ void mesh_clear_stats(struct mesh *m);
 int mesh_send(struct mesh *m, const struct in6_addr *addr, uint16_t port,
 	      const uint8_t *buf, ssize_t len);
 
+/* The same from another socket of this RP's, counted alike. */
+int mesh_send_from(struct mesh *m, int sock, const struct in6_addr *addr,
+		   uint16_t port, const uint8_t *buf, ssize_t len);
+
 /* Send SUBSCRIBE (hold_time > 0) or UNSUBSCRIBE for n channels, in as
  * many messages as needed. */
 int mesh_send_channels(struct mesh *m, struct remote_rp *rp,

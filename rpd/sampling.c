@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
 #include <sodium.h>
 
 #include "log.h"
@@ -88,17 +87,9 @@ static void send_alt_cb(void *ctx, const struct desc_endpoint *to,
 			const uint8_t *buf, size_t len)
 {
 	struct mesh *m = ctx;
-	struct sockaddr_in6 sa = {
-		.sin6_family = AF_INET6,
-		.sin6_addr = to->addr,
-		.sin6_port = htons(to->port),
-	};
 
-	if (sendto(m->sampling->alt_sock, buf, len, 0, (struct sockaddr *)&sa,
-		   sizeof(sa)) != (ssize_t)len)
-		m->stats.send_failed++;
-	else
-		m->stats.sent++;
+	mesh_send_from(m, m->sampling->alt_sock, &to->addr, to->port, buf,
+		       (ssize_t)len);
 }
 
 static void punched_cb(void *ctx, const uint8_t *id,

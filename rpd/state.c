@@ -169,10 +169,9 @@ static int add_rp_state(struct lyd_node *top, const struct state_source *src,
 			const struct remote_rp *rp, const char *entry)
 {
 	char path[LEAF_PATH_LEN], when[40];
+	char addr[INET6_ADDRSTRLEN];
 	struct mdcs_rp_traffic t;
 	int rc = 0;
-
-	char addr[INET6_ADDRSTRLEN];
 
 	if (datapath_rp_traffic(src->dp, rp->slot, &t))
 		return -1;

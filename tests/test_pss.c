@@ -111,24 +111,34 @@ static struct pss_params params = {
 	.max_skew_us = 100000,
 };
 
+/* RP i with parameters p and NAT class nat, on the in-memory network. */
+static struct pss *make_rp(unsigned i, const struct pss_params *p, uint8_t nat)
+{
+	struct pss_io io = { .ctx = (void *)&who[i],
+			     .signer = &signers[i],
+			     .send = capture,
+			     .send_alt = capture,
+			     .learn = learn,
+			     .punched = punched_cb };
+	struct desc d;
+	struct pss *s;
+
+	self_desc(i, &d);
+	d.nat = nat;
+	s = pss_new(p, &io, &d, i + 1, WALL0);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
 static void setup(void)
 {
 	for (unsigned i = 0; i < RPS; i++) {
 		uint8_t seed[32];
-		struct pss_io io = { .ctx = (void *)&who[i],
-				     .signer = &signers[i],
-				     .send = capture,
-				     .send_alt = capture,
-				     .learn = learn,
-				     .punched = punched_cb };
-		struct desc d;
 
 		memset(seed, 0x11 * (i + 1), sizeof(seed));
 		ck_assert_int_eq(ctl_identity_from_seed(&ids[i], seed), 0);
 		ctl_signer_ed25519(&signers[i], &ids[i]);
-		self_desc(i, &d);
-		rps[i] = pss_new(&params, &io, &d, i + 1, WALL0);
-		ck_assert_ptr_nonnull(rps[i]);
+		rps[i] = make_rp(i, &params, 0);
 	}
 	queued = 0;
 	memset(learned, 0, sizeof(learned));
@@ -522,19 +532,9 @@ END_TEST
 /* Rebuild RP i with other parameters and NAT class. */
 static void remake(unsigned i, const struct pss_params *p, uint8_t nat)
 {
-	struct pss_io io = { .ctx = (void *)&who[i],
-			     .signer = &signers[i],
-			     .send = capture,
-			     .send_alt = capture,
-			     .learn = learn,
-			     .punched = punched_cb };
-	struct desc d;
-
 	pss_free(rps[i]);
-	self_desc(i, &d);
-	d.nat = nat;
-	rps[i] = pss_new(p, &io, &d, i + 1, WALL0);
-	ck_assert_ptr_nonnull(rps[i]);
+	rps[i] = NULL; /* teardown's, if make_rp() fails */
+	rps[i] = make_rp(i, p, nat);
 }
 
 /* How many queued messages of a type go to an RP. */
