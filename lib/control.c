@@ -297,6 +297,44 @@ ssize_t ctl_build_punch(uint8_t *buf, size_t cap, uint8_t flags,
 			 self, peer_pk);
 }
 
+ssize_t ctl_build_allocate(uint8_t *buf, size_t cap, uint8_t flags,
+			   uint16_t lifetime, const uint8_t *peer,
+			   const struct mdcs_ctl_endpoint *relayed,
+			   uint64_t timestamp, const struct ctl_signer *self,
+			   const uint8_t *peer_pk)
+{
+	size_t off = sizeof(struct mdcs_ctl_hdr);
+	struct mdcs_ctl_allocate a = { .flags = flags,
+				       .lifetime = htobe16(lifetime) };
+	bool ack = flags & MDCS_ALLOCATE_ACK;
+
+	if (flags & ~MDCS_ALLOCATE_ACK || (!ack && (lifetime || relayed)) ||
+	    (ack && !lifetime != !relayed) ||
+	    off + sizeof(a) + MDCS_CTL_SIG_LEN > cap)
+		return -1;
+	memcpy(a.peer, peer, sizeof(a.peer));
+	if (relayed)
+		a.relayed = *relayed;
+	memcpy(buf + off, &a, sizeof(a));
+	return finish_by(buf, cap, MDCS_CTL_ALLOCATE, off + sizeof(a),
+			 timestamp, self, peer_pk);
+}
+
+ssize_t ctl_build_meet(uint8_t *buf, size_t cap, const uint8_t *relay,
+		       const struct mdcs_ctl_endpoint *at, uint64_t timestamp,
+		       const struct ctl_signer *self, const uint8_t *peer_pk)
+{
+	size_t off = sizeof(struct mdcs_ctl_hdr);
+	struct mdcs_ctl_meet mt = { .at = *at };
+
+	if (off + sizeof(mt) + MDCS_CTL_SIG_LEN > cap)
+		return -1;
+	memcpy(mt.relay, relay, sizeof(mt.relay));
+	memcpy(buf + off, &mt, sizeof(mt));
+	return finish_by(buf, cap, MDCS_CTL_MEET, off + sizeof(mt), timestamp,
+			 self, peer_pk);
+}
+
 bool ctl_next_entry(const struct ctl_msg *m, size_t *pos, unsigned *age,
 		    const uint8_t **desc, size_t *desc_len)
 {
@@ -409,6 +447,41 @@ static enum ctl_error parse_punch(const uint8_t *body, size_t body_len,
 	return m->flags & ~MDCS_PUNCH_ACK ? CTL_ERR_FIELD : CTL_OK;
 }
 
+/* A request names only the peer; an answer names the port, unless it
+ * refuses. */
+static enum ctl_error parse_allocate(const uint8_t *body, size_t body_len,
+				     struct ctl_msg *m)
+{
+	const struct mdcs_ctl_allocate *a = (const void *)body;
+	static const struct mdcs_ctl_endpoint none;
+	bool named;
+
+	if (body_len != sizeof(*a))
+		return CTL_ERR_LENGTH;
+	m->flags = a->flags;
+	m->lease = be16toh(a->lifetime);
+	m->peer = a->peer;
+	m->endpoint = &a->relayed;
+	named = memcmp(&a->relayed, &none, sizeof(none));
+	if (m->flags & ~MDCS_ALLOCATE_ACK ||
+	    (!(m->flags & MDCS_ALLOCATE_ACK) && (named || m->lease)) ||
+	    !m->lease != !named)
+		return CTL_ERR_FIELD;
+	return CTL_OK;
+}
+
+static enum ctl_error parse_meet(const uint8_t *body, size_t body_len,
+				 struct ctl_msg *m)
+{
+	const struct mdcs_ctl_meet *mt = (const void *)body;
+
+	if (body_len != sizeof(*mt))
+		return CTL_ERR_LENGTH;
+	m->peer = mt->relay;
+	m->endpoint = &mt->at;
+	return mt->at.port ? CTL_OK : CTL_ERR_FIELD;
+}
+
 /* The inner message is parsed on its own when it is taken. */
 static enum ctl_error parse_relay(const uint8_t *body, size_t body_len,
 				  struct ctl_msg *m)
@@ -440,6 +513,10 @@ static enum ctl_error parse_body(const uint8_t *body, size_t body_len,
 		return parse_open_hole(body, body_len, m);
 	if (m->type == MDCS_CTL_PUNCH)
 		return parse_punch(body, body_len, m);
+	if (m->type == MDCS_CTL_ALLOCATE)
+		return parse_allocate(body, body_len, m);
+	if (m->type == MDCS_CTL_MEET)
+		return parse_meet(body, body_len, m);
 	if (m->type == MDCS_CTL_SHUFFLE || m->type == MDCS_CTL_SHUFFLE_REPLY)
 		return parse_shuffle(body, body_len, m);
 	if (m->type == MDCS_CTL_SUBSCRIBE_ACK) {
@@ -473,7 +550,7 @@ static enum ctl_error parse_body(const uint8_t *body, size_t body_len,
 static bool known_type(uint8_t type)
 {
 	return (type >= MDCS_CTL_SUBSCRIBE && type <= MDCS_CTL_OPEN_HOLE) ||
-	       type == MDCS_CTL_PUNCH || type == MDCS_CTL_RELAY;
+	       (type >= MDCS_CTL_PUNCH && type <= MDCS_CTL_MEET);
 }
 
 enum ctl_error ctl_parse(const uint8_t *buf, size_t len, struct ctl_msg *m)

@@ -46,10 +46,11 @@ struct ctl_msg {
 	const uint8_t *entries; /* count struct mdcs_ctl_entry, each framed */
 	size_t entries_len;
 	uint64_t nonce;	     /* PROBE, PROBE_REPLY */
-	uint8_t flags;	     /* PROBE, PROBE_REPLY, PUNCH */
-	const uint8_t *peer; /* PROBE */
-	uint16_t lease;	     /* REGISTER(_ACK) */
-	/* REGISTER_ACK, RELAY, PROBE (the peer's), PROBE_REPLY */
+	uint8_t flags;	     /* PROBE, PROBE_REPLY, PUNCH, ALLOCATE */
+	const uint8_t *peer; /* PROBE, ALLOCATE; MEET: the relay */
+	uint16_t lease;	     /* REGISTER(_ACK); ALLOCATE: the lifetime */
+	/* REGISTER_ACK, RELAY, PROBE (the peer's), PROBE_REPLY, ALLOCATE
+	 * (the relayed port), MEET (the relay's) */
 	const struct mdcs_ctl_endpoint *endpoint;
 	const uint8_t *target; /* RELAY */
 	const uint8_t *inner;  /* RELAY: the message carried */
@@ -148,6 +149,21 @@ ssize_t ctl_build_open_hole(uint8_t *buf, size_t cap, const uint8_t *desc,
 ssize_t ctl_build_punch(uint8_t *buf, size_t cap, uint8_t flags,
 			uint64_t timestamp, const struct ctl_signer *self,
 			const uint8_t *peer_pk);
+
+/* Build a signed ALLOCATE asking for a path with peer (flags, lifetime 0
+ * and relayed NULL), or its answer flagged MDCS_ALLOCATE_ACK: the lifetime
+ * and the relayed port, or 0 and NULL for a refusal.  The length, or -1. */
+ssize_t ctl_build_allocate(uint8_t *buf, size_t cap, uint8_t flags,
+			   uint16_t lifetime, const uint8_t *peer,
+			   const struct mdcs_ctl_endpoint *relayed,
+			   uint64_t timestamp, const struct ctl_signer *self,
+			   const uint8_t *peer_pk);
+
+/* Build a signed MEET: the recipient reaches the sender at the relay's
+ * endpoint at. */
+ssize_t ctl_build_meet(uint8_t *buf, size_t cap, const uint8_t *relay,
+		       const struct mdcs_ctl_endpoint *at, uint64_t timestamp,
+		       const struct ctl_signer *self, const uint8_t *peer_pk);
 
 /* The next entry of a parsed shuffle after *pos (start at 0): its age and
  * descriptor; false after the last. */

@@ -159,6 +159,29 @@ bool pss_reachable(uint8_t nat)
 	return f == MDCS_NAT_UNKNOWN || f == MDCS_NAT_INDEPENDENT;
 }
 
+/* A NAT that maps per destination gives the other RP a port it cannot
+ * know before, and a filter per port keeps out all but the one it knows. */
+static bool unpunchable(uint8_t mapper, uint8_t filter)
+{
+	unsigned m = MDCS_DESC_NAT_MAPPING(mapper);
+
+	return m != MDCS_NAT_UNKNOWN && m != MDCS_NAT_INDEPENDENT &&
+	       MDCS_DESC_NAT_FILTERING(filter) == MDCS_NAT_ADDRESS_PORT;
+}
+
+bool pss_needs_relay(uint8_t a, uint8_t b)
+{
+	return unpunchable(a, b) || unpunchable(b, a);
+}
+
+bool pss_can_relay(uint8_t nat)
+{
+	unsigned m = MDCS_DESC_NAT_MAPPING(nat);
+
+	return !(nat & MDCS_DESC_NAT_TRANSLATED) && pss_reachable(nat) &&
+	       (m == MDCS_NAT_UNKNOWN || m == MDCS_NAT_INDEPENDENT);
+}
+
 /*
  * Whether an entry can be a target: an RP behind a filter that keeps
  * strangers out is reached through its partners, so an entry signed
@@ -604,7 +627,7 @@ static void relay_input(struct pss *s, const struct ctl_msg *m,
 	}
 	if (ctl_parse(m->inner, m->inner_len, &in) != CTL_OK ||
 	    (in.type != MDCS_CTL_SHUFFLE && in.type != MDCS_CTL_SHUFFLE_REPLY &&
-	     in.type != MDCS_CTL_OPEN_HOLE)) {
+	     in.type != MDCS_CTL_OPEN_HOLE && in.type != MDCS_CTL_MEET)) {
 		s->stats.malformed++;
 		return;
 	}
@@ -615,6 +638,10 @@ static void relay_input(struct pss *s, const struct ctl_msg *m,
 
 		ep_from_wire(&origin, m->endpoint);
 		pss_hole_opened(s, &in, &origin, wall);
+		return;
+	}
+	if (in.type == MDCS_CTL_MEET) {
+		pss_met(s, &in);
 		return;
 	}
 	memcpy(back.via, m->sender, MDCS_CTL_KEY_LEN);
@@ -657,7 +684,8 @@ static void take(struct pss *s, const struct ctl_msg *m,
 bool pss_takes(enum mdcs_ctl_type type)
 {
 	return (type >= MDCS_CTL_SHUFFLE && type <= MDCS_CTL_OPEN_HOLE) ||
-	       type == MDCS_CTL_PUNCH || type == MDCS_CTL_RELAY;
+	       type == MDCS_CTL_PUNCH || type == MDCS_CTL_RELAY ||
+	       type == MDCS_CTL_MEET;
 }
 
 void pss_input(struct pss *s, uint64_t mono_ms, uint64_t wall_us,
@@ -790,6 +818,11 @@ const uint8_t *pss_self_desc(const struct pss *s, size_t *len)
 	return s->self_raw;
 }
 
+uint8_t pss_self_nat(const struct pss *s)
+{
+	return s->self.nat;
+}
+
 const struct pss_stats *pss_stats(const struct pss *s)
 {
 	return &s->stats;
@@ -829,4 +862,5 @@ void pss_stats_add(struct pss_stats *to, const struct pss_stats *from)
 	to->punches += from->punches;
 	to->punched += from->punched;
 	to->holes_opened += from->holes_opened;
+	to->meets += from->meets;
 }

@@ -62,6 +62,10 @@ struct pss_io {
 	 * NAT let it out, which is where the sender is reached now. */
 	void (*punched)(void *ctx, const uint8_t *id,
 			const struct desc_endpoint *from);
+	/* NULL, or told of every MEET that verified: the RP with key id
+	 * reaches this one at a port of relay's, at. */
+	void (*meet)(void *ctx, const uint8_t *id, const uint8_t *relay,
+		     const struct desc_endpoint *at);
 };
 
 /* Why messages and descriptors were refused, and what was done. */
@@ -80,6 +84,7 @@ struct pss_stats {
 	uint64_t punches;	  /* PUNCHes sent, answers included */
 	uint64_t punched;	  /* PUNCHes that verified */
 	uint64_t holes_opened;	  /* OPEN_HOLEs taken */
+	uint64_t meets;		  /* MEETs sent */
 };
 
 struct pss_entry {
@@ -147,9 +152,31 @@ const uint8_t *pss_self_desc(const struct pss *s, size_t *len);
  */
 int pss_punch(struct pss *s, const uint8_t *desc, size_t len, uint64_t wall_us);
 
+/*
+ * Tell the RP a descriptor describes, through one of its partners, that
+ * this RP reaches it at a port of relay's, at: io.meet tells it there.
+ * -1 if the descriptor does not parse or lists no partner.
+ */
+int pss_meet(struct pss *s, const uint8_t *desc, size_t len,
+	     const uint8_t *relay, const struct desc_endpoint *at,
+	     uint64_t wall_us);
+
 /* Whether an RP of a NAT class (MDCS_DESC_NAT()) takes messages from RPs
  * it never sent to: no filter, an endpoint-independent one, or unknown. */
 bool pss_reachable(uint8_t nat);
+
+/* Whether RPs of two NAT classes need a relay: one maps per destination
+ * and the other filters per address and port, so punching cannot work. */
+bool pss_needs_relay(uint8_t a, uint8_t b);
+
+/* Whether an RP of a NAT class can relay for others: a port it opens is
+ * the same outside, and anyone's messages get to it once the RP sent from
+ * it.  No translation, and endpoint-independent mapping and filtering
+ * (or unknown). */
+bool pss_can_relay(uint8_t nat);
+
+/* This RP's NAT class, as its descriptor says (MDCS_DESC_NAT()). */
+uint8_t pss_self_nat(const struct pss *s);
 
 /* Whether this RP still classifies its NAT (shuffles wait for it). */
 bool pss_classifying(const struct pss *s);

@@ -163,5 +163,6 @@ void pss_hole_opened(struct pss *s, const struct ctl_msg *m,
 		     const struct desc_endpoint *origin, uint64_t wall);
 void pss_punched(struct pss *s, const struct ctl_msg *m,
 		 const struct desc_endpoint *from, uint64_t wall);
+void pss_met(struct pss *s, const struct ctl_msg *m);
 
 #endif

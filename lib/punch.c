@@ -4,7 +4,8 @@
  * endpoint, which opens its own NAT toward it, and sends it an OPEN_HOLE
  * through a partner; the other PUNCHes back to where the partner saw the
  * first.  Each NAT now lets in what answers what it let out, unless one
- * maps per destination and the other filters per port (docs/mesh.md).
+ * maps per destination and the other filters per port (docs/mesh.md):
+ * then a MEET through a partner names the relay where both meet.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -80,4 +81,37 @@ void pss_punched(struct pss *s, const struct ctl_msg *m,
 		punch(s, m->sender, from, MDCS_PUNCH_ACK, wall);
 	if (s->io.punched)
 		s->io.punched(s->io.ctx, m->sender, from);
+}
+
+int pss_meet(struct pss *s, const uint8_t *raw, size_t len,
+	     const uint8_t *relay, const struct desc_endpoint *at,
+	     uint64_t wall)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	struct mdcs_ctl_endpoint wire;
+	struct path via;
+	struct desc d;
+	ssize_t n;
+
+	if (desc_parse(raw, len, &d) != CTL_OK || same_id(d.id, s->self.id) ||
+	    !pss_path_via_partner(s, &d, &via))
+		return -1;
+	ep_to_wire(&wire, at);
+	n = ctl_build_meet(buf, sizeof(buf), relay, &wire, pss_next_ts(s, wall),
+			   s->io.signer, d.id);
+	if (n < 0)
+		return -1;
+	s->stats.meets++;
+	pss_send_along(s, &via, d.id, buf, (size_t)n, wall);
+	return 0;
+}
+
+/* A MEET, come through a partner: rpd binds at the relay. */
+void pss_met(struct pss *s, const struct ctl_msg *m)
+{
+	struct desc_endpoint at;
+
+	ep_from_wire(&at, m->endpoint);
+	if (s->io.meet)
+		s->io.meet(s->io.ctx, m->sender, m->peer, &at);
 }

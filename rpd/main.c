@@ -316,6 +316,8 @@ static void stop_rp(struct rpd *r, bool withdraw, bool keep_programs)
 	if (r->pim.loop)
 		pimlink_stop(&r->pim, withdraw);
 	mesh_close(&r->mesh);
+	if (withdraw)
+		relay_fini(&r->mesh.relay);
 	if (withdraw && r->overlay.ifindex)
 		nl_routes_sync(r->overlay.ifindex, &r->conf.overlay_addr, NULL,
 			       0);

@@ -10,10 +10,12 @@
 #include "log.h"
 #include "mesh.h"
 #include "netlink.h"
+#include "relayed.h"
 #include "sampling.h"
+#include "udpsock.h"
 
 /* Timestamps double as sequence numbers: never the same one twice. */
-static uint64_t next_ts(struct mesh *m)
+uint64_t mesh_next_ts(struct mesh *m)
 {
 	uint64_t t = loop_unix_us();
 
@@ -75,16 +77,20 @@ int mesh_send_channels(struct mesh *m, struct remote_rp *rp,
 	int rc = 0;
 
 	/* A learned RP not heard from that sits behind a filter keeps this
-	 * RP out until both have punched: this message may be lost, the
-	 * next refresh gets through. */
-	if (!rp->conf && !rp->up && !pss_reachable(rp->nat))
-		sampling_punch(m, rp);
+	 * RP out until both have punched, or met at a relay: this message
+	 * may be lost, the next refresh gets through. */
+	if (!rp->conf && !rp->up && !pss_reachable(rp->nat)) {
+		if (sampling_needs_relay(m, rp))
+			relayed_ask(m, rp);
+		else
+			sampling_punch(m, rp);
+	}
 	while (n) {
 		unsigned k =
 			n < MDCS_CTL_MAX_CHANNELS ? n : MDCS_CTL_MAX_CHANNELS;
-		ssize_t len = ctl_build_subscribe(buf, sizeof(buf), type,
-						  (uint16_t)hold_time, ch, k,
-						  next_ts(m), &m->id, rp->key);
+		ssize_t len = ctl_build_subscribe(
+			buf, sizeof(buf), type, (uint16_t)hold_time, ch, k,
+			mesh_next_ts(m), &m->id, rp->key);
 
 		rc |= send_to(m, rp, buf, len);
 		ch += k;
@@ -104,7 +110,7 @@ struct remote_rp *mesh_next_rp(const struct mesh *m, const struct remote_rp *rp)
 	return m->learned;
 }
 
-static struct remote_rp *rp_by_key(const struct mesh *m, const uint8_t *pk)
+struct remote_rp *mesh_rp_by_key(const struct mesh *m, const uint8_t *pk)
 {
 	struct remote_rp *rp;
 
@@ -206,10 +212,20 @@ static unsigned foreign_prefixes(const struct mesh *m, const struct desc *d,
 	return n;
 }
 
+/* Send to rp at addr and port from now on, data included. */
+static void reach(struct mesh *m, struct remote_rp *rp,
+		  const struct in6_addr *addr, uint16_t port)
+{
+	rp->addr = *addr;
+	rp->port = port;
+	if (datapath_set_rp(m->dp, rp->slot, addr, port))
+		log_warn("datapath: cannot program remote RP %s", rp->name);
+}
+
 void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
 		size_t len)
 {
-	struct remote_rp *rp = rp_by_key(m, d->id);
+	struct remote_rp *rp = mesh_rp_by_key(m, d->id);
 	struct prefix6 prefixes[MDCS_DESC_MAX_PREFIXES];
 	unsigned n = foreign_prefixes(m, d, prefixes);
 	char addr[INET6_ADDRSTRLEN];
@@ -242,18 +258,15 @@ void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
 		 memcmp(prefixes, rp->learned_prefixes, n * sizeof(*prefixes));
 	rp->advertised = d->endpoints[0];
 	rp->nat = d->nat;
-	if (moved) {
-		rp->addr = d->endpoints[0].addr;
-		rp->port = d->endpoints[0].port;
+	if (moved)
 		rp->punched = false;
-	}
+	if (moved && !rp->relayed.on)
+		reach(m, rp, &d->endpoints[0].addr, d->endpoints[0].port);
 	rp->n_prefixes = n;
 	memcpy(rp->learned_prefixes, prefixes, n * sizeof(*prefixes));
 	if (listed && n < d->n_prefixes)
 		log_warn("remote RP %s claims prefixes of this RP: ignored",
 			 rp->name);
-	if (moved && datapath_set_rp(m->dp, rp->slot, &rp->addr, rp->port))
-		log_warn("datapath: cannot program remote RP %s", rp->name);
 	if (fresh)
 		log_notice("remote RP %s learned at [%s]:%u", rp->name,
 			   addr6_str(&rp->addr, addr), rp->port);
@@ -261,24 +274,22 @@ void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
 		changed(m);
 }
 
-/*
- * A message that verified came from addr and port: answers go there from
- * now on, data included.  Only authenticated messages move an RP, so
- * nobody else can draw its traffic away.
- */
-static void latch(struct mesh *m, struct remote_rp *rp,
-		  const struct in6_addr *addr, uint16_t port)
+void mesh_latch(struct mesh *m, struct remote_rp *rp,
+		const struct in6_addr *addr, uint16_t port)
 {
 	char a[INET6_ADDRSTRLEN];
 
+	/* Only authenticated messages move an RP, so nobody else can draw
+	 * its traffic away. */
 	if (rp->port == port && !memcmp(&rp->addr, addr, sizeof(*addr)))
 		return;
-	rp->addr = *addr;
-	rp->port = port;
+	if (rp->relayed.on &&
+	    (rp->relayed.at.port != port ||
+	     memcmp(&rp->relayed.at.addr, addr, sizeof(*addr))))
+		return;
 	log_info("remote RP %s is reached at [%s]:%u now", rp->name,
 		 addr6_str(addr, a), port);
-	if (datapath_set_rp(m->dp, rp->slot, addr, port))
-		log_warn("datapath: cannot program remote RP %s", rp->name);
+	reach(m, rp, addr, port);
 }
 
 static void answer_subscribe(struct mesh *m, struct remote_rp *rp,
@@ -299,7 +310,7 @@ static void answer_subscribe(struct mesh *m, struct remote_rp *rp,
 	m->ops->subscribe(m->arg, rp, msg->channels, msg->count, msg->hold_time,
 			  st);
 	len = ctl_build_ack(buf, sizeof(buf), msg->timestamp, st, msg->count,
-			    next_ts(m), &m->id, rp->key);
+			    mesh_next_ts(m), &m->id, rp->key);
 	send_to(m, rp, buf, len);
 }
 
@@ -338,13 +349,14 @@ static void keepalive(void *arg)
 		next = mesh_next_rp(m, rp);
 		if (rp->up && now - rp->heard_ms > m->hold_ms)
 			set_status(m, rp, false);
+		relayed_keep(m, rp);
 		if (!rp->conf && !rp->up) {
 			if (sampling_expired(m, rp->issued, unix_now))
 				forget(m, rp, "its descriptor expired");
 			continue;
 		}
 		send_to(m, rp, buf,
-			ctl_build_keepalive(buf, sizeof(buf), next_ts(m),
+			ctl_build_keepalive(buf, sizeof(buf), mesh_next_ts(m),
 					    &m->id, rp->key));
 	}
 	timer_arm(m->loop, &m->keepalive_timer, m->keepalive_ms);
@@ -353,7 +365,7 @@ static void keepalive(void *arg)
 /* Authenticate a message and refuse replays; the reason is counted. */
 static struct remote_rp *accept_msg(struct mesh *m, const struct ctl_msg *msg)
 {
-	struct remote_rp *rp = rp_by_key(m, msg->sender);
+	struct remote_rp *rp = mesh_rp_by_key(m, msg->sender);
 	uint64_t now = loop_unix_us(), skew = m->max_skew * 1000000ULL;
 
 	if (!rp) {
@@ -405,7 +417,10 @@ static void dispatch(struct mesh *m, const struct sockaddr_in6 *from,
 	rp = accept_msg(m, &msg);
 	if (!rp)
 		return;
-	latch(m, rp, &from->sin6_addr, ntohs(from->sin6_port));
+	/* A relay's grant comes from the granted port too: not where the
+	 * relay is reached. */
+	if (msg.type != MDCS_CTL_ALLOCATE || !(msg.flags & MDCS_ALLOCATE_ACK))
+		mesh_latch(m, rp, &from->sin6_addr, ntohs(from->sin6_port));
 	switch (msg.type) {
 	case MDCS_CTL_SUBSCRIBE:
 		answer_subscribe(m, rp, &msg);
@@ -418,6 +433,9 @@ static void dispatch(struct mesh *m, const struct sockaddr_in6 *from,
 		break;
 	case MDCS_CTL_KEEPALIVE:
 		break; /* heard: that is all it says */
+	case MDCS_CTL_ALLOCATE:
+		relayed_allocate_input(m, rp, &msg);
+		break;
 	case MDCS_CTL_SHUFFLE:
 	case MDCS_CTL_SHUFFLE_REPLY:
 	case MDCS_CTL_PROBE:
@@ -427,6 +445,7 @@ static void dispatch(struct mesh *m, const struct sockaddr_in6 *from,
 	case MDCS_CTL_OPEN_HOLE:
 	case MDCS_CTL_PUNCH:
 	case MDCS_CTL_RELAY:
+	case MDCS_CTL_MEET:
 		break; /* taken above */
 	}
 }
@@ -498,38 +517,13 @@ static int assign_slots(struct mesh *m)
 void mesh_punched(struct mesh *m, const uint8_t *key,
 		  const struct in6_addr *addr, uint16_t port)
 {
-	struct remote_rp *rp = rp_by_key(m, key);
+	struct remote_rp *rp = mesh_rp_by_key(m, key);
 
 	if (!rp)
 		return;
-	latch(m, rp, addr, port);
+	mesh_latch(m, rp, addr, port);
 	rp->punched = true;
 	heard(m, rp, loop_unix_us());
-}
-
-int mesh_socket(const struct in6_addr *addr, uint16_t port)
-{
-	struct sockaddr_in6 sa = {
-		.sin6_family = AF_INET6,
-		.sin6_addr = *addr,
-		.sin6_port = htons(port),
-	};
-	int one = 1;
-	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (s < 0)
-		return -1;
-	/* The tunnel address may still be tentative when rpd starts. */
-	if (setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
-	    setsockopt(s, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one)) ||
-	    bind(s, (struct sockaddr *)&sa, sizeof(sa))) {
-		int e = errno;
-
-		close(s);
-		errno = e;
-		return -1;
-	}
-	return s;
 }
 
 /* Carry over what was heard from the RPs of the closed mesh's old ones
@@ -604,12 +598,21 @@ int mesh_open(struct mesh *m, struct loop *loop, const struct rpd_conf *c,
 		log_err("datapath: cannot program the remote RPs");
 		return -1;
 	}
-	m->sock = mesh_socket(&c->tunnel_addr, c->tunnel_port);
+	m->sock = udp_socket(&c->tunnel_addr, c->tunnel_port);
 	if (m->sock < 0)
 		log_err("control socket on port %u: %m", c->tunnel_port);
 	if (m->sock < 0 || loop_watch(loop, m->sock, readable, m) ||
 	    sampling_open(m, c))
 		return -1;
+	/* Relayed paths through this RP outlive a commit that keeps its
+	 * address and key. */
+	if (!m->relay.loop ||
+	    memcmp(&m->relay.addr, &c->tunnel_addr, sizeof(c->tunnel_addr)) ||
+	    memcmp(m->relay.pk, id->pk, MDCS_CTL_KEY_LEN)) {
+		relay_fini(&m->relay);
+		relay_init(&m->relay, loop, &c->tunnel_addr, id->pk,
+			   c->max_skew * 1000000ULL);
+	}
 	timer_arm(loop, &m->keepalive_timer, 0);
 	return 0;
 }
@@ -630,6 +633,7 @@ void mesh_close(struct mesh *m)
 void mesh_free(struct mesh *m)
 {
 	mesh_close(m);
+	relay_fini(&m->relay);
 	sampling_free(m);
 	while (m->learned) {
 		struct remote_rp *rp = m->learned;
@@ -662,5 +666,6 @@ void mesh_control_stats(const struct mesh *m, struct mesh_stats *out)
 void mesh_clear_stats(struct mesh *m)
 {
 	memset(&m->stats, 0, sizeof(m->stats));
+	memset(&m->relay.stats, 0, sizeof(m->relay.stats));
 	sampling_clear_stats(m);
 }

@@ -10,6 +10,7 @@
 #include "desc.h"
 #include "idpool.h"
 #include "loop.h"
+#include "relay.h"
 
 /* A remote RP: configured, or learned from the descriptors gossip brings. */
 struct remote_rp {
@@ -29,7 +30,18 @@ struct remote_rp {
 	 * none came), and when in microseconds since the epoch. */
 	uint64_t heard_ms;
 	uint64_t heard_unix_us;
-	bool punched;	  /* reached through the NATs between, by PUNCHes */
+	bool punched; /* reached through the NATs between, by PUNCHes */
+	/* Reached through a port of a third RP's, the relay, since the
+	 * NATs between cannot be punched (relayed.c): asked for, then in
+	 * use; mine if this RP asked for it, else the other did. */
+	struct {
+		bool pending, on, mine;
+		uint8_t key[MDCS_CTL_KEY_LEN]; /* the relay's */
+		struct desc_endpoint at;       /* the port of the path */
+		uint64_t since_ms;
+		/* The last relay that refused, or whose path failed. */
+		uint8_t refused[MDCS_CTL_KEY_LEN];
+	} relayed;
 	bool up;	  /* heard within the subscription hold time */
 	bool unreachable; /* the last message to it could not be sent */
 
@@ -89,8 +101,9 @@ struct mesh {
 	struct idpool slots; /* in the datapath's remote_rps map */
 	const struct rpd_conf *conf;
 	struct sampling *sampling;
-	unsigned max_skew; /* seconds */
-	uint64_t hold_ms;  /* silence after which a remote RP is down */
+	struct relay relay; /* ports for other RPs' relayed paths */
+	unsigned max_skew;  /* seconds */
+	uint64_t hold_ms;   /* silence after which a remote RP is down */
 	uint64_t keepalive_ms;
 	struct timer keepalive_timer;
 	uint64_t last_sent_ts;
@@ -153,13 +166,22 @@ void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
 void mesh_punched(struct mesh *m, const uint8_t *key,
 		  const struct in6_addr *addr, uint16_t port);
 
-/* A UDP socket bound to addr and port (0: any), which may not be
- * configured yet; -1 if it cannot be had. */
-int mesh_socket(const struct in6_addr *addr, uint16_t port);
-
 /* The control counters, the peer sampling's included. */
 void mesh_control_stats(const struct mesh *m, struct mesh_stats *out);
 void mesh_clear_stats(struct mesh *m);
+
+struct remote_rp *mesh_rp_by_key(const struct mesh *m, const uint8_t *key);
+
+/* A timestamp for a message: never the same one twice. */
+uint64_t mesh_next_ts(struct mesh *m);
+
+/*
+ * A message that verified came from rp at addr and port: answers go there
+ * from now on, data included.  An RP reached through a relay stays there
+ * until the relayed path is given up.
+ */
+void mesh_latch(struct mesh *m, struct remote_rp *rp,
+		const struct in6_addr *addr, uint16_t port);
 
 /* Send a message built for the RP at `to` (a reply goes where the request
  * came from); counted in the mesh's statistics. */

@@ -5,7 +5,9 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "relayed.h"
 #include "sampling.h"
+#include "udpsock.h"
 
 /*
  * Descriptors live 16 shuffle intervals after their subject signed them:
@@ -98,6 +100,12 @@ static void punched_cb(void *ctx, const uint8_t *id,
 	mesh_punched(ctx, id, &from->addr, from->port);
 }
 
+static void meet_cb(void *ctx, const uint8_t *id, const uint8_t *relay,
+		    const struct desc_endpoint *at)
+{
+	relayed_met(ctx, id, relay, at);
+}
+
 static void learn_cb(void *ctx, const struct desc *d, const uint8_t *raw,
 		     size_t len)
 {
@@ -123,6 +131,7 @@ static int renew(struct sampling *sp, const struct pss_params *p,
 			     .send = send_cb,
 			     .send_alt = send_alt_cb,
 			     .punched = punched_cb,
+			     .meet = meet_cb,
 			     .learn = learn_cb };
 	uint64_t seed, now = loop_unix_us();
 	const struct remote_rp *rp;
@@ -164,7 +173,7 @@ int sampling_open(struct mesh *m, const struct rpd_conf *c)
 	}
 	if (sp->alt_sock >= 0)
 		close(sp->alt_sock);
-	sp->alt_sock = mesh_socket(&c->tunnel_addr, 0);
+	sp->alt_sock = udp_socket(&c->tunnel_addr, 0);
 	if (sp->alt_sock < 0) {
 		log_err("membership: no second port for probes: %m");
 		return -1;
@@ -224,6 +233,27 @@ void sampling_punch(struct mesh *m, const struct remote_rp *rp)
 	if (m->sampling && m->sampling->pss && rp->desc)
 		pss_punch(m->sampling->pss, rp->desc, rp->desc_len,
 			  loop_unix_us());
+}
+
+void sampling_meet(struct mesh *m, const struct remote_rp *rp)
+{
+	if (m->sampling && m->sampling->pss && rp->desc &&
+	    pss_meet(m->sampling->pss, rp->desc, rp->desc_len, rp->relayed.key,
+		     &rp->relayed.at, loop_unix_us()))
+		log_info("membership: no partner of %s to meet through",
+			 rp->name);
+}
+
+bool sampling_needs_relay(const struct mesh *m, const struct remote_rp *rp)
+{
+	return m->sampling && m->sampling->pss &&
+	       pss_needs_relay(pss_self_nat(m->sampling->pss), rp->nat);
+}
+
+bool sampling_can_relay(const struct mesh *m)
+{
+	return m->sampling && m->sampling->pss &&
+	       pss_can_relay(pss_self_nat(m->sampling->pss));
 }
 
 bool sampling_classifying(const struct mesh *m)

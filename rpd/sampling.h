@@ -25,6 +25,16 @@ void sampling_input(struct mesh *m, const struct in6_addr *addr, uint16_t port,
 /* Open a path to a learned RP through the NATs between (pss_punch()). */
 void sampling_punch(struct mesh *m, const struct remote_rp *rp);
 
+/* Tell rp, through one of its partners, where this RP meets it: at its
+ * relayed path's port (pss_meet()). */
+void sampling_meet(struct mesh *m, const struct remote_rp *rp);
+
+/* Whether this RP and rp cannot punch through the NATs between them. */
+bool sampling_needs_relay(const struct mesh *m, const struct remote_rp *rp);
+
+/* Whether this RP's NAT class lets it relay for others (pss_can_relay()). */
+bool sampling_can_relay(const struct mesh *m);
+
 /* Whether this RP still classifies its NAT: nothing else is sent. */
 bool sampling_classifying(const struct mesh *m);
 

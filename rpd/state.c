@@ -176,7 +176,9 @@ static int add_rp_state(struct lyd_node *top, const struct state_source *src,
 	if (datapath_rp_traffic(src->dp, rp->slot, &t))
 		return -1;
 	rc |= set_str(top, leaf_in(path, entry, "path"),
-		      rp->punched ? "punched" : "direct");
+		      rp->relayed.on ? "relayed"
+		      : rp->punched  ? "punched"
+				     : "direct");
 	rc |= set_str(top, leaf_in(path, entry, "reached-address"),
 		      addr6_str(&rp->addr, addr));
 	rc |= set(top, leaf_in(path, entry, "reached-port"), rp->port);
@@ -277,6 +279,23 @@ static int add_nat(struct lyd_node *top, const struct pss *pss)
 }
 
 /* The membership view as peer sampling keeps it, and its counters. */
+/* The paths this RP relays for others, and what passed through them. */
+static int add_relay(struct lyd_node *top, const struct relay *r)
+{
+	char path[LEAF_PATH_LEN];
+	const char *rs = "membership/relay";
+	int rc = 0;
+
+	rc |= set(top, leaf_in(path, rs, "paths"), relay_count(r));
+	rc |= set(top, leaf_in(path, rs, "allocated"), r->stats.allocated);
+	rc |= set(top, leaf_in(path, rs, "refused"), r->stats.refused);
+	rc |= set(top, leaf_in(path, rs, "binds"), r->stats.binds);
+	rc |= set(top, leaf_in(path, rs, "packets"), r->stats.packets);
+	rc |= set(top, leaf_in(path, rs, "octets"), r->stats.octets);
+	rc |= set(top, leaf_in(path, rs, "dropped"), r->stats.dropped);
+	return rc;
+}
+
 static int add_members(struct lyd_node *top, const struct state_source *src)
 {
 	const struct pss *pss = sampling_pss(src->mesh);
@@ -311,6 +330,8 @@ static int add_members(struct lyd_node *top, const struct state_source *src)
 	rc |= set(top, leaf_in(path, ms, "punches-sent"), st.punches);
 	rc |= set(top, leaf_in(path, ms, "punches-received"), st.punched);
 	rc |= set(top, leaf_in(path, ms, "holes-opened"), st.holes_opened);
+	rc |= set(top, leaf_in(path, ms, "meets-sent"), st.meets);
+	rc |= add_relay(top, &src->mesh->relay);
 	rc |= set(top, leaf_in(path, ms, "rps-not-learned"),
 		  src->mesh->stats.learned_full);
 	return rc | add_nat(top, pss);

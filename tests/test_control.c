@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "identity.h"
 #include "runner.h"
 
 #define HDR_LEN	   sizeof(struct mdcs_ctl_hdr)
@@ -20,19 +21,11 @@ static struct ctl_identity rp_a, rp_b, rp_c;
 static struct mdcs_ctl_channel chans[MDCS_CTL_MAX_CHANNELS + 1];
 static struct mdcs_ctl_status stats[MDCS_CTL_MAX_CHANNELS + 1];
 
-static void identity(struct ctl_identity *id, uint8_t fill)
-{
-	uint8_t seed[32];
-
-	memset(seed, fill, sizeof(seed));
-	ck_assert_int_eq(ctl_identity_from_seed(id, seed), 0);
-}
-
 static void setup(void)
 {
-	identity(&rp_a, 0xa1);
-	identity(&rp_b, 0xb2);
-	identity(&rp_c, 0xc3);
+	test_identity(&rp_a, 0xa1);
+	test_identity(&rp_b, 0xb2);
+	test_identity(&rp_c, 0xc3);
 	for (unsigned i = 0; i <= MDCS_CTL_MAX_CHANNELS; i++) {
 		for (unsigned j = 0; j < 16; j++) {
 			chans[i].source[j] = (uint8_t)(i * 16 + j);
@@ -71,7 +64,7 @@ START_TEST(identity_is_deterministic)
 {
 	struct ctl_identity again;
 
-	identity(&again, 0xa1);
+	test_identity(&again, 0xa1);
 	ck_assert_mem_eq(again.pk, rp_a.pk, MDCS_CTL_KEY_LEN);
 	ck_assert_mem_eq(again.sk, rp_a.sk, sizeof(again.sk));
 	ck_assert_mem_ne(rp_a.pk, rp_b.pk, MDCS_CTL_KEY_LEN);
@@ -229,7 +222,8 @@ END_TEST
 
 /* A REGISTER_ACK from A to B, a RELAY from A to B of a KEEPALIVE that
  * C signed for A, an OPEN_HOLE from A to B carrying 40 octets for a
- * descriptor, or a PUNCH's answer from A to B. */
+ * descriptor, a PUNCH's answer, an ALLOCATE's grant of a path with C,
+ * or a MEET at C, all from A to B. */
 static ssize_t partner_msg(uint8_t *buf, size_t cap, enum mdcs_ctl_type type)
 {
 	const struct mdcs_ctl_endpoint seen = {
@@ -251,6 +245,12 @@ static ssize_t partner_msg(uint8_t *buf, size_t cap, enum mdcs_ctl_type type)
 	if (type == MDCS_CTL_PUNCH)
 		return ctl_build_punch(buf, cap, MDCS_PUNCH_ACK, 16, &a,
 				       rp_b.pk);
+	if (type == MDCS_CTL_ALLOCATE)
+		return ctl_build_allocate(buf, cap, MDCS_ALLOCATE_ACK, 60,
+					  rp_c.pk, &seen, 17, &a, rp_b.pk);
+	if (type == MDCS_CTL_MEET)
+		return ctl_build_meet(buf, cap, rp_c.pk, &seen, 18, &a,
+				      rp_b.pk);
 	n = ctl_build_keepalive(inner, sizeof(inner), 3, &rp_c, rp_a.pk);
 	ck_assert_int_gt(n, 0);
 	return ctl_build_relay(buf, cap, rp_a.pk, &seen, inner, (size_t)n, 12,
@@ -332,6 +332,66 @@ START_TEST(open_hole_and_punch_round_trip)
 }
 END_TEST
 
+START_TEST(allocate_and_meet_round_trip)
+{
+	uint8_t buf[MDCS_CTL_MAX_LEN];
+	struct ctl_signer a;
+	struct ctl_msg m;
+	ssize_t len;
+
+	ctl_signer_ed25519(&a, &rp_a);
+	/* the request names only the peer */
+	len = ctl_build_allocate(buf, sizeof(buf), 0, 0, rp_c.pk, NULL, 10, &a,
+				 rp_b.pk);
+	ck_assert_int_eq(len, HDR_LEN + sizeof(struct mdcs_ctl_allocate) +
+				      MDCS_CTL_SIG_LEN);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+	ck_assert_uint_eq(m.flags, 0);
+	ck_assert_uint_eq(m.lease, 0);
+	ck_assert_mem_eq(m.peer, rp_c.pk, MDCS_CTL_KEY_LEN);
+	/* a lifetime or a port in a request is refused */
+	buf[OFF_BODY + 3] = 1;
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_ERR_FIELD);
+	len = partner_msg(buf, sizeof(buf), MDCS_CTL_ALLOCATE);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+	ck_assert_uint_eq(m.flags, MDCS_ALLOCATE_ACK);
+	ck_assert_uint_eq(m.lease, 60);
+	ck_assert_uint_eq(m.endpoint->addr[15], 7);
+	ck_assert_uint_eq(m.endpoint->port, 0xdc08);
+	/* a grant without a lifetime, a refusal with a port, a request
+	 * with either, and unknown flags are refused when built */
+	ck_assert_int_eq(ctl_build_allocate(buf, sizeof(buf), MDCS_ALLOCATE_ACK,
+					    0, rp_c.pk, m.endpoint, 1, &a,
+					    rp_b.pk),
+			 -1);
+	ck_assert_int_eq(ctl_build_allocate(buf, sizeof(buf), MDCS_ALLOCATE_ACK,
+					    5, rp_c.pk, NULL, 1, &a, rp_b.pk),
+			 -1);
+	ck_assert_int_eq(ctl_build_allocate(buf, sizeof(buf), 0, 5, rp_c.pk,
+					    NULL, 1, &a, rp_b.pk),
+			 -1);
+	ck_assert_int_eq(ctl_build_allocate(buf, sizeof(buf), 2, 0, rp_c.pk,
+					    NULL, 1, &a, rp_b.pk),
+			 -1);
+	len = ctl_build_allocate(buf, sizeof(buf), MDCS_ALLOCATE_ACK, 0,
+				 rp_c.pk, NULL, 1, &a, rp_b.pk);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_OK);
+	ck_assert_uint_eq(m.lease, 0);
+	len = partner_msg(buf, sizeof(buf), MDCS_CTL_MEET);
+	ck_assert_int_eq(len, HDR_LEN + sizeof(struct mdcs_ctl_meet) +
+				      MDCS_CTL_SIG_LEN);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
+	ck_assert_mem_eq(m.peer, rp_c.pk, MDCS_CTL_KEY_LEN);
+	ck_assert_uint_eq(m.endpoint->port, 0xdc08);
+	/* a MEET without a port names no relay port */
+	memset(buf + OFF_BODY + MDCS_CTL_KEY_LEN + 16, 0, 2);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_ERR_FIELD);
+}
+END_TEST
+
 START_TEST(probe_round_trip)
 {
 	const struct mdcs_ctl_endpoint seen = {
@@ -392,6 +452,8 @@ START_TEST(any_flipped_bit_fails)
 					  MDCS_CTL_RELAY,
 					  MDCS_CTL_OPEN_HOLE,
 					  MDCS_CTL_PUNCH,
+					  MDCS_CTL_ALLOCATE,
+					  MDCS_CTL_MEET,
 				  }[_i - 2]);
 	ck_assert_int_gt(len, 0);
 	for (ssize_t i = 0; i < len; i++) {
@@ -498,7 +560,7 @@ START_TEST(parse_bad_type)
 	/* kept, and past the last */
 	buf[3] = MDCS_CTL_OPEN_HOLE + 1;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
-	buf[3] = MDCS_CTL_RELAY + 1;
+	buf[3] = MDCS_CTL_MEET + 1;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
 	buf[3] = 0xff;
 	ck_assert_int_eq(parse(buf, len), CTL_ERR_TYPE);
@@ -620,6 +682,7 @@ static Suite *control_suite(void)
 	tcase_add_test(b, register_and_relay_round_trip);
 	tcase_add_test(b, probe_round_trip);
 	tcase_add_test(b, open_hole_and_punch_round_trip);
+	tcase_add_test(b, allocate_and_meet_round_trip);
 	tcase_add_test(b, build_refuses_too_many);
 	tcase_add_test(b, build_refuses_small_cap);
 	tcase_add_test(b, build_refuses_ack_type);
@@ -629,7 +692,7 @@ static Suite *control_suite(void)
 	tcase_add_checked_fixture(a, setup, NULL);
 	/* a signature check per bit of a RELAY: seconds under valgrind */
 	tcase_set_timeout(a, 120);
-	tcase_add_loop_test(a, any_flipped_bit_fails, 0, 6);
+	tcase_add_loop_test(a, any_flipped_bit_fails, 0, 8);
 	tcase_add_test(a, other_recipient_fails);
 	tcase_add_test(a, other_sender_fails);
 	suite_add_tcase(s, a);

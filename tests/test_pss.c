@@ -39,6 +39,9 @@ static unsigned queued;
 static const unsigned who[RPS] = { A, B, C };
 static bool learned[RPS][RPS]; /* [i][j]: i was told of j's descriptor */
 static struct desc_endpoint punched[RPS][RPS]; /* [i][j]: j's PUNCH's source */
+/* [i][j]: where j's MEET told i to reach it, and at whose port */
+static struct desc_endpoint met[RPS][RPS];
+static uint8_t met_relay[RPS][RPS][MDCS_CTL_KEY_LEN];
 
 static void endpoint(unsigned i, struct desc_endpoint *ep)
 {
@@ -84,6 +87,18 @@ static void punched_cb(void *ctx, const uint8_t *id,
 			punched[*(const unsigned *)ctx][j] = *from;
 }
 
+static void meet_cb(void *ctx, const uint8_t *id, const uint8_t *relay,
+		    const struct desc_endpoint *at)
+{
+	unsigned i = *(const unsigned *)ctx;
+
+	for (unsigned j = 0; j < RPS; j++)
+		if (!memcmp(id, ids[j].pk, MDCS_CTL_KEY_LEN)) {
+			met[i][j] = *at;
+			memcpy(met_relay[i][j], relay, MDCS_CTL_KEY_LEN);
+		}
+}
+
 static void self_desc(unsigned i, struct desc *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -119,7 +134,8 @@ static struct pss *make_rp(unsigned i, const struct pss_params *p, uint8_t nat)
 			     .send = capture,
 			     .send_alt = capture,
 			     .learn = learn,
-			     .punched = punched_cb };
+			     .punched = punched_cb,
+			     .meet = meet_cb };
 	struct desc d;
 	struct pss *s;
 
@@ -143,6 +159,7 @@ static void setup(void)
 	queued = 0;
 	memset(learned, 0, sizeof(learned));
 	memset(punched, 0, sizeof(punched));
+	memset(met, 0, sizeof(met));
 }
 
 static void teardown(void)
@@ -679,6 +696,68 @@ START_TEST(punched_through_partner)
 }
 END_TEST
 
+/* C tells B, through B's partner A, to meet it at a port of A's. */
+START_TEST(meet_through_partner)
+{
+	struct pss_params traverse;
+	struct desc_endpoint at;
+	const uint8_t *raw;
+	size_t len;
+
+	b_behind_a(&traverse);
+	endpoint(A, &at);
+	at.port = 40000;
+	raw = pss_self_desc(rps[B], &len);
+	ck_assert_int_eq(
+		pss_meet(rps[C], raw, len, ids[A].pk, &at, WALL0 + 1000), 0);
+	ck_assert_uint_eq(queued, 1);
+	ck_assert_uint_eq(queued_to(A, MDCS_CTL_RELAY), 1);
+	drain(1); /* A passes it on */
+	ck_assert_uint_eq(queued_to(B, MDCS_CTL_RELAY), 1);
+	drain(2);
+	ck_assert_mem_eq(&met[B][C].addr, &at.addr, sizeof(at.addr));
+	ck_assert_uint_eq(met[B][C].port, at.port);
+	ck_assert_mem_eq(met_relay[B][C], ids[A].pk, MDCS_CTL_KEY_LEN);
+	ck_assert_uint_eq(pss_stats(rps[C])->meets, 1);
+	ck_assert_uint_eq(queued, 0);
+	/* A lists no partner: there is no way to tell it */
+	raw = pss_self_desc(rps[A], &len);
+	ck_assert_int_eq(
+		pss_meet(rps[C], raw, len, ids[A].pk, &at, WALL0 + 1000), -1);
+}
+END_TEST
+
+/* Which classes punch and which need a relay, as docs/mesh.md says. */
+START_TEST(needs_relay_by_class)
+{
+	uint8_t open = MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT, MDCS_NAT_INDEPENDENT,
+				     false),
+		prc = MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT, MDCS_NAT_ADDRESS_PORT,
+				    true),
+		rc = MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT, MDCS_NAT_ADDRESS,
+				   true),
+		sym = MDCS_DESC_NAT(MDCS_NAT_ADDRESS_PORT,
+				    MDCS_NAT_ADDRESS_PORT, true),
+		unknown = 0;
+
+	ck_assert(pss_needs_relay(sym, prc));
+	ck_assert(pss_needs_relay(prc, sym));
+	ck_assert(pss_needs_relay(sym, sym));
+	ck_assert(!pss_needs_relay(sym, rc));
+	ck_assert(!pss_needs_relay(sym, open));
+	ck_assert(!pss_needs_relay(prc, prc));
+	ck_assert(!pss_needs_relay(sym, unknown));
+	/* a relay's ports must be the same outside and open to anyone */
+	ck_assert(pss_can_relay(open));
+	ck_assert(pss_can_relay(unknown));
+	ck_assert(!pss_can_relay(MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT,
+					       MDCS_NAT_INDEPENDENT, true)));
+	ck_assert(!pss_can_relay(rc));
+	ck_assert(!pss_can_relay(
+		MDCS_DESC_NAT(MDCS_NAT_ADDRESS, MDCS_NAT_INDEPENDENT, false)));
+}
+END_TEST
+
 /*
  * C classifies itself with A and B.  The in-memory network translates and
  * filters nothing; filters are played by dropping answers: B's answer
@@ -811,6 +890,8 @@ static Suite *pss_suite(void)
 	tcase_add_test(x, seeds_bootstrap);
 	tcase_add_test(x, relayed_through_partner);
 	tcase_add_test(x, punched_through_partner);
+	tcase_add_test(x, meet_through_partner);
+	tcase_add_test(x, needs_relay_by_class);
 	tcase_add_loop_test(x, classifies_itself, LOSE_NONE,
 			    LOSE_VIA_AND_ALT + 1);
 	tcase_add_test(x, replay_guard);

@@ -34,6 +34,8 @@ enum mdcs_ctl_type {
 	/* 12: kept */
 	MDCS_CTL_PUNCH = 13, /* opens the sender's NAT toward the recipient */
 	MDCS_CTL_RELAY = 14, /* a message for another RP, through a partner */
+	MDCS_CTL_ALLOCATE = 15, /* a relayed path for two RPs, or its grant */
+	MDCS_CTL_MEET = 16,	/* in a RELAY: reach me through this relay */
 };
 
 #define MDCS_CTL_KEY_LEN 32 /* Ed25519 public key */
@@ -174,8 +176,8 @@ struct mdcs_ctl_punch {
 
 /*
  * Body of RELAY, followed by a whole control message (a SHUFFLE,
- * SHUFFLE_REPLY or OPEN_HOLE) that its own sender signed for target.  The relay
- * signature binds the envelope to one hop: to the partner, then from the
+ * SHUFFLE_REPLY, OPEN_HOLE or MEET) that its own sender signed for target.  The
+ * relay signature binds the envelope to one hop: to the partner, then from the
  * partner to the target.  A partner forwards only to an RP registered with
  * it, or back to an RP that sent one of those a RELAY within the last
  * keepalive interval.
@@ -184,6 +186,37 @@ struct mdcs_ctl_relay {
 	uint8_t target[MDCS_CTL_KEY_LEN];
 	/* Where the partner saw the envelope's sender; zero from the sender. */
 	struct mdcs_ctl_endpoint origin;
+	uint16_t reserved;
+} __attribute__((packed));
+
+/*
+ * Body of ALLOCATE.  Two RPs that cannot punch (one NAT maps per
+ * destination, the other filters per address and port) meet at a port of
+ * a third RP's that takes anyone's messages, the relay: the RP that wants
+ * the path asks the relay for one for itself and peer, and the relay
+ * answers with the ACK flag, the lifetime and the port it opened.  Each of
+ * the two then sends a KEEPALIVE signed for the relay to that port every
+ * keepalive interval, which binds the endpoint it came from to its key;
+ * the relay passes every control message and AMT data message from one
+ * bound endpoint to the other, from that port.
+ */
+struct mdcs_ctl_allocate {
+	uint8_t flags; /* MDCS_ALLOCATE_ACK */
+	uint8_t reserved;
+	uint16_t lifetime; /* ACK: seconds, 0 is a refusal; network order */
+	uint8_t peer[MDCS_CTL_KEY_LEN];	  /* the other RP of the path */
+	struct mdcs_ctl_endpoint relayed; /* ACK: the port; else zero */
+	uint16_t reserved2;
+} __attribute__((packed));
+
+#define MDCS_ALLOCATE_ACK 1
+
+/* Body of MEET, which travels in a RELAY through one of the peer's
+ * partners: the sender reaches the recipient at the relay's port, and
+ * asks it to bind there too. */
+struct mdcs_ctl_meet {
+	uint8_t relay[MDCS_CTL_KEY_LEN];
+	struct mdcs_ctl_endpoint at; /* the relay's address and port */
 	uint16_t reserved;
 } __attribute__((packed));
 
