@@ -179,6 +179,15 @@ static struct relay_alloc *alloc_new(struct relay *r, const uint8_t *client,
 	return a;
 }
 
+static bool same_pair(const struct relay_alloc *a, const uint8_t *x,
+		      const uint8_t *y)
+{
+	return (!memcmp(a->key[0], x, MDCS_CTL_KEY_LEN) &&
+		!memcmp(a->key[1], y, MDCS_CTL_KEY_LEN)) ||
+	       (!memcmp(a->key[0], y, MDCS_CTL_KEY_LEN) &&
+		!memcmp(a->key[1], x, MDCS_CTL_KEY_LEN));
+}
+
 uint16_t relay_allocate(struct relay *r, const uint8_t *client,
 			const uint8_t *peer, int *sock)
 {
@@ -192,9 +201,9 @@ uint16_t relay_allocate(struct relay *r, const uint8_t *client,
 				free_at = i;
 			continue;
 		}
-		/* Asked again: the answer was lost. */
-		if (!memcmp(a->key[0], client, MDCS_CTL_KEY_LEN) &&
-		    !memcmp(a->key[1], peer, MDCS_CTL_KEY_LEN)) {
+		/* Asked again (the answer was lost), or by the other end
+		 * at the same time: one port per pair. */
+		if (same_pair(a, client, peer)) {
 			*sock = a->sock;
 			return a->port;
 		}

@@ -139,12 +139,17 @@ static void bind_both(void)
 	pump(&relay.stats.binds, 2);
 }
 
-START_TEST(asked_again_same_port)
+START_TEST(asked_again_either_end_same_port)
 {
 	int again = -1;
 
 	ck_assert_uint_eq(udp_port(path_sock), port);
 	ck_assert_uint_eq(relay_allocate(&relay, rp_a.pk, rp_b.pk, &again),
+			  port);
+	ck_assert_int_eq(again, path_sock);
+	/* the other end, asking at the same time, gets the same port */
+	again = -1;
+	ck_assert_uint_eq(relay_allocate(&relay, rp_b.pk, rp_a.pk, &again),
 			  port);
 	ck_assert_int_eq(again, path_sock);
 	ck_assert_uint_eq(relay_count(&relay), 1);
@@ -248,7 +253,7 @@ static Suite *relay_suite(void)
 	TCase *t = tcase_create("paths");
 
 	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_add_test(t, asked_again_same_port);
+	tcase_add_test(t, asked_again_either_end_same_port);
 	tcase_add_test(t, bound_ends_exchange);
 	tcase_add_test(t, nothing_else_passes);
 	tcase_add_test(t, forged_or_replayed_binds_move_nothing);
