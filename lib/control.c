@@ -157,8 +157,20 @@ ssize_t ctl_build_keepalive(uint8_t *buf, size_t cap, uint64_t timestamp,
 		      timestamp, self, peer_pk);
 }
 
+/* A SHUFFLE may be redirected; a reply may be BUSY, with the one entry
+ * to shuffle with instead. */
+static bool shuffle_flags_valid(enum mdcs_ctl_type type, uint8_t flags,
+				unsigned count)
+{
+	if (type == MDCS_CTL_SHUFFLE)
+		return !(flags & ~MDCS_SHUFFLE_REDIRECTED);
+	if (flags & MDCS_SHUFFLE_BUSY)
+		return flags == MDCS_SHUFFLE_BUSY && count == 1;
+	return !flags;
+}
+
 ssize_t ctl_build_shuffle(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
-			  uint32_t xid, const uint8_t *entries,
+			  uint32_t xid, uint8_t flags, const uint8_t *entries,
 			  size_t entries_len, unsigned count,
 			  uint64_t timestamp, const struct ctl_signer *self,
 			  const uint8_t *peer_pk)
@@ -168,11 +180,12 @@ ssize_t ctl_build_shuffle(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
 	size_t body_end = off + sizeof(*sh) + entries_len;
 
 	if ((type != MDCS_CTL_SHUFFLE && type != MDCS_CTL_SHUFFLE_REPLY) ||
-	    count > UINT8_MAX || body_end + MDCS_CTL_SIG_LEN > cap ||
+	    count > UINT8_MAX || !shuffle_flags_valid(type, flags, count) ||
+	    body_end + MDCS_CTL_SIG_LEN > cap ||
 	    body_end + MDCS_CTL_SIG_LEN > MDCS_CTL_MAX_LEN)
 		return -1;
 	sh->xid = htobe32(xid);
-	sh->flags = 0;
+	sh->flags = flags;
 	sh->count = count;
 	sh->reserved = 0;
 	if (entries_len) /* an empty reply may come with no buffer */
@@ -360,6 +373,7 @@ static enum ctl_error parse_shuffle(const uint8_t *body, size_t body_len,
 	if (body_len < sizeof(*sh))
 		return CTL_ERR_LENGTH;
 	m->xid = be32toh(sh->xid);
+	m->flags = sh->flags;
 	m->count = sh->count;
 	m->entries = body + sizeof(*sh);
 	m->entries_len = body_len - sizeof(*sh);
@@ -374,7 +388,10 @@ static enum ctl_error parse_shuffle(const uint8_t *body, size_t body_len,
 			return CTL_ERR_LENGTH;
 		n++;
 	}
-	return n == m->count ? CTL_OK : CTL_ERR_LENGTH;
+	if (n != m->count)
+		return CTL_ERR_LENGTH;
+	return shuffle_flags_valid(m->type, m->flags, m->count) ? CTL_OK
+								: CTL_ERR_FIELD;
 }
 
 static enum ctl_error parse_register(const uint8_t *body, size_t body_len,

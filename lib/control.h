@@ -101,10 +101,11 @@ ssize_t ctl_build_keepalive(uint8_t *buf, size_t cap, uint64_t timestamp,
 /*
  * Build a signed SHUFFLE or SHUFFLE_REPLY carrying count view entries,
  * already laid out (struct mdcs_ctl_entry and descriptor, each) in
- * entries.  The length, or -1 if it does not fit.
+ * entries, with flags (MDCS_SHUFFLE_*).  The length, or -1 if it does not
+ * fit or the flags do not fit the type.
  */
 ssize_t ctl_build_shuffle(uint8_t *buf, size_t cap, enum mdcs_ctl_type type,
-			  uint32_t xid, const uint8_t *entries,
+			  uint32_t xid, uint8_t flags, const uint8_t *entries,
 			  size_t entries_len, unsigned count,
 			  uint64_t timestamp, const struct ctl_signer *self,
 			  const uint8_t *peer_pk);

@@ -282,14 +282,14 @@ static size_t entry_room(const struct path *p)
 }
 
 static void send_shuffle(struct pss *s, enum mdcs_ctl_type type, uint32_t xid,
-			 const uint8_t *entries, size_t len, unsigned n,
-			 uint64_t wall, const uint8_t *peer,
+			 uint8_t flags, const uint8_t *entries, size_t len,
+			 unsigned n, uint64_t wall, const uint8_t *peer,
 			 const struct path *path)
 {
 	uint8_t buf[MDCS_CTL_MAX_LEN];
-	ssize_t out =
-		ctl_build_shuffle(buf, sizeof(buf), type, xid, entries, len, n,
-				  pss_next_ts(s, wall), s->io.signer, peer);
+	ssize_t out = ctl_build_shuffle(buf, sizeof(buf), type, xid, flags,
+					entries, len, n, pss_next_ts(s, wall),
+					s->io.signer, peer);
 
 	if (out > 0)
 		pss_send_along(s, path, peer, buf, (size_t)out, wall);
@@ -340,8 +340,12 @@ static void send_part(struct pss *s, const uint8_t *entries, size_t len,
 	p->first = first;
 	p->n = r->n_sent - first;
 	p->open = true;
-	send_shuffle(s, MDCS_CTL_SHUFFLE, p->xid, entries, len, n, wall,
-		     r->target.id, &r->path);
+	/* each message sent earns one served, up to the quota */
+	if (s->credit < s->p.quota)
+		s->credit++;
+	send_shuffle(s, MDCS_CTL_SHUFFLE, p->xid,
+		     r->redirected ? MDCS_SHUFFLE_REDIRECTED : 0, entries, len,
+		     n, wall, r->target.id, &r->path);
 }
 
 /* Offer the round's target this RP's fresh descriptor and
@@ -457,6 +461,7 @@ static void end_round(struct pss *s)
 static void try_next(struct pss *s, uint64_t mono, uint64_t wall)
 {
 	end_round(s);
+	s->round.redirected = false;
 	if (!pick_target(s))
 		return;
 	/* a fallback entry may have lost its partners since */
@@ -488,6 +493,7 @@ static void start_period(struct pss *s, uint64_t mono, uint64_t wall)
 				s->view_len++;
 	s->round.attempt = 0;
 	s->round.from_fallback = false;
+	memset(s->round.busy, 0, sizeof(s->round.busy));
 	try_next(s, mono, wall);
 }
 
@@ -534,16 +540,67 @@ uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us)
 	return next;
 }
 
+/*
+ * Over quota, send the initiator on to the last RP behind a filter that
+ * shuffled with this one: a BUSY answer naming it.  Every part of the
+ * same offer gets the same answer.  False if this RP serves it.
+ */
+static bool send_on(struct pss *s, const struct ctl_msg *m,
+		    const struct path *back, uint64_t mono, uint64_t wall)
+{
+	uint8_t entries[ENTRY_ROOM];
+	size_t len = 0;
+
+	if (!(s->busy.until > mono && same_id(s->busy.initiator, m->sender))) {
+		if (!s->p.quota || s->credit || !s->cached.raw ||
+		    expired(s, s->cached.issued, wall) ||
+		    m->flags & MDCS_SHUFFLE_REDIRECTED ||
+		    !pss_reachable(s->self.nat) ||
+		    same_id(s->cached.id, m->sender))
+			return false;
+		entry_clear(&s->busy.named);
+		s->busy.named = s->cached;
+		memset(&s->cached, 0, sizeof(s->cached));
+		memcpy(s->busy.initiator, m->sender, MDCS_CTL_KEY_LEN);
+		s->busy.until = mono + s->p.timeout_ms;
+		s->stats.busy++;
+	}
+	if (!put_entry(entries, &len, entry_room(back), s->busy.named.raw,
+		       s->busy.named.len, 0))
+		return false;
+	send_shuffle(s, MDCS_CTL_SHUFFLE_REPLY, m->xid, MDCS_SHUFFLE_BUSY,
+		     entries, len, 1, wall, m->sender, back);
+	return true;
+}
+
+/* Leitao's connection cache: an initiator behind a filter, which others
+ * reach through its partners, is where the next initiator over quota
+ * goes.  Its descriptor as the view holds it, verified. */
+static void cache_initiator(struct pss *s, const uint8_t *id)
+{
+	int at = find(s->view, s->view_len, id);
+	const struct pss_entry *e = at < 0 ? NULL : &s->view[at];
+
+	if (!s->p.quota || !e || !e->raw || pss_reachable(e->nat) ||
+	    !e->n_partners)
+		return;
+	entry_clear(&s->cached);
+	if (entry_copy(&s->cached, e))
+		memset(&s->cached, 0, sizeof(s->cached));
+}
+
 /* The passive side: answer the way the offer came, with as many
  * entries, then merge. */
 static void serve(struct pss *s, const struct ctl_msg *m,
-		  const struct path *back, uint64_t wall)
+		  const struct path *back, uint64_t mono, uint64_t wall)
 {
 	uint8_t sent[MAX_OFFER][MDCS_CTL_KEY_LEN];
 	unsigned idx[MAX_OFFER], n, k = 0;
 	uint8_t entries[ENTRY_ROOM];
 	size_t len = 0;
 
+	if (send_on(s, m, back, mono, wall))
+		return;
 	n = sample(s, m->count < MAX_OFFER ? m->count : MAX_OFFER, m->sender,
 		   idx);
 	for (unsigned i = 0; i < n; i++) {
@@ -555,17 +612,85 @@ static void serve(struct pss *s, const struct ctl_msg *m,
 		memcpy(sent[k++], e->id, MDCS_CTL_KEY_LEN);
 	}
 	s->stats.served++;
-	send_shuffle(s, MDCS_CTL_SHUFFLE_REPLY, m->xid, entries, len, k, wall,
-		     m->sender, back);
+	if (s->credit)
+		s->credit--;
+	send_shuffle(s, MDCS_CTL_SHUFFLE_REPLY, m->xid, 0, entries, len, k,
+		     wall, m->sender, back);
 	merge(s, m, wall, sent, k);
+	cache_initiator(s, m->sender);
 }
 
-static void answered(struct pss *s, const struct ctl_msg *m, uint64_t wall)
+/* The RP a BUSY answer names, taken out of the view if it is there;
+ * false if it is refused, this RP, or the busy RP itself. */
+static bool take_named(struct pss *s, const uint8_t *raw, size_t len,
+		       uint64_t wall, struct pss_entry *e)
+{
+	struct desc d;
+	int held;
+
+	if (desc_parse(raw, len, &d) != CTL_OK || same_id(d.id, s->self.id) ||
+	    same_id(d.id, s->round.busy))
+		return false;
+	held = find(s->view, s->view_len, d.id);
+	switch (pss_take_desc(s, raw, len, 0, wall, e)) {
+	case 0:
+		if (held >= 0)
+			view_remove(s, (unsigned)held, NULL);
+		return true;
+	case 1: /* the very descriptor the view holds */
+		view_remove(s, (unsigned)held, e);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The target is over its quota and names another RP: the exchange goes
+ * there, with a fresh offer flagged so that it is served.  The busy RP
+ * leaves the view, as a target that answered does (Cyclon's balance of
+ * in-degrees).
+ */
+static void take_busy(struct pss *s, const struct ctl_msg *m, uint64_t mono,
+		      uint64_t wall)
+{
+	struct round *r = &s->round;
+	struct pss_entry e;
+	struct path path;
+	size_t pos = 0, len;
+	const uint8_t *raw;
+	unsigned age;
+
+	memcpy(r->busy, r->target.id, MDCS_CTL_KEY_LEN);
+	fallback_keep(s, &r->target);
+	if (r->redirected || !ctl_next_entry(m, &pos, &age, &raw, &len) ||
+	    !take_named(s, raw, len, wall, &e)) {
+		try_next(s, mono, wall);
+		return;
+	}
+	if (!pss_path_to(s, &e, &path)) {
+		entry_clear(&e);
+		try_next(s, mono, wall);
+		return;
+	}
+	end_round(s);
+	r->target = e;
+	r->path = path;
+	r->active = true;
+	r->redirected = true;
+	s->stats.redirects++;
+	offer(s, mono, wall);
+}
+
+static void answered(struct pss *s, const struct ctl_msg *m, uint64_t mono,
+		     uint64_t wall)
 {
 	struct round *r = &s->round;
 	struct offer_part *p = NULL;
 	bool open = false;
 
+	/* the other parts of an offer sent on */
+	if (m->flags & MDCS_SHUFFLE_BUSY && same_id(m->sender, r->busy))
+		return;
 	if (r->active && same_id(m->sender, r->target.id))
 		for (unsigned i = 0; i < r->n_parts; i++)
 			if (r->parts[i].open && r->parts[i].xid == m->xid)
@@ -574,8 +699,14 @@ static void answered(struct pss *s, const struct ctl_msg *m, uint64_t wall)
 		s->stats.unsolicited++;
 		return;
 	}
+	/* busy after it served another part: that part ends empty */
+	if (m->flags & MDCS_SHUFFLE_BUSY && !r->answered) {
+		take_busy(s, m, mono, wall);
+		return;
+	}
 	p->open = false;
-	merge(s, m, wall, &r->sent[p->first], p->n);
+	if (!(m->flags & MDCS_SHUFFLE_BUSY))
+		merge(s, m, wall, &r->sent[p->first], p->n);
 	if (!r->answered) {
 		r->answered = true;
 		s->stats.completed++;
@@ -653,10 +784,10 @@ static void take(struct pss *s, const struct ctl_msg *m,
 {
 	switch (m->type) {
 	case MDCS_CTL_SHUFFLE:
-		serve(s, m, back, wall);
+		serve(s, m, back, mono, wall);
 		break;
 	case MDCS_CTL_SHUFFLE_REPLY:
-		answered(s, m, wall);
+		answered(s, m, mono, wall);
 		break;
 	case MDCS_CTL_PROBE:
 		pss_probed(s, m, &back->to, wall);
@@ -734,6 +865,7 @@ struct pss *pss_new(const struct pss_params *p, const struct pss_io *io,
 	if (p->relay)
 		s->self.flags |= MDCS_DESC_F_RELAY;
 	s->local = self->endpoints[0];
+	s->credit = p->quota;
 	s->cls.phase = p->classify ? CLS_START : CLS_DONE;
 	rng_seed(&s->rng, seed);
 	s->view = calloc(p->view_size + MAX_OFFER, sizeof(*s->view));
@@ -765,6 +897,8 @@ void pss_free(struct pss *s)
 	free(s->fallback);
 	free(s->clients);
 	free(s->round.target.raw);
+	free(s->cached.raw);
+	free(s->busy.named.raw);
 	replay_free(s->replay);
 	free(s);
 }
@@ -863,4 +997,6 @@ void pss_stats_add(struct pss_stats *to, const struct pss_stats *from)
 	to->punched += from->punched;
 	to->holes_opened += from->holes_opened;
 	to->meets += from->meets;
+	to->busy += from->busy;
+	to->redirects += from->redirects;
 }

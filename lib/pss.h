@@ -43,6 +43,11 @@ struct pss_params {
 	/* Find this RP's own NAT class with two other RPs before the first
 	 * shuffle (RFC 5780's tests), rather than trust the descriptor's. */
 	bool classify;
+	/* The exchange quota (Leitao et al., IPTPS 2010): an RP that anyone
+	 * reaches serves at most `quota` shuffle messages more than it sent,
+	 * and sends further initiators to an RP behind a filter that
+	 * shuffled with it last.  0: no quota. */
+	unsigned quota;
 };
 
 struct pss_io {
@@ -85,6 +90,8 @@ struct pss_stats {
 	uint64_t punched;	  /* PUNCHes that verified */
 	uint64_t holes_opened;	  /* OPEN_HOLEs taken */
 	uint64_t meets;		  /* MEETs sent */
+	uint64_t busy;		  /* shuffles answered BUSY, over quota */
+	uint64_t redirects;	  /* exchanges moved on by a BUSY answer */
 };
 
 struct pss_entry {

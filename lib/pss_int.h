@@ -62,7 +62,8 @@ struct offer_part {
 
 /* This period's exchange, from this RP's side. */
 struct round {
-	bool active, answered, from_fallback;
+	bool active, answered, from_fallback, redirected;
+	uint8_t busy[MDCS_CTL_KEY_LEN]; /* the target that sent it on */
 	unsigned attempt;
 	struct pss_entry target; /* out of the view, as Cyclon does */
 	struct path path;	 /* to the target */
@@ -98,6 +99,16 @@ struct pss {
 	uint64_t next_period; /* mono ms; 0 before the first run */
 	uint64_t last_ts;
 	struct round round;
+	/* The quota: shuffle messages this RP may serve beyond those it
+	 * sent; the last RP behind a filter that shuffled with it; and the
+	 * initiator it answered BUSY last, with the RP it named, until. */
+	unsigned credit;
+	struct pss_entry cached;
+	struct {
+		uint8_t initiator[MDCS_CTL_KEY_LEN];
+		struct pss_entry named;
+		uint64_t until; /* mono ms */
+	} busy;
 	struct pss_stats stats;
 };
 

@@ -17,6 +17,9 @@
 #define LIFETIME 16
 #define ATTEMPTS 3
 #define FALLBACK 10
+/* Shuffle messages an RP anyone reaches serves beyond those it sent
+ * (Leitao's quota): two exchanges of two messages. */
+#define QUOTA 4
 /* An answer to a shuffle is awaited this long, or half an interval. */
 #define EXCHANGE_TIMEOUT_MS 2000
 #define PARTNERS	    2
@@ -44,6 +47,7 @@ static void params_of(const struct rpd_conf *c, struct pss_params *p)
 	p->lifetime = LIFETIME;
 	p->attempts = ATTEMPTS;
 	p->fallback_size = FALLBACK;
+	p->quota = QUOTA;
 	p->timeout_ms = p->period_ms / 2 < EXCHANGE_TIMEOUT_MS
 				? p->period_ms / 2
 				: EXCHANGE_TIMEOUT_MS;

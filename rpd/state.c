@@ -320,6 +320,8 @@ static int add_members(struct lyd_node *top, const struct state_source *src)
 	rc |= set(top, leaf_in(path, ms, "shuffles-completed"), st.completed);
 	rc |= set(top, leaf_in(path, ms, "shuffles-timed-out"), st.timed_out);
 	rc |= set(top, leaf_in(path, ms, "shuffles-served"), st.served);
+	rc |= set(top, leaf_in(path, ms, "shuffles-busy"), st.busy);
+	rc |= set(top, leaf_in(path, ms, "shuffles-redirected"), st.redirects);
 	rc |= set(top, leaf_in(path, ms, "descriptors-refused"),
 		  st.desc_malformed + st.desc_bad_signature + st.desc_expired +
 			  st.desc_future);

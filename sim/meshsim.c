@@ -33,6 +33,7 @@ struct result {
 	uint64_t dead_mid, dead_end, links_mid, links_end;
 	struct pss_stats stats;	  /* of the survivors, at the end */
 	struct pss_stats at_fail; /* of the survivors, up to the failure */
+	struct world_load load;	  /* of the survivors, at the end */
 	uint32_t classified, classifying; /* right, of all, before it */
 	double seconds;
 };
@@ -132,6 +133,7 @@ static int run(const struct options *o, const struct pss_params *pp,
 	world_run_until(w, (o->warmup + o->after) * T);
 	world_dead_links(w, &r->dead_end, &r->links_end);
 	world_stats(w, &r->stats);
+	world_load(w, &r->load);
 	if (snapshot(o, w, name, "after", &r->after))
 		goto out;
 	rc = 0;
@@ -183,6 +185,10 @@ GETTER(g_secs, r->seconds)
 /* Mean of a counter per living RP per round after the failure. */
 static unsigned g_n, g_rounds;
 GETTER(g_msgs, (double)r->stats.sent / g_n / g_rounds)
+GETTER(g_load_max, (double)r->load.max / g_rounds)
+GETTER(g_load_open, r->load.reachable / g_rounds)
+GETTER(g_load_nat, r->load.filtered / g_rounds)
+GETTER(g_busy, pct(r->stats.busy, r->stats.served + r->stats.busy))
 GETTER(g_bytes, (double)r->stats.sent_bytes / g_n / g_rounds)
 
 static bool judge(const char *what, bool ok, const char *fmt, double got,
@@ -223,6 +229,7 @@ static void usage(FILE *f)
 		"  -r  rounds after it (20)   -f  share of RPs failing (0.5)\n"
 		"  -x  share of messages lost (0)\n"
 		"  -N  share of RPs behind a NAT or firewall (0.8)\n"
+		"  -q  exchange quota of reachable RPs, messages (4; 0: none)\n"
 		"  -s  seed (1)               -E  real Ed25519 signatures\n"
 		"  -o  where edge lists go (mesh-sim)\n");
 }
@@ -241,7 +248,7 @@ static int parse(int argc, char **argv, struct options *o, struct pss_params *p)
 	double v;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:c:l:L:w:r:f:x:N:s:Eo:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:c:l:L:w:r:f:x:N:q:s:Eo:h")) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			exit(0);
@@ -288,6 +295,9 @@ static int parse(int argc, char **argv, struct options *o, struct pss_params *p)
 		case 'N':
 			o->wp.nat_share = v;
 			break;
+		case 'q':
+			p->quota = (unsigned)v;
+			break;
 		case 's':
 			o->wp.seed = (uint64_t)v;
 			break;
@@ -330,6 +340,7 @@ int main(int argc, char **argv)
 		.max_clients = 64,
 		.keepalive_ms = 20000,
 		.classify = true,
+		.quota = 4,
 	};
 	struct pss_params cyclon;
 	struct result rs[3];
@@ -347,17 +358,18 @@ int main(int argc, char **argv)
 	cyclon.partners = 0;
 	cyclon.relay = false;
 	cyclon.classify = false;
+	cyclon.quota = 0;
 	if (mkdir(o.out, 0755) && errno != EEXIST) {
 		fprintf(stderr, "mesh-sim: %s: %s\n", o.out, strerror(errno));
 		return 2;
 	}
 	printf("mesh-sim: %u RPs, view %u, shuffle %u, lifetime %u periods, "
 	       "%u rounds, %.0f%% fail, %u more rounds, loss %.1f%%, %.0f%% "
-	       "behind NAT or firewall, seed "
+	       "behind NAT or firewall, quota %u, seed "
 	       "%llu, %s signatures\n",
 	       o.wp.n, mdcs.view_size, mdcs.shuffle_length, mdcs.lifetime,
 	       o.warmup, 100 * o.fail, o.after, 100 * o.wp.loss,
-	       100 * o.wp.nat_share, (unsigned long long)o.wp.seed,
+	       100 * o.wp.nat_share, mdcs.quota, (unsigned long long)o.wp.seed,
 	       o.wp.ed25519 ? "Ed25519" : "fast (keyed BLAKE2b)");
 
 	memset(&rs[0], 0, sizeof(rs[0]));
@@ -398,6 +410,10 @@ int main(int argc, char **argv)
 	row("exchanges answered after it, %", "%.1f", rs, 1, g_done_after);
 	row("messages sent through a partner, %", "%.1f", rs, 1, g_relayed);
 	row("own NAT class found, %", "%.1f", rs, 2, g_classified);
+	row("shuffles served per round: busiest RP", "%.2f", rs, 1, g_load_max);
+	row("  mean of RPs anyone reaches", "%.2f", rs, 1, g_load_open);
+	row("  mean of RPs behind filters", "%.2f", rs, 1, g_load_nat);
+	row("  answered BUSY over quota, %", "%.1f", rs, 1, g_busy);
 	row("messages sent per RP and round", "%.2f", rs, 1, g_msgs);
 	row("octets sent per RP and round", "%.0f", rs, 1, g_bytes);
 	row("run time, s", "%.1f", rs, 1, g_secs);

@@ -578,3 +578,24 @@ void world_stats(const struct world *w, struct pss_stats *sum)
 		if (w->alive[i])
 			pss_stats_add(sum, pss_stats(w->nodes[i].pss));
 }
+
+void world_load(const struct world *w, struct world_load *l)
+{
+	uint64_t sum[2] = { 0, 0 }, n[2] = { 0, 0 };
+
+	memset(l, 0, sizeof(*l));
+	for (uint32_t i = 0; i < w->p.n; i++) {
+		const struct pss *s = w->nodes[i].pss;
+		uint64_t served = pss_stats(s)->served;
+		bool open = pss_reachable(pss_self_nat(s));
+
+		if (!w->alive[i])
+			continue;
+		sum[open] += served;
+		n[open]++;
+		if (served > l->max)
+			l->max = served;
+	}
+	l->reachable = n[1] ? (double)sum[1] / (double)n[1] : 0;
+	l->filtered = n[0] ? (double)sum[0] / (double)n[0] : 0;
+}

@@ -51,4 +51,12 @@ enum nm_profile world_profile(const struct world *w, uint32_t i);
 /* The sum of every living RP's counters. */
 void world_stats(const struct world *w, struct pss_stats *sum);
 
+/* Shuffle messages living RPs served so far: the most by one RP, and the
+ * mean of the RPs anyone reaches and of those behind filters. */
+struct world_load {
+	uint64_t max;
+	double reachable, filtered;
+};
+void world_load(const struct world *w, struct world_load *l);
+
 #endif

@@ -320,8 +320,9 @@ START_TEST(shuffle_framing)
 		memcpy(entries + 8 * i, &e, sizeof(e));
 		memset(entries + 8 * i + 4, i, 4);
 	}
-	n = ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_SHUFFLE, 42, entries,
-			      sizeof(entries), 3, 1, &signers[A], ids[B].pk);
+	n = ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_SHUFFLE, 42, 0,
+			      entries, sizeof(entries), 3, 1, &signers[A],
+			      ids[B].pk);
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(ctl_parse(buf, (size_t)n, &m), CTL_OK);
 	ck_assert_int_eq(ctl_verify(&m, ids[B].pk), CTL_OK);
@@ -334,18 +335,70 @@ START_TEST(shuffle_framing)
 	}
 	ck_assert(!ctl_next_entry(&m, &pos, &age, &raw, &len));
 	/* a count that disagrees with the entries */
-	n = ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_SHUFFLE, 42, entries,
-			      sizeof(entries), 2, 1, &signers[A], ids[B].pk);
+	n = ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_SHUFFLE, 42, 0,
+			      entries, sizeof(entries), 2, 1, &signers[A],
+			      ids[B].pk);
 	ck_assert_int_eq(ctl_parse(buf, (size_t)n, &m), CTL_ERR_LENGTH);
 	/* an entry running past the body */
 	entries[8 * 2 + 3] = 5;
-	n = ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_SHUFFLE, 42, entries,
-			      sizeof(entries), 3, 1, &signers[A], ids[B].pk);
+	n = ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_SHUFFLE, 42, 0,
+			      entries, sizeof(entries), 3, 1, &signers[A],
+			      ids[B].pk);
 	ck_assert_int_eq(ctl_parse(buf, (size_t)n, &m), CTL_ERR_LENGTH);
 	ck_assert_int_eq(ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_KEEPALIVE,
-					   1, entries, 8, 1, 1, &signers[A],
+					   1, 0, entries, 8, 1, 1, &signers[A],
 					   ids[B].pk),
 			 -1);
+}
+END_TEST
+
+/* A SHUFFLE may be REDIRECTED, a reply BUSY with exactly one entry;
+ * nothing else is built or parsed. */
+START_TEST(shuffle_flags)
+{
+	static const struct {
+		enum mdcs_ctl_type type;
+		uint8_t flags;
+		unsigned count;
+		bool ok;
+	} cases[] = {
+		{ MDCS_CTL_SHUFFLE, MDCS_SHUFFLE_REDIRECTED, 2, true },
+		{ MDCS_CTL_SHUFFLE, MDCS_SHUFFLE_BUSY, 1, false },
+		{ MDCS_CTL_SHUFFLE_REPLY, MDCS_SHUFFLE_BUSY, 1, true },
+		{ MDCS_CTL_SHUFFLE_REPLY, MDCS_SHUFFLE_BUSY, 2, false },
+		{ MDCS_CTL_SHUFFLE_REPLY, MDCS_SHUFFLE_REDIRECTED, 1, false },
+		{ MDCS_CTL_SHUFFLE_REPLY, 0x80, 1, false },
+	};
+	uint8_t entries[2 * 8], buf[MDCS_CTL_MAX_LEN];
+	struct mdcs_ctl_entry e = { .age = 0, .length = htobe16(4) };
+	struct mdcs_ctl_shuffle *sh =
+		(void *)(buf + sizeof(struct mdcs_ctl_hdr));
+	struct ctl_msg m;
+	ssize_t n;
+
+	memcpy(entries, &e, sizeof(e));
+	memcpy(entries + 8, &e, sizeof(e));
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = ctl_build_shuffle(buf, sizeof(buf), cases[i].type, 1,
+				      cases[i].flags, entries,
+				      8 * cases[i].count, cases[i].count, 1,
+				      &signers[A], ids[B].pk);
+		if (cases[i].ok) {
+			ck_assert_int_gt(n, 0);
+			ck_assert_int_eq(ctl_parse(buf, (size_t)n, &m), CTL_OK);
+			ck_assert_uint_eq(m.flags, cases[i].flags);
+			continue;
+		}
+		ck_assert_int_eq(n, -1);
+		/* the same flags on the wire */
+		n = ctl_build_shuffle(buf, sizeof(buf), cases[i].type, 1, 0,
+				      entries, 8 * cases[i].count,
+				      cases[i].count, 1, &signers[A],
+				      ids[B].pk);
+		ck_assert_int_gt(n, 0);
+		sh->flags = cases[i].flags;
+		ck_assert_int_eq(ctl_parse(buf, (size_t)n, &m), CTL_ERR_FIELD);
+	}
 }
 END_TEST
 
@@ -445,8 +498,9 @@ START_TEST(forged_descriptor_refused)
 	memcpy(entries, &e, sizeof(e));
 	memcpy(entries + sizeof(e), raw, n);
 	len = sizeof(e) + n;
-	out = ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_SHUFFLE, 9, entries,
-				len, 1, WALL0 + 1000, &signers[A], ids[B].pk);
+	out = ctl_build_shuffle(buf, sizeof(buf), MDCS_CTL_SHUFFLE, 9, 0,
+				entries, len, 1, WALL0 + 1000, &signers[A],
+				ids[B].pk);
 	ck_assert_int_gt(out, 0);
 	m.len = (size_t)out;
 	memcpy(m.buf, buf, m.len);
@@ -567,9 +621,10 @@ static unsigned queued_to(unsigned to, enum mdcs_ctl_type type)
 /*
  * B is behind a filter that keeps out RPs it never sent to; A takes
  * anyone's messages and relays; C traverses NATs.  B registers with A and
- * lists it as its partner.
+ * lists it as its partner.  A serves quota shuffle messages beyond those
+ * it sent (0: any number).
  */
-static void b_behind_a(struct pss_params *traverse)
+static void b_behind_a_quota(struct pss_params *traverse, unsigned quota)
 {
 	struct pss_params relay;
 	const uint8_t behind = MDCS_DESC_NAT(MDCS_NAT_ADDRESS_PORT,
@@ -585,6 +640,7 @@ static void b_behind_a(struct pss_params *traverse)
 	relay = *traverse;
 	relay.relay = true;
 	relay.max_clients = 4;
+	relay.quota = quota;
 	remake(A, &relay, 0);
 	remake(B, traverse, behind);
 	remake(C, traverse, 0);
@@ -601,6 +657,11 @@ static void b_behind_a(struct pss_params *traverse)
 	ck_assert_uint_eq(d.n_partners, 1);
 	ck_assert_mem_eq(d.partners[0].id, ids[A].pk, MDCS_CTL_KEY_LEN);
 	queued = 0;
+}
+
+static void b_behind_a(struct pss_params *traverse)
+{
+	b_behind_a_quota(traverse, 0);
 }
 
 /* C's shuffle with B goes through A both ways.  A passes nothing on to an
@@ -634,8 +695,8 @@ START_TEST(relayed_through_partner)
 
 	/* once B's lease ran out, A passes nothing on to it */
 	later = 10 * traverse.keepalive_ms;
-	m = ctl_build_shuffle(inner, sizeof(inner), MDCS_CTL_SHUFFLE, 1, NULL,
-			      0, 0, WALL0 + later * 1000, &signers[C],
+	m = ctl_build_shuffle(inner, sizeof(inner), MDCS_CTL_SHUFFLE, 1, 0,
+			      NULL, 0, 0, WALL0 + later * 1000, &signers[C],
 			      ids[B].pk);
 	ck_assert_int_gt(m, 0);
 	n = ctl_build_relay(buf, sizeof(buf), ids[B].pk, NULL, inner, (size_t)m,
@@ -646,6 +707,56 @@ START_TEST(relayed_through_partner)
 	pss_input(rps[A], later, WALL0 + later * 1000, &from, buf, (size_t)n);
 	ck_assert_uint_eq(sa->relay_refused, 1);
 	ck_assert_uint_eq(queued, 0);
+}
+END_TEST
+
+/*
+ * A, over its quota of one served message after serving B's shuffle,
+ * answers C's BUSY and names B, the last RP behind a filter that
+ * shuffled with it; C shuffles with B through A instead, and B serves the
+ * REDIRECTED offer.
+ */
+START_TEST(quota_sends_initiator_on)
+{
+	struct pss_params traverse;
+	const struct pss_stats *sa, *sb, *sc;
+	struct ctl_msg m;
+
+	b_behind_a_quota(&traverse, 1);
+	sa = pss_stats(rps[A]);
+	sb = pss_stats(rps[B]);
+	sc = pss_stats(rps[C]);
+	period(B, T_MS + 1);
+	ck_assert_uint_eq(queued_to(A, MDCS_CTL_SHUFFLE), 1);
+	drain(T_MS + 2);
+	ck_assert_uint_eq(sa->served, 1);
+	drain(T_MS + 3);
+	ck_assert_uint_eq(sb->completed, 1);
+
+	knows(C, A);
+	period(C, T_MS + 4);
+	drain(T_MS + 5); /* C's SHUFFLE to A */
+	ck_assert_uint_eq(sa->busy, 1);
+	ck_assert_uint_eq(sa->served, 1);
+	ck_assert_uint_eq(queued_to(C, MDCS_CTL_SHUFFLE_REPLY), 1);
+	ck_assert_int_eq(ctl_parse(queue[0].buf, queue[0].len, &m), CTL_OK);
+	ck_assert_uint_eq(m.flags, MDCS_SHUFFLE_BUSY);
+	ck_assert_uint_eq(m.count, 1);
+	drain(T_MS + 6); /* C takes B, through A */
+	ck_assert_uint_eq(sc->redirects, 1);
+	ck_assert_uint_eq(queued_to(A, MDCS_CTL_RELAY), 1);
+	drain(T_MS + 7);
+	ck_assert_uint_eq(queued_to(B, MDCS_CTL_RELAY), 1);
+	ck_assert_int_eq(ctl_parse(queue[0].buf, queue[0].len, &m), CTL_OK);
+	ck_assert_int_eq(ctl_parse(m.inner, m.inner_len, &m), CTL_OK);
+	ck_assert_uint_eq(m.flags, MDCS_SHUFFLE_REDIRECTED);
+	drain(T_MS + 8);
+	ck_assert_uint_eq(sb->served, 1);
+	drain(T_MS + 9); /* A passes the answer back */
+	drain(T_MS + 10);
+	ck_assert_uint_eq(sc->completed, 1);
+	ck_assert_uint_eq(sc->unsolicited, 0);
+	ck_assert(has(B, C));
 }
 END_TEST
 
@@ -877,6 +988,7 @@ static Suite *pss_suite(void)
 	tcase_add_test(d, desc_other_subject_fails);
 	tcase_add_test(d, desc_bad_fields_refused);
 	tcase_add_test(d, shuffle_framing);
+	tcase_add_test(d, shuffle_flags);
 	suite_add_tcase(s, d);
 
 	tcase_add_checked_fixture(x, setup, teardown);
@@ -891,6 +1003,7 @@ static Suite *pss_suite(void)
 	tcase_add_test(x, relayed_through_partner);
 	tcase_add_test(x, punched_through_partner);
 	tcase_add_test(x, meet_through_partner);
+	tcase_add_test(x, quota_sends_initiator_on);
 	tcase_add_test(x, needs_relay_by_class);
 	tcase_add_loop_test(x, classifies_itself, LOSE_NONE,
 			    LOSE_VIA_AND_ALT + 1);

@@ -3,7 +3,8 @@
  * warms up, half of it fails at once, and the survivors must stay one
  * component and purge the dead from their views, where plain Cyclon (no
  * descriptor lifetime) keeps many.  The same with real Ed25519 signatures
- * on a smaller mesh.  Behind NATs, partners carry the exchanges.
+ * on a smaller mesh.  Behind NATs, partners carry the exchanges, and the
+ * quota spreads them.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -135,6 +136,19 @@ static double answered_behind_nats(const struct pss_params *p,
 	return (double)st.completed / (double)st.started;
 }
 
+/* mdcs's parameters with partners, relaying and classification. */
+static struct pss_params across_nats(void)
+{
+	struct pss_params p = mdcs;
+
+	p.partners = 2;
+	p.relay = true;
+	p.max_clients = 64;
+	p.keepalive_ms = 20000;
+	p.classify = true;
+	return p;
+}
+
 /*
  * Every RP finds the class of the box in front of it with two others, and
  * through partners nearly every exchange is answered; without, those with
@@ -142,15 +156,10 @@ static double answered_behind_nats(const struct pss_params *p,
  */
 START_TEST(partners_reach_rps_behind_nats)
 {
-	struct pss_params traverse = mdcs, plain = mdcs;
+	struct pss_params traverse = across_nats(), plain = mdcs;
 	uint32_t misclassified;
 	unsigned components;
 
-	traverse.partners = 2;
-	traverse.relay = true;
-	traverse.max_clients = 64;
-	traverse.keepalive_ms = 20000;
-	traverse.classify = true;
 	ck_assert_double_gt(
 		answered_behind_nats(&traverse, &components, &misclassified),
 		0.95);
@@ -158,6 +167,43 @@ START_TEST(partners_reach_rps_behind_nats)
 	ck_assert_uint_eq(misclassified, 0);
 	ck_assert_double_lt(
 		answered_behind_nats(&plain, &components, &misclassified), 0.6);
+}
+END_TEST
+
+/* How much more RPs anyone reaches serve than RPs behind filters, over
+ * 30 periods with 80 % behind NATs; *busy: answers over quota. */
+static double load_ratio(const struct pss_params *p, uint64_t *busy)
+{
+	struct world_params wp = {
+		.n = 400, .pss = *p, .seed = 7, .nat_share = 0.8
+	};
+	struct world *w = world_new(&wp);
+	struct world_load load;
+	struct pss_stats st;
+
+	ck_assert_ptr_nonnull(w);
+	world_run_until(w, 30 * T_MS);
+	world_load(w, &load);
+	world_stats(w, &st);
+	world_free(w);
+	*busy = st.busy;
+	ck_assert_double_gt(load.filtered, 0);
+	return load.reachable / load.filtered;
+}
+
+/* Leitao's quota moves exchanges from the RPs anyone reaches to those
+ * behind filters. */
+START_TEST(quota_spreads_exchanges)
+{
+	struct pss_params traverse = across_nats();
+	uint64_t busy;
+	double without;
+
+	without = load_ratio(&traverse, &busy);
+	ck_assert_uint_eq(busy, 0);
+	traverse.quota = 4;
+	ck_assert_double_lt(load_ratio(&traverse, &busy), without);
+	ck_assert_uint_gt(busy, 0);
 }
 END_TEST
 
@@ -171,6 +217,7 @@ static Suite *world_suite(void)
 	tcase_add_test(t, cyclon_keeps_dead_links);
 	tcase_add_test(t, ed25519_mesh);
 	tcase_add_test(t, partners_reach_rps_behind_nats);
+	tcase_add_test(t, quota_spreads_exchanges);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -89,10 +89,20 @@ struct mdcs_ctl_ack {
  */
 struct mdcs_ctl_shuffle {
 	uint32_t xid;  /* chosen by the initiator, echoed in the reply */
-	uint8_t flags; /* zero on send, ignored on receive */
+	uint8_t flags; /* SHUFFLE: MDCS_SHUFFLE_REDIRECTED; reply: _BUSY */
 	uint8_t count;
 	uint16_t reserved;
 } __attribute__((packed));
+
+/*
+ * The exchange quota (Leitao et al., IPTPS 2010): an RP that anyone
+ * reaches and that served as many shuffles as it started, and then some,
+ * answers BUSY with one entry, an RP behind a filter that shuffled with it
+ * last; the initiator shuffles with that one instead, REDIRECTED, which
+ * is served whatever its quota.
+ */
+#define MDCS_SHUFFLE_REDIRECTED 1
+#define MDCS_SHUFFLE_BUSY	2
 
 /* A view entry: the age its sender gives it, then an RP descriptor. */
 struct mdcs_ctl_entry {

@@ -185,3 +185,35 @@ def test_relayed_pairs(net, delivered):
     assert sum(r["allocated"] for r in relays.values()) >= len(RELAYED), \
         relays
     assert sum(r["packets"] for r in relays.values()) > 0, relays
+
+
+def statistics(rp, leaves):
+    """membership/statistics of rp: leaf -> int, for the leaves asked."""
+    with session(rp) as m:
+        reply = m.get(filter=subtree(
+            "<membership><statistics/></membership>"))
+    return {leaf: int((mdcs_values(reply.data_xml, "membership/statistics/"
+                                   + leaf) or ["0"])[0])
+            for leaf in leaves}
+
+
+def test_quota_sends_shuffles_on(net):
+    """RPs that anyone reaches answer BUSY once they served their quota
+    beyond the shuffles they started, naming an RP behind a filter, and
+    the initiators shuffle with that one instead (Leitao et al.); RPs
+    behind filters never do."""
+    leaves = ("shuffles-busy", "shuffles-redirected")
+    behind = ["r{}".format(i) for i, p in enumerate(PROFILES)
+              if not natbox.reachable(p)]
+
+    def totals():
+        got = {name: statistics(rp, leaves) for name, rp in net.rps.items()}
+        busy = sum(g["shuffles-busy"] for g in got.values())
+        moved = sum(g["shuffles-redirected"] for g in got.values())
+        return got if busy and moved else None
+
+    got = wait_for(totals, 60, "a BUSY answer that sent a shuffle on")
+    print("\nBUSY answers and shuffles sent on, per RP:",
+          {name: (g["shuffles-busy"], g["shuffles-redirected"])
+           for name, g in sorted(got.items())})
+    assert all(got[name]["shuffles-busy"] == 0 for name in behind), got
