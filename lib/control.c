@@ -310,6 +310,17 @@ ssize_t ctl_build_punch(uint8_t *buf, size_t cap, uint8_t flags,
 			 self, peer_pk);
 }
 
+/* A request names only the peer; an answer names the port and its
+ * lifetime, or neither if it refuses. */
+static bool allocate_fields_valid(uint8_t flags, uint16_t lifetime, bool named)
+{
+	if (flags & ~MDCS_ALLOCATE_ACK)
+		return false;
+	if (flags & MDCS_ALLOCATE_ACK)
+		return !lifetime == !named;
+	return !lifetime && !named;
+}
+
 ssize_t ctl_build_allocate(uint8_t *buf, size_t cap, uint8_t flags,
 			   uint16_t lifetime, const uint8_t *peer,
 			   const struct mdcs_ctl_endpoint *relayed,
@@ -319,10 +330,8 @@ ssize_t ctl_build_allocate(uint8_t *buf, size_t cap, uint8_t flags,
 	size_t off = sizeof(struct mdcs_ctl_hdr);
 	struct mdcs_ctl_allocate a = { .flags = flags,
 				       .lifetime = htobe16(lifetime) };
-	bool ack = flags & MDCS_ALLOCATE_ACK;
 
-	if (flags & ~MDCS_ALLOCATE_ACK || (!ack && (lifetime || relayed)) ||
-	    (ack && !lifetime != !relayed) ||
+	if (!allocate_fields_valid(flags, lifetime, relayed) ||
 	    off + sizeof(a) + MDCS_CTL_SIG_LEN > cap)
 		return -1;
 	memcpy(a.peer, peer, sizeof(a.peer));
@@ -464,14 +473,11 @@ static enum ctl_error parse_punch(const uint8_t *body, size_t body_len,
 	return m->flags & ~MDCS_PUNCH_ACK ? CTL_ERR_FIELD : CTL_OK;
 }
 
-/* A request names only the peer; an answer names the port, unless it
- * refuses. */
 static enum ctl_error parse_allocate(const uint8_t *body, size_t body_len,
 				     struct ctl_msg *m)
 {
 	const struct mdcs_ctl_allocate *a = (const void *)body;
 	static const struct mdcs_ctl_endpoint none;
-	bool named;
 
 	if (body_len != sizeof(*a))
 		return CTL_ERR_LENGTH;
@@ -479,12 +485,10 @@ static enum ctl_error parse_allocate(const uint8_t *body, size_t body_len,
 	m->lease = be16toh(a->lifetime);
 	m->peer = a->peer;
 	m->endpoint = &a->relayed;
-	named = memcmp(&a->relayed, &none, sizeof(none));
-	if (m->flags & ~MDCS_ALLOCATE_ACK ||
-	    (!(m->flags & MDCS_ALLOCATE_ACK) && (named || m->lease)) ||
-	    !m->lease != !named)
-		return CTL_ERR_FIELD;
-	return CTL_OK;
+	return allocate_fields_valid(m->flags, m->lease,
+				     memcmp(&a->relayed, &none, sizeof(none)))
+		       ? CTL_OK
+		       : CTL_ERR_FIELD;
 }
 
 static enum ctl_error parse_meet(const uint8_t *body, size_t body_len,

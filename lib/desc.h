@@ -2,8 +2,10 @@
 #ifndef MDCS_DESC_H
 #define MDCS_DESC_H
 
+#include <endian.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/types.h>
 #include <netinet/in.h>
 
@@ -13,6 +15,26 @@ struct desc_endpoint {
 	struct in6_addr addr;
 	uint16_t port; /* host order */
 };
+
+static inline bool same_endpoint(const struct desc_endpoint *a,
+				 const struct desc_endpoint *b)
+{
+	return a->port == b->port && !memcmp(&a->addr, &b->addr, 16);
+}
+
+static inline void ep_to_wire(struct mdcs_ctl_endpoint *w,
+			      const struct desc_endpoint *e)
+{
+	memcpy(w->addr, &e->addr, sizeof(w->addr));
+	w->port = htobe16(e->port);
+}
+
+static inline void ep_from_wire(struct desc_endpoint *e,
+				const struct mdcs_ctl_endpoint *w)
+{
+	memcpy(&e->addr, w->addr, sizeof(e->addr));
+	e->port = be16toh(w->port);
+}
 
 struct desc_partner {
 	uint8_t id[MDCS_CTL_KEY_LEN];

@@ -117,26 +117,6 @@ static inline bool same_id(const uint8_t *a, const uint8_t *b)
 	return !memcmp(a, b, MDCS_CTL_KEY_LEN);
 }
 
-static inline bool same_endpoint(const struct desc_endpoint *a,
-				 const struct desc_endpoint *b)
-{
-	return a->port == b->port && !memcmp(&a->addr, &b->addr, 16);
-}
-
-static inline void ep_to_wire(struct mdcs_ctl_endpoint *w,
-			      const struct desc_endpoint *e)
-{
-	memcpy(w->addr, &e->addr, sizeof(w->addr));
-	w->port = htobe16(e->port);
-}
-
-static inline void ep_from_wire(struct desc_endpoint *e,
-				const struct mdcs_ctl_endpoint *w)
-{
-	memcpy(&e->addr, w->addr, sizeof(e->addr));
-	e->port = be16toh(w->port);
-}
-
 /* pss.c */
 uint64_t pss_next_ts(struct pss *s, uint64_t wall);
 void pss_send(struct pss *s, const struct desc_endpoint *to, const uint8_t *buf,

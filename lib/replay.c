@@ -85,7 +85,7 @@ enum replay_verdict replay_check(struct replay *r, const uint8_t *pk,
 {
 	struct sender *s;
 
-	if (ts + skew < now || ts > now + skew || !ts)
+	if (!replay_in_window(ts, now, skew) || !ts)
 		return REPLAY_STALE;
 	s = find(r, pk);
 	if (s->last_ts) {

@@ -2,6 +2,7 @@
 #ifndef MDCS_REPLAY_H
 #define MDCS_REPLAY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "proto/control.h"
@@ -14,6 +15,12 @@ enum replay_verdict {
 };
 
 struct replay;
+
+/* Whether a timestamp ts is within skew of the clock now, either way. */
+static inline bool replay_in_window(uint64_t ts, uint64_t now, uint64_t skew)
+{
+	return ts + skew >= now && ts <= now + skew;
+}
 
 /* A guard remembering at most max senders at once. */
 struct replay *replay_new(unsigned max);

@@ -11,6 +11,7 @@
 #include "mesh.h"
 #include "netlink.h"
 #include "relayed.h"
+#include "replay.h"
 #include "sampling.h"
 #include "udpsock.h"
 
@@ -383,7 +384,7 @@ static struct remote_rp *accept_msg(struct mesh *m, const struct ctl_msg *msg)
 		log_warn("control: replayed message from %s", rp->name);
 		return NULL;
 	}
-	if (msg->timestamp + skew < now || msg->timestamp > now + skew) {
+	if (!replay_in_window(msg->timestamp, now, skew)) {
 		m->stats.stale++;
 		log_warn("control: message from %s is %s the allowed skew",
 			 rp->name,

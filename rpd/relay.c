@@ -8,6 +8,7 @@
 #include "log.h"
 #include "proto/tunnel.h"
 #include "relay.h"
+#include "replay.h"
 #include "udpsock.h"
 
 /* The largest tunnelled packet, with room to tell a larger one. */
@@ -52,8 +53,7 @@ static bool bind_end(struct relay_alloc *a, const struct sockaddr_in6 *from,
 	if (i == 2 || ctl_verify(&m, r->pk) != CTL_OK)
 		return false;
 	if (m.timestamp <= a->last_ts[i] ||
-	    m.timestamp + r->max_skew_us < now ||
-	    m.timestamp > now + r->max_skew_us) {
+	    !replay_in_window(m.timestamp, now, r->max_skew_us)) {
 		r->stats.dropped++; /* a replay */
 		return true;
 	}

@@ -6,13 +6,6 @@
 #include "relayed.h"
 #include "sampling.h"
 
-static void to_wire(struct mdcs_ctl_endpoint *w, const struct in6_addr *addr,
-		    uint16_t port)
-{
-	memcpy(w->addr, addr, sizeof(w->addr));
-	w->port = htons(port);
-}
-
 /* A KEEPALIVE signed for the relay, to the path's port: the relay binds
  * this RP's endpoint there, and this RP's NAT opens toward it. */
 static void bind_at_relay(struct mesh *m, const struct remote_rp *rp)
@@ -96,6 +89,21 @@ void relayed_ask(struct mesh *m, struct remote_rp *rp)
 				     mesh_next_ts(m), &m->signer, z->key));
 }
 
+/* The relay's answer to rp: the port for rp and peer, or 0, a refusal. */
+static ssize_t grant(struct mesh *m, uint8_t *buf, const struct remote_rp *rp,
+		     const uint8_t *peer, uint16_t port)
+{
+	struct desc_endpoint at = { .addr = m->conf->tunnel_addr,
+				    .port = port };
+	struct mdcs_ctl_endpoint ep;
+
+	ep_to_wire(&ep, &at);
+	return ctl_build_allocate(buf, MDCS_CTL_MAX_LEN, MDCS_ALLOCATE_ACK,
+				  port ? RELAY_LIFETIME_S : 0, peer,
+				  port ? &ep : NULL, mesh_next_ts(m),
+				  &m->signer, rp->key);
+}
+
 /*
  * As the relay: a port for rp and its peer, unless this RP's NAT or
  * firewall would spoil it (pss_can_relay()).  The grant goes from the
@@ -105,27 +113,18 @@ void relayed_ask(struct mesh *m, struct remote_rp *rp)
 static void serve(struct mesh *m, struct remote_rp *rp,
 		  const struct ctl_msg *msg)
 {
-	struct mdcs_ctl_endpoint ep;
 	uint8_t buf[MDCS_CTL_MAX_LEN];
 	uint16_t port = 0;
 	int sock = -1;
-	ssize_t len;
 
 	if (sampling_can_relay(m) &&
 	    memcmp(msg->peer, m->id.pk, MDCS_CTL_KEY_LEN))
 		port = relay_allocate(&m->relay, rp->key, msg->peer, &sock);
-	to_wire(&ep, &m->conf->tunnel_addr, port);
-	len = ctl_build_allocate(buf, sizeof(buf), MDCS_ALLOCATE_ACK,
-				 port ? RELAY_LIFETIME_S : 0, msg->peer,
-				 port ? &ep : NULL, mesh_next_ts(m), &m->signer,
-				 rp->key);
-	mesh_send(m, &rp->addr, rp->port, buf, len);
+	mesh_send(m, &rp->addr, rp->port, buf,
+		  grant(m, buf, rp, msg->peer, port));
 	if (port)
 		mesh_send_from(m, sock, &rp->addr, rp->port, buf,
-			       ctl_build_allocate(
-				       buf, sizeof(buf), MDCS_ALLOCATE_ACK,
-				       RELAY_LIFETIME_S, msg->peer, &ep,
-				       mesh_next_ts(m), &m->signer, rp->key));
+			       grant(m, buf, rp, msg->peer, port));
 }
 
 void relayed_allocate_input(struct mesh *m, struct remote_rp *z,
@@ -148,8 +147,7 @@ void relayed_allocate_input(struct mesh *m, struct remote_rp *z,
 		memcpy(rp->relayed.refused, z->key, MDCS_CTL_KEY_LEN);
 		return;
 	}
-	memcpy(&at.addr, msg->endpoint->addr, sizeof(at.addr));
-	at.port = ntohs(msg->endpoint->port);
+	ep_from_wire(&at, msg->endpoint);
 	use(m, rp, z->key, &at, true);
 	sampling_meet(m, rp);
 }
@@ -170,12 +168,10 @@ void relayed_met(struct mesh *m, const uint8_t *id, const uint8_t *relay,
 	}
 	if (rp->relayed.on && !rp->relayed.mine &&
 	    !memcmp(rp->relayed.key, relay, MDCS_CTL_KEY_LEN) &&
-	    rp->relayed.at.port == at->port &&
-	    !memcmp(&rp->relayed.at.addr, &at->addr, sizeof(at->addr))) {
+	    same_endpoint(&rp->relayed.at, at)) {
 		bind_at_relay(m, rp);
 		return;
 	}
-	rp->relayed.on = false; /* so that latching moves it */
 	use(m, rp, relay, at, false);
 }
 

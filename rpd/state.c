@@ -278,7 +278,6 @@ static int add_nat(struct lyd_node *top, const struct pss *pss)
 	return rc;
 }
 
-/* The membership view as peer sampling keeps it, and its counters. */
 /* The paths this RP relays for others, and what passed through them. */
 static int add_relay(struct lyd_node *top, const struct relay *r)
 {
@@ -296,6 +295,7 @@ static int add_relay(struct lyd_node *top, const struct relay *r)
 	return rc;
 }
 
+/* The membership view as peer sampling keeps it, and its counters. */
 static int add_members(struct lyd_node *top, const struct state_source *src)
 {
 	const struct pss *pss = sampling_pss(src->mesh);

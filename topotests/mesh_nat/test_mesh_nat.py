@@ -165,13 +165,15 @@ def test_every_pair_of_profiles(net, delivered):
     assert not wrong, wrong
 
 
-def relay_counters(rp):
-    """membership/relay of rp: leaf -> int."""
+def counters(rp, container, leaves):
+    """The leaves of membership/<container> of rp: leaf -> int."""
     with session(rp) as m:
-        reply = m.get(filter=subtree("<membership><relay/></membership>"))
-    return {leaf: int((mdcs_values(reply.data_xml, "membership/relay/" +
-                                   leaf) or ["0"])[0])
-            for leaf in ("paths", "allocated", "binds", "packets")}
+        reply = m.get(filter=subtree(
+            "<membership><{}/></membership>".format(container)))
+    path = "membership/{}/".format(container)
+    return {leaf: int((mdcs_values(reply.data_xml, path + leaf) or
+                       ["0"])[0])
+            for leaf in leaves}
 
 
 def test_relayed_pairs(net, delivered):
@@ -181,20 +183,11 @@ def test_relayed_pairs(net, delivered):
     got = {(PROFILES[i], PROFILES[j]): seen
            for (i, j), seen in outcomes(net, delivered, RELAYED).items()}
     assert got and all(g == "relayed" for g in got.values()), got
-    relays = {name: relay_counters(rp) for name, rp in net.rps.items()}
+    relays = {name: counters(rp, "relay", ("allocated", "packets"))
+              for name, rp in net.rps.items()}
     assert sum(r["allocated"] for r in relays.values()) >= len(RELAYED), \
         relays
     assert sum(r["packets"] for r in relays.values()) > 0, relays
-
-
-def statistics(rp, leaves):
-    """membership/statistics of rp: leaf -> int, for the leaves asked."""
-    with session(rp) as m:
-        reply = m.get(filter=subtree(
-            "<membership><statistics/></membership>"))
-    return {leaf: int((mdcs_values(reply.data_xml, "membership/statistics/"
-                                   + leaf) or ["0"])[0])
-            for leaf in leaves}
 
 
 def test_quota_sends_shuffles_on(net):
@@ -207,7 +200,8 @@ def test_quota_sends_shuffles_on(net):
               if not natbox.reachable(p)]
 
     def totals():
-        got = {name: statistics(rp, leaves) for name, rp in net.rps.items()}
+        got = {name: counters(rp, "statistics", leaves)
+               for name, rp in net.rps.items()}
         busy = sum(g["shuffles-busy"] for g in got.values())
         moved = sum(g["shuffles-redirected"] for g in got.values())
         return got if busy and moved else None
