@@ -20,6 +20,15 @@
  * before.  Helpers that do not answer are replaced, in up to 8 rounds;
  * with no two helpers in the view, or after the last round, the class
  * stays unknown, which others take as reachable.
+ *
+ * A NAT may later map the RP elsewhere: it restarted, its mapping timed
+ * out, its prefix was renumbered.  Behind one that maps independently of
+ * the destination, the RP asks two helpers every keepalive interval where
+ * they see it (test 1 again, which sending to them cannot spoil), and
+ * when both agree on a place other than its descriptor's, it signs a
+ * descriptor with the new one.  The class itself stays: boxes that change
+ * their mapping keep their rules, and the filtering test would not hold
+ * once the RP has sent to both helpers.
  */
 #include <endian.h>
 #include <string.h>
@@ -56,37 +65,52 @@ static void probe(struct pss *s, const struct contact *to, uint64_t nonce,
 		pss_send(s, &to->endpoint, buf, (size_t)len);
 }
 
-/* Two RPs of the view that take anyone's messages, at random: those that
- * found so themselves if there are two, else also those of unknown
- * class, seeds included (which includes RPs that do not classify). */
-static bool pick_helpers(struct pss *s)
+/* Whether e can help: it takes anyone's messages, and with known set,
+ * found so itself. */
+static bool helps(const struct pss_entry *e, bool known)
 {
-	struct classify *c = &s->cls;
-	unsigned cand[MAX_VIEW + MAX_OFFER], n = 0;
+	return pss_reachable(e->nat) &&
+	       (!known || (e->raw && MDCS_DESC_NAT_FILTERING(e->nat)));
+}
+
+/* Two RPs that take anyone's messages, at random, from the view and the
+ * fallback cache (where the last RPs that answered wait while Cyclon
+ * keeps them out of a small mesh's view): those that found so themselves
+ * if there are two, else also those of unknown class, seeds included
+ * (which includes RPs that do not classify). */
+static bool pick_helpers(struct pss *s, struct contact *a, struct contact *b)
+{
+	const struct pss_entry *cand[MAX_VIEW + MAX_OFFER], *e;
+	unsigned n = 0;
 
 	for (int known = 1; known >= 0 && n < 2; known--) {
 		n = 0;
-		for (unsigned i = 0; i < s->view_len; i++) {
-			const struct pss_entry *e = &s->view[i];
+		for (unsigned i = 0; i < s->view_len; i++)
+			if (helps(&s->view[i], known))
+				cand[n++] = &s->view[i];
+		for (unsigned i = 0; i < s->fallback_len; i++) {
+			bool dup = false;
 
-			if (pss_reachable(e->nat) &&
-			    (!known ||
-			     (e->raw && MDCS_DESC_NAT_FILTERING(e->nat))))
-				cand[n++] = i;
+			e = &s->fallback[i];
+			for (unsigned k = 0; k < n && !dup; k++)
+				dup = same_id(cand[k]->id, e->id);
+			if (!dup && helps(e, known) &&
+			    n < sizeof(cand) / sizeof(*cand))
+				cand[n++] = e;
 		}
 	}
 	if (n < 2)
 		return false;
 	for (unsigned k = 0; k < 2; k++) {
 		unsigned j = k + (unsigned)rng_below(&s->rng, n - k);
-		unsigned t = cand[k];
-		struct contact *h = k ? &c->b : &c->a;
+		struct contact *h = k ? b : a;
 
-		cand[k] = cand[j];
-		cand[j] = t;
+		e = cand[j];
+		cand[j] = cand[k];
+		cand[k] = e;
 		memset(h, 0, sizeof(*h));
-		memcpy(h->id, s->view[cand[k]].id, MDCS_CTL_KEY_LEN);
-		h->endpoint = s->view[cand[k]].endpoint;
+		memcpy(h->id, e->id, MDCS_CTL_KEY_LEN);
+		h->endpoint = e->endpoint;
 	}
 	return true;
 }
@@ -95,7 +119,7 @@ static void start(struct pss *s, uint64_t mono, uint64_t wall)
 {
 	struct classify *c = &s->cls;
 
-	if (c->tries++ == TRIES || !pick_helpers(s)) {
+	if (c->tries++ == TRIES || !pick_helpers(s, &c->a, &c->b)) {
 		c->phase = CLS_DONE; /* unknown */
 		return;
 	}
@@ -173,6 +197,63 @@ bool pss_classifying(const struct pss *s)
 	return s->cls.phase != CLS_DONE;
 }
 
+uint64_t pss_recheck_run(struct pss *s, uint64_t mono, uint64_t wall)
+{
+	struct recheck *r = &s->recheck;
+
+	if (!s->p.classify || !s->p.keepalive_ms ||
+	    !(s->self.nat & MDCS_DESC_NAT_TRANSLATED) ||
+	    MDCS_DESC_NAT_MAPPING(s->self.nat) != MDCS_NAT_INDEPENDENT)
+		return UINT64_MAX;
+	if (mono < r->due)
+		return r->due;
+	r->due = mono + s->p.keepalive_ms;
+	r->got_a = r->got_b = false;
+	if (!pick_helpers(s, &r->a, &r->b))
+		return r->due;
+	r->nonce = rng_next(&s->rng);
+	probe(s, &r->a, r->nonce, 0, NULL, wall);
+	probe(s, &r->b, r->nonce, 0, NULL, wall);
+	return r->due;
+}
+
+/* Both helpers answered the check: follow the NAT if they agree. */
+static void rechecked(struct pss *s, uint64_t wall)
+{
+	struct recheck *r = &s->recheck;
+
+	if (!same_endpoint(&r->m_a, &r->m_b) ||
+	    same_endpoint(&r->m_a, &s->self.endpoints[0]))
+		return;
+	s->self.endpoints[0] = r->m_a;
+	s->stats.remapped++;
+	pss_sign_self(s, wall);
+}
+
+/* An answer to this period's check; false if it is none. */
+static bool recheck_answered(struct pss *s, const struct ctl_msg *m,
+			     uint64_t wall)
+{
+	struct recheck *r = &s->recheck;
+	bool *got = NULL;
+
+	if (m->nonce != r->nonce || (m->flags & MDCS_PROBE_REPLY_ALT))
+		return false;
+	if (same_id(m->sender, r->a.id) && !r->got_a) {
+		ep_from_wire(&r->m_a, m->endpoint);
+		got = &r->got_a;
+	} else if (same_id(m->sender, r->b.id) && !r->got_b) {
+		ep_from_wire(&r->m_b, m->endpoint);
+		got = &r->got_b;
+	}
+	if (!got)
+		return false;
+	*got = true;
+	if (r->got_a && r->got_b)
+		rechecked(s, wall);
+	return true;
+}
+
 void pss_probed(struct pss *s, const struct ctl_msg *m,
 		const struct desc_endpoint *from, uint64_t wall)
 {
@@ -237,7 +318,8 @@ void pss_probe_answered(struct pss *s, const struct ctl_msg *m, uint64_t mono,
 			c->got_b = true;
 		}
 	} else {
-		s->stats.unsolicited++;
+		if (!recheck_answered(s, m, wall))
+			s->stats.unsolicited++;
 		return;
 	}
 	advance(s, mono, wall);

@@ -500,7 +500,7 @@ static void start_period(struct pss *s, uint64_t mono, uint64_t wall)
 uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us)
 {
 	struct round *r = &s->round;
-	uint64_t next;
+	uint64_t next, due;
 
 	/* Each RP's periods start at a phase of their own. */
 	if (!s->next_period)
@@ -527,6 +527,9 @@ uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us)
 		start_period(s, mono_ms, wall_us);
 	}
 	next = s->next_period;
+	due = pss_recheck_run(s, mono_ms, wall_us);
+	if (due < next)
+		next = due;
 	if (pss_needs_partners(s)) {
 		if (mono_ms >= s->next_keepalive) {
 			pss_keep_partners(s, wall_us);

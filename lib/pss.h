@@ -41,7 +41,8 @@ struct pss_params {
 	unsigned max_clients;
 	uint64_t keepalive_ms; /* below the NATs' 30 s for UDP mappings */
 	/* Find this RP's own NAT class with two other RPs before the first
-	 * shuffle (RFC 5780's tests), rather than trust the descriptor's. */
+	 * shuffle (RFC 5780's tests), rather than trust the descriptor's;
+	 * then, behind a NAT, check every keepalive_ms where it maps. */
 	bool classify;
 	/* The exchange quota (Leitao et al., IPTPS 2010): an RP that anyone
 	 * reaches serves at most `quota` shuffle messages more than it sent,
@@ -86,6 +87,7 @@ struct pss_stats {
 	uint64_t partners_lost;	  /* partners silent for 3 intervals */
 	uint64_t probes_answered; /* for other RPs' classification */
 	uint64_t classifications; /* of this RP's own class, finished */
+	uint64_t remapped;	  /* NAT mappings followed to a new place */
 	uint64_t punches;	  /* PUNCHes sent, answers included */
 	uint64_t punched;	  /* PUNCHes that verified */
 	uint64_t holes_opened;	  /* OPEN_HOLEs taken */

@@ -54,6 +54,15 @@ struct classify {
 	struct desc_endpoint m_a, m_b; /* where A and B saw this RP */
 };
 
+/* Checking that a NAT still maps this RP where its descriptor says. */
+struct recheck {
+	uint64_t due; /* mono ms */
+	uint64_t nonce;
+	struct contact a, b;
+	bool got_a, got_b;
+	struct desc_endpoint m_a, m_b;
+};
+
 struct offer_part {
 	uint32_t xid;
 	unsigned first, n; /* its entries in round.sent */
@@ -95,6 +104,7 @@ struct pss {
 	uint64_t next_keepalive;    /* mono ms */
 	struct desc_endpoint local; /* the RP's own, as it was created */
 	struct classify cls;
+	struct recheck recheck;
 	struct replay *replay;
 	uint64_t next_period; /* mono ms; 0 before the first run */
 	uint64_t last_ts;
@@ -127,6 +137,9 @@ int pss_take_desc(struct pss *s, const uint8_t *raw, size_t len, unsigned age,
 
 /* natclass.c: this RP's own class, and answering others' probes */
 uint64_t pss_classify_run(struct pss *s, uint64_t mono, uint64_t wall);
+/* Behind a NAT that maps independently of the destination, probe where it
+ * maps now and follow; the time of the next check, or UINT64_MAX. */
+uint64_t pss_recheck_run(struct pss *s, uint64_t mono, uint64_t wall);
 void pss_probed(struct pss *s, const struct ctl_msg *m,
 		const struct desc_endpoint *from, uint64_t wall);
 void pss_probe_answered(struct pss *s, const struct ctl_msg *m, uint64_t mono,

@@ -222,14 +222,34 @@ void sampling_free(struct mesh *m)
 	m->sampling = NULL;
 }
 
+/* Tell the operator where the NAT maps this RP, as its descriptor says. */
+static void log_mapped(const struct pss *pss)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const uint8_t *raw;
+	struct desc d;
+	size_t len;
+
+	raw = pss_self_desc(pss, &len);
+	if (desc_parse(raw, len, &d) == CTL_OK)
+		log_notice("the NAT maps this RP at [%s]:%u now",
+			   addr6_str(&d.endpoints[0].addr, addr),
+			   d.endpoints[0].port);
+}
+
 void sampling_input(struct mesh *m, const struct in6_addr *addr, uint16_t port,
 		    const uint8_t *buf, size_t len)
 {
 	struct desc_endpoint from = { *addr, port };
+	struct pss *pss = m->sampling ? m->sampling->pss : NULL;
+	uint64_t remapped;
 
-	if (m->sampling && m->sampling->pss)
-		pss_input(m->sampling->pss, loop_now_ms(), loop_unix_us(),
-			  &from, buf, len);
+	if (!pss)
+		return;
+	remapped = pss_stats(pss)->remapped;
+	pss_input(pss, loop_now_ms(), loop_unix_us(), &from, buf, len);
+	if (pss_stats(pss)->remapped != remapped)
+		log_mapped(pss);
 }
 
 void sampling_punch(struct mesh *m, const struct remote_rp *rp)

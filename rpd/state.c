@@ -275,6 +275,8 @@ static int add_nat(struct lyd_node *top, const struct pss *pss)
 	rc |= set_str(top, leaf_in(path, nat, "address"),
 		      addr6_str(&d.endpoints[0].addr, addr));
 	rc |= set(top, leaf_in(path, nat, "port"), d.endpoints[0].port);
+	rc |= set(top, leaf_in(path, nat, "remapped"),
+		  pss_stats(pss)->remapped);
 	return rc;
 }
 

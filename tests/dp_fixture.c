@@ -319,6 +319,21 @@ unsigned collect(uint8_t frames[][2048], size_t *lens, unsigned max)
 	return collect_on(capture, up0, frames, lens, max);
 }
 
+int tap_on(int ifindex)
+{
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET,
+				  .sll_protocol = htons(ETH_P_ALL),
+				  .sll_ifindex = ifindex };
+	int bufsize = 16 << 20,
+	    s = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+
+	ck_assert(s >= 0);
+	ck_assert(setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize,
+			     sizeof(bufsize)) == 0);
+	ck_assert(bind(s, (struct sockaddr *)&ll, sizeof(ll)) == 0);
+	return s;
+}
+
 void expect_copy(const uint8_t *got, size_t got_len, const uint8_t mac[6],
 		 const struct in6_addr *dst, uint16_t dport,
 		 const uint8_t *inner, size_t inner_len)

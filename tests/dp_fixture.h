@@ -87,6 +87,11 @@ unsigned collect_on(int sock, int marker_ifindex, uint8_t frames[][2048],
 		    size_t *lens, unsigned max);
 unsigned collect(uint8_t frames[][2048], size_t *lens, unsigned max);
 
+/* A packet socket on ifindex of this namespace, with a 16 MiB buffer: it
+ * sees every frame the device sends, before the peer's backlog (1000
+ * frames by default) can drop a burst. */
+int tap_on(int ifindex);
+
 /* got is the copy of inner for the RP at dst:dport, MAC mac, byte for
  * byte. */
 void expect_copy(const uint8_t *got, size_t got_len, const uint8_t mac[6],

@@ -7,6 +7,9 @@
  *     A (2001:db8::a) ---+
  *     B (2001:db8::b) ---+--- queue of messages, delivered one by one
  *     C (2001:db8::c) ---+
+ *
+ * Where a test says so, a NAT in front of C maps its messages to another
+ * port, the same for every destination or one per destination.
  */
 #include <check.h>
 #include <endian.h>
@@ -42,6 +45,8 @@ static struct desc_endpoint punched[RPS][RPS]; /* [i][j]: j's PUNCH's source */
 /* [i][j]: where j's MEET told i to reach it, and at whose port */
 static struct desc_endpoint met[RPS][RPS];
 static uint8_t met_relay[RPS][RPS][MDCS_CTL_KEY_LEN];
+static uint16_t c_mapped; /* 0: C's messages leave as they are */
+static bool c_mapped_per_destination;
 
 static void endpoint(unsigned i, struct desc_endpoint *ep)
 {
@@ -160,6 +165,8 @@ static void setup(void)
 	memset(learned, 0, sizeof(learned));
 	memset(punched, 0, sizeof(punched));
 	memset(met, 0, sizeof(met));
+	c_mapped = 0;
+	c_mapped_per_destination = false;
 }
 
 static void teardown(void)
@@ -191,6 +198,9 @@ static void deliver(const struct msg *m, uint64_t mono)
 	struct desc_endpoint from;
 
 	endpoint(m->from, &from);
+	if (m->from == C && c_mapped)
+		from.port = (uint16_t)(c_mapped +
+				       (c_mapped_per_destination ? m->to : 0));
 	pss_input(rps[m->to], mono, WALL0 + mono * 1000, &from, m->buf, m->len);
 }
 
@@ -977,6 +987,60 @@ START_TEST(replay_guard)
 }
 END_TEST
 
+/* Run the timers from t to until, 10 ms a step, delivering everything. */
+static uint64_t run_all(uint64_t t, uint64_t until)
+{
+	for (; t < until; t += 10) {
+		for (unsigned i = 0; i < RPS; i++)
+			pss_run(rps[i], t, WALL0 + t * 1000);
+		for (int hop = 0; hop < 3; hop++)
+			drain(t);
+	}
+	return t;
+}
+
+static struct desc_endpoint c_advertised(void)
+{
+	const uint8_t *raw;
+	struct desc d;
+	size_t len;
+
+	raw = pss_self_desc(rps[C], &len);
+	ck_assert_int_eq(desc_parse(raw, len, &d), CTL_OK);
+	return d.endpoints[0];
+}
+
+/*
+ * C, behind a NAT that maps it to one port for every destination, finds
+ * so with A and B.  Then the NAT maps it elsewhere: C's descriptor
+ * follows once both helpers see the new place (loop 0), and stays where
+ * it was while they disagree (loop 1: a mapping per destination now).
+ */
+START_TEST(follows_its_nat)
+{
+	struct pss_params p = params;
+	uint64_t t;
+
+	p.classify = true;
+	p.keepalive_ms = T_MS;
+	c_mapped = 40000;
+	remake(C, &p, 0);
+	knows(C, A);
+	knows(C, B);
+	t = run_all(1, 20 * T_MS);
+	ck_assert(!pss_classifying(rps[C]));
+	ck_assert_uint_eq(c_advertised().port, 40000);
+	ck_assert_uint_eq(pss_stats(rps[C])->remapped, 0);
+
+	c_mapped = 41000;
+	c_mapped_per_destination = _i;
+	run_all(t, t + 3 * T_MS);
+	ck_assert_uint_eq(c_advertised().port, _i ? 40000 : 41000);
+	ck_assert_uint_eq(pss_stats(rps[C])->remapped, _i ? 0 : 1);
+	ck_assert_uint_eq(pss_stats(rps[C])->unsolicited, 0);
+}
+END_TEST
+
 static Suite *pss_suite(void)
 {
 	Suite *s = suite_create("pss");
@@ -1007,6 +1071,7 @@ static Suite *pss_suite(void)
 	tcase_add_test(x, needs_relay_by_class);
 	tcase_add_loop_test(x, classifies_itself, LOSE_NONE,
 			    LOSE_VIA_AND_ALT + 1);
+	tcase_add_loop_test(x, follows_its_nat, 0, 2);
 	tcase_add_test(x, replay_guard);
 	suite_add_tcase(s, x);
 	return s;

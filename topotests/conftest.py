@@ -5,7 +5,9 @@ FRR build in MDCS_FRR_PREFIX.
 
 The library expects a complete FRR in /usr/lib/frr and a kernel with
 loadable modules; three adjustments fit it to this project's minimal FRR
-build and to kernels without /proc/modules.
+build and to kernels without /proc/modules.  A fourth skips, with the
+reason, the tests whose channels need the kernel's IPv6 multicast routing
+where the kernel was built without it.
 """
 
 import grp
@@ -14,6 +16,10 @@ import os
 import pwd
 import shutil
 import sys
+
+import pytest
+
+from mdcs_topo import kernel
 
 FRR_SRC = os.environ.get("MDCS_FRR_SRC", "/var/cache/mdcs/frr-8.4.4")
 FRR_PREFIX = os.environ.get("MDCS_FRR_PREFIX", "/opt/mdcs/frr")
@@ -107,3 +113,14 @@ globals().update(
         or getattr(value, "_pytestfixturefunction", None) is not None
     }
 )
+
+
+# 4. pim6d forwards channels through the kernel's IPv6 multicast routing;
+#    a kernel built without it runs everything else.
+def pytest_collection_modifyitems(config, items):
+    if kernel.ipv6_multicast_routing():
+        return
+    skip = pytest.mark.skip(reason=kernel.MISSING)
+    for item in items:
+        if "mroute6" in item.keywords:
+            item.add_marker(skip)

@@ -87,6 +87,7 @@ def test_rps_learn_each_other(net):
         assert stats["relay-forwarded"] == 0 and stats["relay-refused"] == 0
 
 
+@pytest.mark.mroute6
 def test_channel_between_rps_never_configured_together(net):
     """rcv's join at rp2 becomes a subscription at rp1, which rp2 learned
     from rp3; every packet from src reaches rcv once."""

@@ -4,6 +4,8 @@ whose source is in AS1, the source sends, and every hop's packet count is
 printed.  Run it with `make demo`; the topology is in conftest.py.
 """
 
+import pytest
+
 from mdcs_topo.poll import wait_for
 from mdcs_topo.ssm import (
     GROUP,
@@ -23,6 +25,7 @@ def say(text):
     print(text, flush=True)
 
 
+@pytest.mark.mroute6
 def test_demo(net):
     g, rp1, rp2 = net.gears, net.rps["rp1"], net.rps["rp2"]
     say("\nmdcs demo: IPv6 SSM from AS1 to AS2 through replication points")

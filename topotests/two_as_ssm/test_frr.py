@@ -112,6 +112,7 @@ def test_refused_command_changes_nothing(net):
     assert (mdcs_lines(router), open(rp1.running_file).read()) == before
 
 
+@pytest.mark.mroute6
 def test_rpd_down_then_restarted_empty(net):
     "rpd down: commands say so, pim6d goes on; back empty, it gets the lines."
     rp1, router = net.rps["rp1"], net.gears["rp1"]

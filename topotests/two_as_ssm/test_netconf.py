@@ -148,6 +148,7 @@ def test_locks_between_two_sessions(net):
         assert hop_limit(m) == ["41"]
 
 
+@pytest.mark.mroute6
 def test_notification_on_subscription(net):
     "A receiver joins behind rp2: rp1 tells its subscriber rp2 is added."
     rp1 = net.rps["rp1"]
@@ -182,6 +183,7 @@ def sent_to_rp2(m):
     return int(mdcs_values(reply.data_xml, "remote-rp/sent/packets")[0])
 
 
+@pytest.mark.mroute6
 def test_channel_mapping(net):
     """A mapping tunnels (S,G) to rp2 though no receiver wants it, until
     deleted; clear-counters zeroes rp2's counters, then all."""

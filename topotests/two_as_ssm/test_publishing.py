@@ -31,6 +31,7 @@ def tagged(messages, tag):
     return [m for m in messages if m[2].startswith(tag + "-")]
 
 
+@pytest.mark.mroute6
 def test_publications_reach_both_ases(net):
     "Every publication reaches a listener in each AS, once."
     g, rp1 = net.gears, net.rps["rp1"]
@@ -62,6 +63,7 @@ def test_publications_reach_both_ases(net):
     assert rp1.counters()["publish-packets"] - before == MESSAGES
 
 
+@pytest.mark.mroute6
 def test_publications_limited(net):
     """A burst beyond the rate is cut and counted; what passes arrives once;
     a host outside the allowed prefixes cannot publish."""

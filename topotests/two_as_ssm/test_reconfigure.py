@@ -55,6 +55,7 @@ def startup_restored(rp):
             f.write(good)
 
 
+@pytest.mark.mroute6
 def test_valid_change_applies_while_streaming(net):
     "New outer header fields take effect; no packet of the stream is lost."
     rp1 = net.rps["rp1"]

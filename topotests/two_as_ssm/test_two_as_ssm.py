@@ -48,6 +48,7 @@ def test_pim_adjacency_on_overlay(net):
         )
 
 
+@pytest.mark.mroute6
 def test_stream_crosses_exactly_once(net):
     "Every packet the source sends reaches the receiver once, tunnelled."
     receiver = joined(net, "iperf-server-1")
@@ -109,6 +110,7 @@ def test_foreign_tunnel_packets_dropped_and_counted(net):
     assert stream_payloads(at_rcv) == []
 
 
+@pytest.mark.mroute6
 def test_leaving_stops_the_tunnel(net):
     "When the last receiver leaves, rp1 stops sending (S,G) to rp2."
     g, rp1 = net.gears, net.rps["rp1"]
@@ -143,6 +145,7 @@ def test_leaving_stops_the_tunnel(net):
     assert rp1.counters()["encap-packets"] == rp1_sent
 
 
+@pytest.mark.mroute6
 def test_rpd_crash_expires_and_restart_restores(net):
     """Killing rp2's rpd stops its refreshes, so rp1's subscription expires
     after the hold time; starting rpd again restores delivery."""
