@@ -25,12 +25,6 @@ struct publication {
 #define PUB_CHECK_OFF 46 /* UDP checksum */
 #define PUB_HDR_OFF   48 /* mdcs_pub_hdr, rewritten as mdcs_chan_hdr */
 
-/* SSM groups, ff3x::/32: pim6d routes no others (nor, among them, those
- * of interface- or link-local scope). */
-#define SSM_GROUP(a)                                                           \
-	((a).s6_addr[0] == 0xff && ((a).s6_addr[1] & 0xf0) == 0x30 &&          \
-	 (a).s6_addr[2] == 0 && (a).s6_addr[3] == 0)
-
 static __always_inline int is_publication(const struct mdcs_dp_config *cfg,
 					  __u32 l2, void *data, void *data_end)
 {
@@ -123,8 +117,8 @@ static __always_inline int republish(struct __sk_buff *skb,
 	plen = bpf_ntohs(p->ip6.payload_len);
 	if (MDCS_IP6_HLEN + plen != skb->len - l2 ||
 	    bpf_ntohs(p->udp.len) != plen || !p->udp.check ||
-	    p->pub.version != MDCS_PUB_VERSION || !SSM_GROUP(p->pub.group) ||
-	    !ROUTABLE_MULTICAST(p->pub.group))
+	    p->pub.version != MDCS_PUB_VERSION ||
+	    !MDCS_SSM_GROUP(p->pub.group) || !ROUTABLE_MULTICAST(p->pub.group))
 		return MDCS_CNT_DROP_PUBLISH_MALFORMED;
 	if (!publisher_allowed(&p->ip6.saddr))
 		return MDCS_CNT_DROP_PUBLISH_NOT_ALLOWED;

@@ -148,6 +148,7 @@ static const struct refused refusals[] = {
 	{ "no UDP checksum", MDCS_CNT_DROP_PUBLISH_MALFORMED },
 	{ "header cut short", MDCS_CNT_DROP_PUBLISH_MALFORMED },
 	{ "UDP length disagrees", MDCS_CNT_DROP_PUBLISH_MALFORMED },
+	{ "SSM group of link-local scope", MDCS_CNT_DROP_PUBLISH_MALFORMED },
 };
 
 START_TEST(publication_refused)
@@ -161,6 +162,8 @@ START_TEST(publication_refused)
 
 	if (_i == 2)
 		addr(&group, "ff0e::1234");
+	if (_i == 6)
+		addr(&group, "ff32::1234");
 	len = pub_frame(frame, _i == 0 ? &peer_out : &peer_a, &group);
 	ip6 = frame + MDCS_ETH_HLEN;
 	switch (_i) {

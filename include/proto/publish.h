@@ -38,4 +38,11 @@ struct mdcs_chan_hdr {
 _Static_assert(sizeof(struct mdcs_pub_hdr) == sizeof(struct mdcs_chan_hdr),
 	       "a publication is rewritten in place");
 
+/* An SSM group, ff3x::/32, of wider than link-local scope: pim6d routes
+ * no others, and a publication may name no others. */
+#define MDCS_SSM_GROUP(a)                                                      \
+	((a).s6_addr[0] == 0xff && ((a).s6_addr[1] & 0xf0) == 0x30 &&          \
+	 ((a).s6_addr[1] & 0x0f) > 2 && (a).s6_addr[2] == 0 &&                 \
+	 (a).s6_addr[3] == 0)
+
 #endif

@@ -1,0 +1,179 @@
+/*
+ * A consensus peer's side of mdcs (peer.h): publications built and sent to
+ * an RP, channels joined with MLDv2 (the kernel sends the reports) and
+ * their messages read with the channel they came on.
+ */
+#define _GNU_SOURCE /* struct in6_pktinfo */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "peer.h"
+#include "proto/publish.h"
+
+ssize_t mdcs_pub_build(uint8_t *buf, size_t size, const struct in6_addr *group,
+		       const void *msg, size_t len)
+{
+	struct mdcs_pub_hdr h = { .version = MDCS_PUB_VERSION,
+				  .group = *group };
+
+	if (!MDCS_SSM_GROUP(*group)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (size < sizeof(h) || len > size - sizeof(h)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), msg, len);
+	return (ssize_t)(sizeof(h) + len);
+}
+
+int mdcs_chan_parse(const uint8_t *buf, size_t len, struct mdcs_peer_msg *m)
+{
+	struct mdcs_chan_hdr h;
+
+	if (len < sizeof(h)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	memcpy(&h, buf, sizeof(h));
+	if (h.version != MDCS_PUB_VERSION) {
+		errno = EBADMSG;
+		return -1;
+	}
+	m->publisher = h.publisher;
+	m->publisher_port = ntohs(h.publisher_port);
+	m->data = buf + sizeof(h);
+	m->len = len - sizeof(h);
+	return 0;
+}
+
+static int udp_socket(const struct in6_addr *addr, uint16_t port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port),
+				   .sin6_addr = addr ? *addr : in6addr_any };
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int mdcs_peer_publisher(const struct in6_addr *local)
+{
+	return udp_socket(local, 0);
+}
+
+int mdcs_peer_publish(int fd, const struct in6_addr *rp, uint16_t port,
+		      const struct in6_addr *group, const void *msg, size_t len)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port),
+				   .sin6_addr = *rp };
+	uint8_t buf[65507];
+	ssize_t n = mdcs_pub_build(buf, sizeof(buf), group, msg, len);
+
+	if (n < 0)
+		return -1;
+	if (sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to)) !=
+	    n)
+		return -1;
+	return 0;
+}
+
+int mdcs_peer_listener(uint16_t port)
+{
+	int on = 1, fd = udp_socket(NULL, port);
+
+	/* the group a message came to names its channel */
+	if (fd >= 0 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int membership(int fd, int op, unsigned ifindex,
+		      const struct in6_addr *source,
+		      const struct in6_addr *group)
+{
+	struct group_source_req r = { .gsr_interface = ifindex };
+	struct sockaddr_in6 *s = (struct sockaddr_in6 *)&r.gsr_source,
+			    *g = (struct sockaddr_in6 *)&r.gsr_group;
+
+	if (!MDCS_SSM_GROUP(*group)) {
+		errno = EINVAL;
+		return -1;
+	}
+	s->sin6_family = g->sin6_family = AF_INET6;
+	s->sin6_addr = *source;
+	g->sin6_addr = *group;
+	return setsockopt(fd, IPPROTO_IPV6, op, &r, sizeof(r));
+}
+
+int mdcs_peer_join(int fd, unsigned ifindex, const struct in6_addr *source,
+		   const struct in6_addr *group)
+{
+	return membership(fd, MCAST_JOIN_SOURCE_GROUP, ifindex, source, group);
+}
+
+int mdcs_peer_leave(int fd, unsigned ifindex, const struct in6_addr *source,
+		    const struct in6_addr *group)
+{
+	return membership(fd, MCAST_LEAVE_SOURCE_GROUP, ifindex, source, group);
+}
+
+int mdcs_peer_receive(int fd, uint8_t *buf, size_t size,
+		      struct mdcs_peer_msg *m)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} control;
+	struct sockaddr_in6 from;
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr msg = { .msg_name = &from,
+			      .msg_namelen = sizeof(from),
+			      .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	const struct in6_pktinfo *info = NULL;
+	ssize_t n = recvmsg(fd, &msg, 0);
+
+	if (n < 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
+	     c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO)
+			info = (const struct in6_pktinfo *)CMSG_DATA(c);
+	/* a unicast datagram to the port, or one cut short, is no channel
+	 * message */
+	if (!info || !MDCS_SSM_GROUP(info->ipi6_addr) ||
+	    (msg.msg_flags & MSG_TRUNC)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (mdcs_chan_parse(buf, (size_t)n, m))
+		return -1;
+	m->source = from.sin6_addr;
+	m->group = info->ipi6_addr;
+	return 0;
+}
