@@ -15,10 +15,12 @@
 #include <errno.h>
 #include <net/if.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "peer.h"
 #include "proto/publish.h"
@@ -243,6 +245,82 @@ START_TEST(joined_channel_received)
 }
 END_TEST
 
+/* Run the tool with args; its standard output as a stream. */
+static FILE *tool(pid_t *pid, const char *const *args)
+{
+	int out[2];
+
+	ck_assert_int_eq(pipe(out), 0);
+	*pid = fork();
+	ck_assert_int_ge(*pid, 0);
+	if (!*pid) {
+		dup2(out[1], STDOUT_FILENO);
+		close(out[0]);
+		execv(MDCS_PEER_TOOL, (char *const *)args);
+		_exit(127);
+	}
+	close(out[1]);
+	return fdopen(out[0], "r");
+}
+
+static int exit_status(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* mdcs-peer listen prints the joined channel's message, and publish sends
+ * one; a group of link-local scope is refused and nothing is sent. */
+START_TEST(tool_listens_and_publishes)
+{
+	static const char *const listen[] = {
+		"mdcs-peer",  "listen", "-i",
+		"pv1",	      "-c",	"1",
+		"-t",	      "3",	"2001:db8:ff::1",
+		"ff3e::1234", NULL
+	};
+	static const char *const publish[] = { "mdcs-peer",	 "publish",
+					       "2001:db8:ff::1", "ff3e::1234",
+					       "hello",		 NULL };
+	static const char *const refused[] = {
+		"mdcs-peer",  "publish", "2001:db8:ff::1",
+		"ff32::1234", "x",	 NULL
+	};
+	struct in6_addr g = addr("ff3e::1234");
+	char line[256];
+	uint8_t body[64];
+	pid_t pid;
+	FILE *out = tool(&pid, listen);
+	int rp_fd;
+
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+	ck_assert_str_eq(line, "listening\n");
+	send_channel("2001:db8:ff::1", &g, MDCS_CHANNEL_PORT, body,
+		     channel_message(body, "blo\\ck\x01"));
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+	ck_assert_str_eq(line,
+			 "2001:db8:ff::1 ff3e::1234 [2001:db8:1::7]:40000 "
+			 "7 blo\\x5cck\\x01\n");
+	fclose(out);
+	ck_assert_int_eq(exit_status(pid), 0);
+
+	rp_fd = bound("2001:db8:ff::1", MDCS_PUBLISH_PORT);
+	fclose(tool(&pid, refused));
+	ck_assert_int_eq(exit_status(pid), 1);
+	fclose(tool(&pid, publish));
+	ck_assert_int_eq(exit_status(pid), 0);
+	/* the first datagram to arrive is the valid publication */
+	wait_readable(rp_fd);
+	ck_assert_int_eq(recv(rp_fd, body, sizeof(body), 0), 25);
+	ck_assert_mem_eq(body + 4, &g, 16);
+	ck_assert_mem_eq(body + 20, "hello", 5);
+	close(rp_fd);
+}
+END_TEST
+
 START_TEST(join_needs_ssm_group)
 {
 	struct in6_addr s = addr("2001:db8:ff::1"), g = addr("ff32::1234");
@@ -270,6 +348,7 @@ static Suite *peer_suite(void)
 	tcase_add_test(k, publish_reaches_rp);
 	tcase_add_test(k, joined_channel_received);
 	tcase_add_test(k, join_needs_ssm_group);
+	tcase_add_test(k, tool_listens_and_publishes);
 	suite_add_tcase(s, k);
 	return s;
 }
