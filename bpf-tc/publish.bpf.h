@@ -117,8 +117,7 @@ static __always_inline int republish(struct __sk_buff *skb,
 	plen = bpf_ntohs(p->ip6.payload_len);
 	if (MDCS_IP6_HLEN + plen != skb->len - l2 ||
 	    bpf_ntohs(p->udp.len) != plen || !p->udp.check ||
-	    p->pub.version != MDCS_PUB_VERSION ||
-	    !MDCS_SSM_GROUP(p->pub.group) || !ROUTABLE_MULTICAST(p->pub.group))
+	    p->pub.version != MDCS_PUB_VERSION || !MDCS_SSM_GROUP(p->pub.group))
 		return MDCS_CNT_DROP_PUBLISH_MALFORMED;
 	if (!publisher_allowed(&p->ip6.saddr))
 		return MDCS_CNT_DROP_PUBLISH_NOT_ALLOWED;

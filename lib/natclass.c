@@ -25,8 +25,10 @@
  * out, its prefix was renumbered.  Behind one that maps independently of
  * the destination, the RP asks two helpers every keepalive interval where
  * they see it (test 1 again, which sending to them cannot spoil), and
- * when both agree on a place other than its descriptor's, it signs a
- * descriptor with the new one.  The class itself stays: boxes that change
+ * when both agree on a place other than its descriptor's, one that others
+ * can reach, it signs a descriptor with the new one.  Two helpers are
+ * trusted as far as the classification trusts them: two that collude can
+ * misplace the RP either way.  The class itself stays: boxes that change
  * their mapping keep their rules, and the filtering test would not hold
  * once the RP has sent to both helpers.
  */
@@ -209,25 +211,45 @@ uint64_t pss_recheck_run(struct pss *s, uint64_t mono, uint64_t wall)
 		return r->due;
 	r->due = mono + s->p.keepalive_ms;
 	r->got_a = r->got_b = false;
+	/* a new nonce first: late answers to the last check count for
+	 * nothing, even when no helpers are found this time */
+	r->nonce = rng_next(&s->rng);
 	if (!pick_helpers(s, &r->a, &r->b))
 		return r->due;
-	r->nonce = rng_next(&s->rng);
 	probe(s, &r->a, r->nonce, 0, NULL, wall);
 	probe(s, &r->b, r->nonce, 0, NULL, wall);
 	return r->due;
 }
 
-/* Both helpers answered the check: follow the NAT if they agree. */
+/* Where others can reach an RP: a global unicast address and a port. */
+static bool reachable_at(const struct desc_endpoint *e)
+{
+	const struct in6_addr *a = &e->addr;
+
+	return e->port && !IN6_IS_ADDR_UNSPECIFIED(a) &&
+	       !IN6_IS_ADDR_LOOPBACK(a) && !IN6_IS_ADDR_MULTICAST(a) &&
+	       !IN6_IS_ADDR_LINKLOCAL(a) && !IN6_IS_ADDR_V4MAPPED(a);
+}
+
+/* Both helpers answered the check: follow the NAT if they agree on a
+ * place others can reach, and keep the old one if no descriptor can be
+ * signed with it. */
 static void rechecked(struct pss *s, uint64_t wall)
 {
 	struct recheck *r = &s->recheck;
+	struct desc_endpoint was = s->self.endpoints[0];
 
-	if (!same_endpoint(&r->m_a, &r->m_b) ||
-	    same_endpoint(&r->m_a, &s->self.endpoints[0]))
+	if (!same_endpoint(&r->m_a, &r->m_b) || same_endpoint(&r->m_a, &was) ||
+	    !reachable_at(&r->m_a))
 		return;
 	s->self.endpoints[0] = r->m_a;
-	s->stats.remapped++;
 	pss_sign_self(s, wall);
+	if (!s->self_len) {
+		s->self.endpoints[0] = was;
+		pss_sign_self(s, wall);
+		return;
+	}
+	s->stats.remapped++;
 }
 
 /* An answer to this period's check; false if it is none. */

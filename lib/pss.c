@@ -996,6 +996,7 @@ void pss_stats_add(struct pss_stats *to, const struct pss_stats *from)
 	to->partners_lost += from->partners_lost;
 	to->probes_answered += from->probes_answered;
 	to->classifications += from->classifications;
+	to->remapped += from->remapped;
 	to->punches += from->punches;
 	to->punched += from->punched;
 	to->holes_opened += from->holes_opened;

@@ -42,7 +42,8 @@ struct pss_params {
 	uint64_t keepalive_ms; /* below the NATs' 30 s for UDP mappings */
 	/* Find this RP's own NAT class with two other RPs before the first
 	 * shuffle (RFC 5780's tests), rather than trust the descriptor's;
-	 * then, behind a NAT, check every keepalive_ms where it maps. */
+	 * then, behind a NAT that maps independently of the destination,
+	 * check every keepalive_ms where it maps. */
 	bool classify;
 	/* The exchange quota (Leitao et al., IPTPS 2010): an RP that anyone
 	 * reaches serves at most `quota` shuffle messages more than it sent,

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "proto/publish.h"
 
 #define MAX_CHANNELS 64
+#define MAX_SECONDS  (366UL * 24 * 3600)
 
 static int usage(void)
 {
@@ -66,10 +68,20 @@ static int publish_one(int fd, const struct in6_addr *rp, uint16_t port,
 {
 	if (!mdcs_peer_publish(fd, rp, port, group, msg, len))
 		return 0;
-	fprintf(stderr, "mdcs-peer: publish: %s\n",
-		errno == EINVAL ? "the group is no SSM group (ff3x::/32) of "
-				  "wider than link-local scope"
-				: strerror(errno));
+	fprintf(stderr, "mdcs-peer: publish: %s\n", strerror(errno));
+	return -1;
+}
+
+static int group_arg(const char *s, struct in6_addr *g)
+{
+	if (addr_arg(s, g))
+		return -1;
+	if (MDCS_SSM_GROUP(*g))
+		return 0;
+	fprintf(stderr,
+		"mdcs-peer: %s: no SSM group (ff3x::/32) of wider than "
+		"link-local scope\n",
+		s);
 	return -1;
 }
 
@@ -89,9 +101,10 @@ static int cmd_publish(int argc, char **argv)
 		else if (opt != 'p' || port_arg(optarg, &port))
 			return usage();
 	}
-	if (argc - optind < 2 || addr_arg(argv[optind], &rp) ||
-	    addr_arg(argv[optind + 1], &group))
+	if (argc - optind < 2)
 		return usage();
+	if (addr_arg(argv[optind], &rp) || group_arg(argv[optind + 1], &group))
+		return 1;
 	fd = mdcs_peer_publisher(bound ? &local : NULL);
 	if (fd < 0) {
 		fprintf(stderr, "mdcs-peer: socket: %s\n", strerror(errno));
@@ -145,15 +158,26 @@ static int receive(int fd, unsigned long count, long long end)
 
 	while (!count || got < count) {
 		long long left = end - now_ms();
+		int ready;
 
-		if (left <= 0 || poll(&p, 1, (int)left) == 0)
+		if (left <= 0)
 			break;
+		ready = poll(&p, 1, left < INT_MAX ? (int)left : INT_MAX);
+		if (ready == 0)
+			break;
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0) {
+			fprintf(stderr, "mdcs-peer: poll: %s\n",
+				strerror(errno));
+			return 1;
+		}
 		if (!mdcs_peer_receive(fd, buf, sizeof(buf), &m)) {
 			print_msg(&m);
 			got++;
 		} else if (errno == EBADMSG) {
 			bad++;
-		} else if (errno != EINTR) {
+		} else {
 			fprintf(stderr, "mdcs-peer: receive: %s\n",
 				strerror(errno));
 			return 1;
@@ -191,7 +215,9 @@ static int cmd_listen(int argc, char **argv)
 		} else if (opt == 'c' || opt == 't') {
 			unsigned long v = strtoul(optarg, &end, 10);
 
-			if (!*optarg || *end || (opt == 't' && !v))
+			/* a year at most: the end stays a number of ms */
+			if (!*optarg || *end || v > MAX_SECONDS ||
+			    (opt == 't' && !v))
 				return usage();
 			*(opt == 'c' ? &count : &seconds) = v;
 		} else {
@@ -209,16 +235,13 @@ static int cmd_listen(int argc, char **argv)
 	for (int i = optind; i < argc; i += 2) {
 		struct in6_addr s, g;
 
-		if (addr_arg(argv[i], &s) || addr_arg(argv[i + 1], &g)) {
+		if (addr_arg(argv[i], &s) || group_arg(argv[i + 1], &g)) {
 			close(fd);
-			return usage();
+			return 1;
 		}
 		if (mdcs_peer_join(fd, ifindex, &s, &g)) {
 			fprintf(stderr, "mdcs-peer: join (%s,%s): %s\n",
-				argv[i], argv[i + 1],
-				errno == EINVAL ? "not an SSM group of wider "
-						  "than link-local scope"
-						: strerror(errno));
+				argv[i], argv[i + 1], strerror(errno));
 			close(fd);
 			return 1;
 		}

@@ -82,7 +82,8 @@ int mdcs_peer_publish(int fd, const struct in6_addr *rp, uint16_t port,
 	struct sockaddr_in6 to = { .sin6_family = AF_INET6,
 				   .sin6_port = htons(port),
 				   .sin6_addr = *rp };
-	uint8_t buf[65507];
+	uint8_t buf[65527]; /* the most UDP carries in IPv6 without jumbograms
+			     */
 	ssize_t n = mdcs_pub_build(buf, sizeof(buf), group, msg, len);
 
 	if (n < 0)
@@ -95,11 +96,15 @@ int mdcs_peer_publish(int fd, const struct in6_addr *rp, uint16_t port,
 
 int mdcs_peer_listener(uint16_t port)
 {
-	int on = 1, fd = udp_socket(NULL, port);
+	int on = 1, off = 0, fd = udp_socket(NULL, port);
 
-	/* the group a message came to names its channel */
+	/* The group a message came to names its channel; and only the
+	 * channels joined on this socket come to it, not those that other
+	 * sockets of the host joined. */
 	if (fd >= 0 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on))) {
+	    (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) ||
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off,
+			sizeof(off)))) {
 		int e = errno;
 
 		close(fd);
@@ -143,7 +148,7 @@ int mdcs_peer_receive(int fd, uint8_t *buf, size_t size,
 		      struct mdcs_peer_msg *m)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		char buf[256]; /* room for options a caller may turn on */
 		struct cmsghdr align;
 	} control;
 	struct sockaddr_in6 from;
@@ -167,7 +172,7 @@ int mdcs_peer_receive(int fd, uint8_t *buf, size_t size,
 	/* a unicast datagram to the port, or one cut short, is no channel
 	 * message */
 	if (!info || !MDCS_SSM_GROUP(info->ipi6_addr) ||
-	    (msg.msg_flags & MSG_TRUNC)) {
+	    (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 		errno = EBADMSG;
 		return -1;
 	}

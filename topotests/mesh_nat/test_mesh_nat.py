@@ -264,6 +264,7 @@ def test_quota_sends_shuffles_on(net):
 
 
 RENUMBERED = PROFILES.index("nat66")
+RENUMBERED_TO = "2001:db8:ff::2{}".format(RENUMBERED)  # from box_public()
 
 
 def test_rp_follows_renumbered_nat(net):
@@ -272,7 +273,7 @@ def test_rp_follows_renumbered_nat(net):
     descriptor follows."""
     k = RENUMBERED
     rp = net.rps["r{}".format(k)]
-    old, new = box_public(k), "2001:db8:ff::2{}".format(k)
+    old, new = box_public(k), RENUMBERED_TO
     assert membership(rp, "nat", ("address",))["address"] == old
     # The new address is valid at once: while duplicate address detection
     # ran, masquerade would take the inside link's address, which the
@@ -294,6 +295,9 @@ def test_channels_cross_renumbered_nat(net, hosts):
     and its twin's get through again, through holes punched anew."""
     k = RENUMBERED
     twin = rp_pair(k, k)[1]
+    assert membership(net.rps["r{}".format(k)], "nat",
+                      ("address",))["address"] == RENUMBERED_TO, \
+        "runs after test_rp_follows_renumbered_nat"
     hosts.stop()  # their ports are the new hosts' own
     pair = Hosts(net, {k: [twin], twin: [k]}, "renumbered")
     try:
