@@ -46,7 +46,7 @@ static struct desc_endpoint punched[RPS][RPS]; /* [i][j]: j's PUNCH's source */
 static struct desc_endpoint met[RPS][RPS];
 static uint8_t met_relay[RPS][RPS][MDCS_CTL_KEY_LEN];
 static uint16_t c_mapped; /* 0: C's messages leave as they are */
-static bool c_mapped_per_destination;
+static bool c_mapped_per_destination, c_mapped_link_local;
 
 static void endpoint(unsigned i, struct desc_endpoint *ep)
 {
@@ -166,7 +166,7 @@ static void setup(void)
 	memset(punched, 0, sizeof(punched));
 	memset(met, 0, sizeof(met));
 	c_mapped = 0;
-	c_mapped_per_destination = false;
+	c_mapped_per_destination = c_mapped_link_local = false;
 }
 
 static void teardown(void)
@@ -201,6 +201,12 @@ static void deliver(const struct msg *m, uint64_t mono)
 	if (m->from == C && c_mapped)
 		from.port = (uint16_t)(c_mapped +
 				       (c_mapped_per_destination ? m->to : 0));
+	if (m->from == C && c_mapped_link_local) {
+		/* fe80::c: answers still find C by its last octet */
+		memset(&from.addr, 0, 12);
+		from.addr.s6_addr[0] = 0xfe;
+		from.addr.s6_addr[1] = 0x80;
+	}
 	pss_input(rps[m->to], mono, WALL0 + mono * 1000, &from, m->buf, m->len);
 }
 
@@ -1013,9 +1019,12 @@ static struct desc_endpoint c_advertised(void)
 /*
  * C, behind a NAT that maps it to one port for every destination, finds
  * so with A and B.  Then the NAT maps it elsewhere: C's descriptor
- * follows once both helpers see the new place (loop 0), and stays where
- * it was while they disagree (loop 1: a mapping per destination now).
+ * follows once both helpers see the new place (FOLLOWS), and stays where
+ * it was while they disagree (PER_DESTINATION: a mapping per destination
+ * now) or agree on a place others cannot reach (LINK_LOCAL).
  */
+enum { FOLLOWS, PER_DESTINATION, LINK_LOCAL };
+
 START_TEST(follows_its_nat)
 {
 	struct pss_params p = params;
@@ -1033,10 +1042,11 @@ START_TEST(follows_its_nat)
 	ck_assert_uint_eq(pss_stats(rps[C])->remapped, 0);
 
 	c_mapped = 41000;
-	c_mapped_per_destination = _i;
+	c_mapped_per_destination = _i == PER_DESTINATION;
+	c_mapped_link_local = _i == LINK_LOCAL;
 	run_all(t, t + 3 * T_MS);
-	ck_assert_uint_eq(c_advertised().port, _i ? 40000 : 41000);
-	ck_assert_uint_eq(pss_stats(rps[C])->remapped, _i ? 0 : 1);
+	ck_assert_uint_eq(c_advertised().port, _i == FOLLOWS ? 41000 : 40000);
+	ck_assert_uint_eq(pss_stats(rps[C])->remapped, _i == FOLLOWS);
 	ck_assert_uint_eq(pss_stats(rps[C])->unsolicited, 0);
 }
 END_TEST
@@ -1071,7 +1081,7 @@ static Suite *pss_suite(void)
 	tcase_add_test(x, needs_relay_by_class);
 	tcase_add_loop_test(x, classifies_itself, LOSE_NONE,
 			    LOSE_VIA_AND_ALT + 1);
-	tcase_add_loop_test(x, follows_its_nat, 0, 2);
+	tcase_add_loop_test(x, follows_its_nat, FOLLOWS, LINK_LOCAL + 1);
 	tcase_add_test(x, replay_guard);
 	suite_add_tcase(s, x);
 	return s;
