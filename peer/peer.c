@@ -52,6 +52,16 @@ int mdcs_chan_parse(const uint8_t *buf, size_t len, struct mdcs_peer_msg *m)
 	return 0;
 }
 
+/* Close fd after a failure, keeping the failure's errno; -1. */
+static int close_failed(int fd)
+{
+	int e = errno;
+
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 static int udp_socket(const struct in6_addr *addr, uint16_t port)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
@@ -61,13 +71,8 @@ static int udp_socket(const struct in6_addr *addr, uint16_t port)
 
 	if (fd < 0)
 		return -1;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return close_failed(fd);
 	return fd;
 }
 
@@ -104,13 +109,8 @@ int mdcs_peer_listener(uint16_t port)
 	if (fd >= 0 &&
 	    (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) ||
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off,
-			sizeof(off)))) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
+			sizeof(off))))
+		return close_failed(fd);
 	return fd;
 }
 

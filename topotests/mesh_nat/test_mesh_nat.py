@@ -166,9 +166,9 @@ class Hosts:
         """The mates each host did not hear within bound seconds."""
         def missing():
             now = self.heard()
-            return {k: [j for j in others if host_addr(j) not in now[k]]
-                    for k, others in self.mates.items()
-                    if any(host_addr(j) not in now[k] for j in others)}
+            unheard = {k: [j for j in others if host_addr(j) not in now[k]]
+                       for k, others in self.mates.items()}
+            return {k: js for k, js in unheard.items() if js}
 
         try:
             wait_for(lambda: not missing(), bound,
