@@ -6,8 +6,10 @@
  * Only AMT data messages to this RP's tunnel address and port are touched.
  * Each must come from a known remote RP's endpoint, be well formed, and
  * carry a channel this RP subscribed to from that very RP; anything else of
- * that kind is dropped and counted.  The control protocol on the same port,
- * and all other traffic, passes to the stack untouched.
+ * that kind is dropped and counted.  The control protocol and the AMT
+ * relay's messages on the same port, and all other traffic, pass to the
+ * stack untouched.  Tunnel-mode peers (AMT gateways) subscribed to the
+ * channel get a copy each before the packet is decapsulated.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -19,6 +21,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "proto/tunnel.h"
+#include "fanout.bpf.h"
 #include "maps.bpf.h"
 #include "packet.bpf.h"
 
@@ -73,14 +76,13 @@ static __always_inline int check_inner(const struct tunnel_pkt *p, __u32 len)
 }
 
 static __always_inline int check_channel(const struct tunnel_pkt *p, __u32 slot,
-					 __u32 *stats)
+					 struct mdcs_channel *ch, __u32 *stats)
 {
-	struct mdcs_channel ch;
 	struct mdcs_rx *rx;
 
-	ch.source = p->inner.saddr;
-	ch.group = p->inner.daddr;
-	rx = bpf_map_lookup_elem(&rx_channels, &ch);
+	ch->source = p->inner.saddr;
+	ch->group = p->inner.daddr;
+	rx = bpf_map_lookup_elem(&rx_channels, ch);
 	if (!rx)
 		return MDCS_CNT_DROP_NOT_SUBSCRIBED;
 	if (rx->slot != slot)
@@ -159,11 +161,54 @@ static __always_inline int set_group_mac(struct __sk_buff *skb,
 	return 0;
 }
 
+/*
+ * A copy of the tunnel packet, as it came (len octets), to each gateway
+ * subscribed to its channel: the outer header is rewritten from this RP
+ * to the gateway, the inner packet stays.  All copies are clones; the
+ * packet itself goes on to be decapsulated, with its own Ethernet header.
+ * Remote RPs in the fanout get nothing: an RP never relays another's
+ * channel to a third.
+ */
+static __always_inline void to_gateways(struct __sk_buff *skb,
+					const struct mdcs_dp_config *cfg,
+					const struct mdcs_fanout *fanout,
+					__u32 len)
+{
+	__u32 inner_len = len - MDCS_ETH_HLEN - MDCS_ENCAP_LEN;
+	struct fanout_walk w = {};
+	__u64 inner_sum = 0;
+	struct ethhdr eth;
+
+	if (inner_len > MDCS_INNER_MTU_MAX) {
+		drop(MDCS_CNT_DROP_TOO_BIG);
+		return;
+	}
+	if (bpf_skb_pull_data(skb, len) ||
+	    sum_packet(skb, MDCS_ETH_HLEN + MDCS_ENCAP_LEN, inner_len,
+		       &inner_sum)) {
+		drop(MDCS_CNT_DROP_TRUNCATED);
+		return;
+	}
+	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)) ||
+	    fanout_begin(&w, skb, cfg, fanout, inner_len, inner_sum)) {
+		drop(MDCS_CNT_DROP_NO_ROOM);
+		return;
+	}
+	w.gateways_only = 1;
+	bpf_loop(fanout_count(fanout), send_copy, &w, 0);
+	bpf_skb_store_bytes(skb, 0, &eth, sizeof(eth), 0);
+	channel_count(fanout->stats, inner_len, w.copies);
+	count_add(MDCS_CNT_ENCAP_COPIES, w.copies);
+	count_add(MDCS_CNT_ENCAP_BYTES, (__u64)w.copies * w.outer_len);
+}
+
 SEC("tc")
 int mdcs_decap(struct __sk_buff *skb)
 {
 	const struct mdcs_dp_config *cfg = dp_config_get();
 	__u32 slot, stats, inner_len, len = skb->len;
+	const struct mdcs_fanout *fanout;
+	struct mdcs_channel ch;
 	struct tunnel_pkt *p;
 	void *data_end;
 	int reason;
@@ -205,9 +250,12 @@ int mdcs_decap(struct __sk_buff *skb)
 		return drop(MDCS_CNT_DROP_TRUNCATED);
 	reason = check_inner(p, len);
 	if (!reason)
-		reason = check_channel(p, slot, &stats);
+		reason = check_channel(p, slot, &ch, &stats);
 	if (reason)
 		return drop(reason);
+	fanout = bpf_map_lookup_elem(&tx_channels, &ch);
+	if (fanout)
+		to_gateways(skb, cfg, fanout, len);
 
 	if (bpf_skb_adjust_room(skb, -MDCS_ENCAP_LEN, BPF_ADJ_ROOM_MAC, 0) ||
 	    set_group_mac(skb, cfg))

@@ -10,10 +10,19 @@
 #endif
 
 #define MDCS_MAX_RPS	      4096  /* remote RP slots */
+#define MDCS_MAX_GATEWAYS     16384 /* tunnel-mode peers' (AMT gateways') */
 #define MDCS_MAX_CHANNELS     65536 /* channels in each direction */
-#define MDCS_MAX_FANOUT	      1024  /* subscribed RPs per channel */
+#define MDCS_MAX_FANOUT	      1024 /* subscribers (RPs, gateways) per channel */
 #define MDCS_MAX_PUBLISHERS   65536 /* publishers with a rate state */
 #define MDCS_MAX_PUB_PREFIXES 1024  /* prefixes allowed to publish */
+
+/*
+ * Slots of remote_rps, rp_stats and the fanouts: remote RPs in the first
+ * MDCS_MAX_RPS, then the gateways of tunnel-mode peers, which receive
+ * copies like RPs but never send tunnel data.
+ */
+#define MDCS_GATEWAY_SLOT0 MDCS_MAX_RPS
+#define MDCS_MAX_SLOTS	   (MDCS_MAX_RPS + MDCS_MAX_GATEWAYS)
 
 /* channel_stats has one slot per channel in each direction. */
 #define MDCS_CHANNEL_STATS (2 * MDCS_MAX_CHANNELS)
@@ -25,8 +34,10 @@ struct mdcs_channel {
 };
 
 /*
- * tx_channels value: the remote RPs subscribed to one channel, as slots of
- * remote_rps, and the channel's slot in channel_stats.  rpd replaces the
+ * tx_channels value: the remote RPs and gateways subscribed to one
+ * channel, as slots of remote_rps, and the channel's slot in
+ * channel_stats.  A channel of a remote source has one only for gateways:
+ * decapsulation copies it to them.  rpd replaces the
  * whole value at once; with a hash map that does not preallocate, a reader
  * sees either the old set or the new one.
  */

@@ -36,7 +36,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MDCS_MAX_RPS);
+	__uint(max_entries, MDCS_MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, struct mdcs_rp);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -79,7 +79,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MDCS_MAX_RPS);
+	__uint(max_entries, MDCS_MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, struct mdcs_rp_traffic);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

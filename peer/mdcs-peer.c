@@ -1,11 +1,14 @@
 /*
  * mdcs-peer: publish messages through an RP, and print the messages of
- * channels joined with MLDv2.
+ * channels joined with MLDv2, or through the RP as an AMT relay.
  *
  *   mdcs-peer publish [-s LOCAL] [-p PORT] RP GROUP [MESSAGE...]
  *   mdcs-peer listen [-i IFNAME] [-p PORT] [-c COUNT] [-t SECONDS]
  *                    SOURCE GROUP [SOURCE GROUP...]
+ *   mdcs-peer listen -r RELAY [-P RELAYPORT] [-s LOCAL] [-p PORT]
+ *                    [-c COUNT] [-t SECONDS] SOURCE GROUP [SOURCE GROUP...]
  */
+#define _GNU_SOURCE /* ppoll */
 #include <ctype.h>
 #include <stdbool.h>
 #include <errno.h>
@@ -13,6 +16,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,7 @@
 
 #include "peer.h"
 #include "proto/publish.h"
+#include "proto/tunnel.h"
 
 #define MAX_CHANNELS 64
 #define MAX_SECONDS  (366UL * 24 * 3600)
@@ -33,11 +38,17 @@ static int usage(void)
 		"[MESSAGE...]\n"
 		"       mdcs-peer listen [-i IFNAME] [-p PORT] [-c COUNT] "
 		"[-t SECONDS] SOURCE GROUP [SOURCE GROUP...]\n"
+		"       mdcs-peer listen -r RELAY [-P RELAYPORT] [-s LOCAL] "
+		"[-p PORT] [-c COUNT]\n"
+		"                        [-t SECONDS] SOURCE GROUP "
+		"[SOURCE GROUP...]\n"
 		"publish sends each MESSAGE, or each line of standard input, "
 		"to the channel\n(RP, GROUP) through the RP whose channel "
 		"source is RP; listen joins the\nchannels and prints each "
 		"message: source, group, [publisher]:port, length,\nmessage "
-		"(\\xNN for other than printable ASCII).\n");
+		"(\\xNN for other than printable ASCII).  With -r, it joins "
+		"them through\nthe RP's tunnel address RELAY as an AMT gateway "
+		"instead (tunnel mode).\n");
 	return 2;
 }
 
@@ -191,15 +202,172 @@ static int receive(int fd, unsigned long count, long long end)
 	return count && got < count ? 1 : 0;
 }
 
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+/* Die of the signal that stopped the tunnel, now that the Teardown is
+ * sent, as the tool does of one in the other mode. */
+static void die_of_stop_signal(const sigset_t *mask)
+{
+	signal(stop_signal, SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	raise(stop_signal);
+}
+
+/*
+ * Tunnel mode: join the n channels at ch through the relay at
+ * [relay]:relay_port as its AMT gateway, and print what arrives, as
+ * receive does, until count messages (0: any number) or the end.
+ * `listening` once the first Updates are sent.
+ */
+static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
+		  const struct in6_addr *local, uint16_t port,
+		  const struct mdcs_peer_channel *ch, size_t n,
+		  unsigned long count, long long end)
+{
+	static struct mdcs_gateway gw;
+	static uint8_t buf[65536];
+	struct sigaction sa = { .sa_handler = on_stop };
+	char name[INET6_ADDRSTRLEN];
+	unsigned long got = 0, bad = 0;
+	bool listening = false;
+	sigset_t stops, mask;
+	int rc = 0;
+
+	inet_ntop(AF_INET6, relay, name, sizeof(name));
+	if (mdcs_gateway_open(&gw, relay, relay_port, local)) {
+		fprintf(stderr, "mdcs-peer: relay [%s]:%u: %s\n", name,
+			relay_port, strerror(errno));
+		return 1;
+	}
+	gw.channel_port = port;
+	/* before the first Query, joining changes the state alone */
+	for (size_t i = 0; i < n; i++)
+		if (mdcs_gateway_join(&gw, &ch[i].source, &ch[i].group)) {
+			fprintf(stderr, "mdcs-peer: join: %s\n",
+				strerror(errno));
+			mdcs_gateway_close(&gw);
+			return 1;
+		}
+	/* SIGINT and SIGTERM end the loop, so that the Teardown goes out;
+	 * they are let in only while ppoll waits, so none is missed. */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stops, &mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	while (!stop_signal && (!count || got < count)) {
+		struct pollfd p = { .fd = gw.fd, .events = POLLIN };
+		long long left = end - now_ms();
+		int due = mdcs_gateway_due_ms(&gw), ready;
+		struct mdcs_peer_msg m;
+		struct timespec ts;
+
+		if (left <= 0)
+			break;
+		if (!due) {
+			if (!mdcs_gateway_request(&gw))
+				continue;
+			if (errno != ETIMEDOUT) {
+				fprintf(stderr, "mdcs-peer: request: %s\n",
+					strerror(errno));
+				rc = 1;
+				break;
+			}
+			if (!listening)
+				break; /* said below */
+			/* the relay may be back soon: its state of the
+			 * gateway outlives two query intervals */
+			fprintf(stderr,
+				"mdcs-peer: no answer from relay [%s]:%u, "
+				"asking again\n",
+				name, relay_port);
+			continue;
+		}
+		if (left < due)
+			due = (int)left;
+		ts.tv_sec = due / 1000;
+		ts.tv_nsec = (due % 1000) * 1000000L;
+		ready = ppoll(&p, 1, &ts, &mask);
+		if (ready == 0 || (ready < 0 && errno == EINTR))
+			continue;
+		if (ready < 0) {
+			fprintf(stderr, "mdcs-peer: poll: %s\n",
+				strerror(errno));
+			rc = 1;
+			break;
+		}
+		switch (mdcs_gateway_receive(&gw, buf, sizeof(buf), &m)) {
+		case MDCS_GATEWAY_MESSAGE:
+			print_msg(&m);
+			got++;
+			continue;
+		case MDCS_GATEWAY_QUERY:
+			if (!listening) {
+				printf("listening\n");
+				fflush(stdout);
+				listening = true;
+			}
+			continue;
+		}
+		if (errno == EBADMSG) {
+			bad++;
+			continue;
+		}
+		if (errno == EBUSY && listening) {
+			fprintf(stderr,
+				"mdcs-peer: relay [%s]:%u takes no more "
+				"gateways, asking again later\n",
+				name, relay_port);
+			continue;
+		}
+		if (errno == EBUSY)
+			fprintf(stderr,
+				"mdcs-peer: relay [%s]:%u takes no more "
+				"gateways\n",
+				name, relay_port);
+		else
+			fprintf(stderr, "mdcs-peer: receive: %s\n",
+				strerror(errno));
+		rc = 1;
+		break;
+	}
+	if (!listening && !rc && !stop_signal) {
+		fprintf(stderr, "mdcs-peer: no answer from relay [%s]:%u\n",
+			name, relay_port);
+		rc = 1;
+	}
+	if (mdcs_gateway_close(&gw))
+		fprintf(stderr, "mdcs-peer: teardown: %s\n", strerror(errno));
+	if (bad)
+		fprintf(stderr,
+			"mdcs-peer: %lu datagrams were no channel "
+			"messages, dropped\n",
+			bad);
+	if (stop_signal)
+		die_of_stop_signal(&mask);
+	return rc || (count && got < count) ? 1 : 0;
+}
+
 static int cmd_listen(int argc, char **argv)
 {
-	uint16_t port = MDCS_CHANNEL_PORT;
+	static struct mdcs_peer_channel ch[MAX_CHANNELS];
+	uint16_t port = MDCS_CHANNEL_PORT, relay_port = MDCS_TUNNEL_PORT;
 	unsigned long count = 0, seconds = 60;
+	struct in6_addr relay, local;
+	bool tunnel_mode = false, bound = false, relay_port_set = false;
 	unsigned ifindex = 0;
+	size_t n = 0;
 	char *end;
 	int opt, fd, rc;
 
-	while ((opt = getopt(argc, argv, "i:p:c:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:p:c:t:r:P:s:")) != -1) {
 		if (opt == 'i') {
 			ifindex = if_nametoindex(optarg);
 			if (!ifindex) {
@@ -209,9 +377,15 @@ static int cmd_listen(int argc, char **argv)
 					optarg);
 				return 2;
 			}
-		} else if (opt == 'p') {
-			if (port_arg(optarg, &port))
+		} else if (opt == 'p' || opt == 'P') {
+			if (port_arg(optarg, opt == 'p' ? &port : &relay_port))
 				return usage();
+			relay_port_set |= opt == 'P';
+		} else if (opt == 'r' || opt == 's') {
+			if (addr_arg(optarg, opt == 'r' ? &relay : &local))
+				return usage();
+			tunnel_mode |= opt == 'r';
+			bound |= opt == 's';
 		} else if (opt == 'c' || opt == 't') {
 			unsigned long v = strtoul(optarg, &end, 10);
 
@@ -224,24 +398,39 @@ static int cmd_listen(int argc, char **argv)
 			return usage();
 		}
 	}
+	if (tunnel_mode && ifindex) {
+		fprintf(stderr, "mdcs-peer: -i and -r exclude each other: "
+				"channels are joined on an interface or "
+				"through a relay\n");
+		return 2;
+	}
+	if (!tunnel_mode && (bound || relay_port_set)) {
+		fprintf(stderr, "mdcs-peer: -s and -P are for tunnel mode, "
+				"with -r\n");
+		return 2;
+	}
 	if (argc - optind < 2 || (argc - optind) % 2 ||
 	    (argc - optind) / 2 > MAX_CHANNELS)
 		return usage();
+	for (int i = optind; i < argc; i += 2, n++)
+		if (addr_arg(argv[i], &ch[n].source) ||
+		    group_arg(argv[i + 1], &ch[n].group))
+			return 1;
+	if (tunnel_mode)
+		return tunnel(&relay, relay_port, bound ? &local : NULL, port,
+			      ch, n, count,
+			      now_ms() + (long long)seconds * 1000);
+
 	fd = mdcs_peer_listener(port);
 	if (fd < 0) {
 		fprintf(stderr, "mdcs-peer: listen: %s\n", strerror(errno));
 		return 1;
 	}
-	for (int i = optind; i < argc; i += 2) {
-		struct in6_addr s, g;
-
-		if (addr_arg(argv[i], &s) || group_arg(argv[i + 1], &g)) {
-			close(fd);
-			return 1;
-		}
-		if (mdcs_peer_join(fd, ifindex, &s, &g)) {
+	for (size_t i = 0; i < n; i++) {
+		if (mdcs_peer_join(fd, ifindex, &ch[i].source, &ch[i].group)) {
 			fprintf(stderr, "mdcs-peer: join (%s,%s): %s\n",
-				argv[i], argv[i + 1], strerror(errno));
+				argv[optind + 2 * i], argv[optind + 2 * i + 1],
+				strerror(errno));
 			close(fd);
 			return 1;
 		}

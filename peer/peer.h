@@ -2,6 +2,7 @@
 #ifndef MDCS_PEER_H
 #define MDCS_PEER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -57,5 +58,182 @@ int mdcs_peer_leave(int fd, unsigned ifindex, const struct in6_addr *source,
  * one that is no channel message (it is consumed), or recvmsg's error. */
 int mdcs_peer_receive(int fd, uint8_t *buf, size_t size,
 		      struct mdcs_peer_msg *m);
+
+/* --- Tunnel mode --- */
+
+/*
+ * A peer whose access network has no multicast receives channels through
+ * its RP acting as an AMT relay (RFC 7450), over IPv6/UDP to the RP's
+ * tunnel address and port (2268 by default): the peer is an AMT gateway.
+ * It sends a Request with a random nonce; the relay answers with a
+ * Membership Query (an MLDv2 General Query, a MAC, the nonce, the query
+ * interval QQI); the gateway reports all its channels in Membership
+ * Updates (MLDv2 reports, MODE_IS_INCLUDE) carrying that MAC and nonce;
+ * the relay then sends the channels' packets as Multicast Data messages.
+ * The relay holds the channels as soft state, so the gateway repeats the
+ * exchange every QQI, and sends a Teardown when it stops.
+ * docs/peers.md has the details.
+ */
+
+#define MDCS_AMT_MAC_LEN 6
+/* A Request unanswered this long is sent again (with a new nonce), up
+ * to MDCS_GATEWAY_TRIES Requests in all before the round fails. */
+#define MDCS_GATEWAY_RETRY_MS 1000
+#define MDCS_GATEWAY_TRIES    3
+/* Channels one gateway joins at most: as many as an mdcs relay takes. */
+#define MDCS_GATEWAY_MAX_CHANNELS 256
+/* The largest Update, as a UDP payload: its IPv6 packet fits in the
+ * IPv6 minimum MTU of 1280 octets, so it is never fragmented. */
+#define MDCS_AMT_UPDATE_MAX (1280 - 40 - 8)
+
+/* What mdcs_gateway_receive got: a channel message, or a Query (which it
+ * answered with Updates). */
+enum mdcs_gateway_event {
+	MDCS_GATEWAY_MESSAGE = 0,
+	MDCS_GATEWAY_QUERY = 1,
+};
+
+struct mdcs_peer_channel {
+	struct in6_addr source, group;
+};
+
+/* A gateway's state: the library's to change (but channel_port), the
+ * caller's to read. */
+struct mdcs_gateway {
+	int fd;			   /* UDP, bound, not connected */
+	struct sockaddr_in6 relay; /* Requests go there; nothing else taken */
+	struct in6_addr addr;	   /* the gateway as the relay saw it (the */
+	uint16_t port;		   /* Query's G part), else the socket's */
+	uint16_t channel_port;	   /* inner UDP port: MDCS_CHANNEL_PORT, or
+				    * what the caller sets after open */
+	int64_t next_ms;	   /* the next Request is due (monotonic) */
+	/* the outstanding Request */
+	bool requesting;
+	unsigned tries;
+	uint32_t request_nonce;
+	/* the last Query answered: its MAC and Request nonce sign Updates
+	 * and the Teardown */
+	bool queried;
+	uint8_t mac[MDCS_AMT_MAC_LEN];
+	uint32_t nonce;
+	unsigned qqi; /* s */
+	/* joined channels, sorted by group, then source */
+	size_t n;
+	struct mdcs_peer_channel ch[MDCS_GATEWAY_MAX_CHANNELS];
+};
+
+/* A Membership Query as the gateway reads it. */
+struct mdcs_amt_query {
+	uint8_t mac[MDCS_AMT_MAC_LEN];
+	uint32_t nonce;
+	unsigned qqi;	      /* s, from the General Query's QQIC */
+	bool limit;	      /* L: the relay takes no new gateways */
+	bool has_gateway;     /* G: the two fields below are there */
+	struct in6_addr addr; /* the gateway, as the relay saw it */
+	uint16_t port;
+};
+
+/* The query interval, s, that an MLDv2 QQIC stands for (RFC 9777,
+ * 5.1.9); 0 stands for the default, 125 s. */
+unsigned mdcs_mld_qqi(uint8_t qqic);
+
+/* A Request (P: for an MLDv2 query) with nonce into buf; its length, 8,
+ * or -1 with EMSGSIZE. */
+ssize_t mdcs_amt_request_build(uint8_t *buf, size_t size, uint32_t nonce);
+
+/* A Membership Query of len octets into q; -1 with EBADMSG if it is
+ * none, or answers another Request than the one with nonce. */
+int mdcs_amt_query_parse(const uint8_t *buf, size_t len, uint32_t nonce,
+			 struct mdcs_amt_query *q);
+
+/*
+ * A Membership Update signed with mac and nonce into buf, at most size
+ * (and MDCS_AMT_UPDATE_MAX) octets: an MLDv2 report from fe80::2 to
+ * ff02::16 with records of type (enum mld2_record_type) for as many of
+ * the n channels in ch, from the first, as fit; adjacent channels of one
+ * group share a record.  *taken is how many went in.  Its length, or -1
+ * with EMSGSIZE if not even one channel fits.
+ */
+ssize_t mdcs_amt_update_build(uint8_t *buf, size_t size,
+			      const uint8_t mac[MDCS_AMT_MAC_LEN],
+			      uint32_t nonce, uint8_t type,
+			      const struct mdcs_peer_channel *ch, size_t n,
+			      size_t *taken);
+
+/* A Teardown into buf: its length, 30, or -1 with EMSGSIZE. */
+ssize_t mdcs_amt_teardown_build(uint8_t *buf, size_t size,
+				const uint8_t mac[MDCS_AMT_MAC_LEN],
+				uint32_t nonce, const struct in6_addr *addr,
+				uint16_t port);
+
+/*
+ * A Multicast Data message of len octets into m (m->data points into
+ * buf): the inner IPv6 packet from S to G with UDP right after the IPv6
+ * header, lengths that agree with len, the UDP destination port port, a
+ * correct, non-zero UDP checksum, and a channel message as payload; -1
+ * with EBADMSG otherwise.  Whether (S, G) is joined is the caller's.
+ */
+int mdcs_amt_data_parse(const uint8_t *buf, size_t len, uint16_t port,
+			struct mdcs_peer_msg *m);
+
+/*
+ * A gateway toward the relay at [relay]:port, from local (NULL: the
+ * address the routes choose), no channel joined.  Its socket, gw->fd, is
+ * the caller's to poll for reading.
+ */
+int mdcs_gateway_open(struct mdcs_gateway *gw, const struct in6_addr *relay,
+		      uint16_t port, const struct in6_addr *local);
+
+/*
+ * Join or leave the channel (source, group).  Before the first Query the
+ * state alone changes, and the first Updates carry it; afterwards the
+ * change is also sent at once in an Update signed with the last Query's
+ * MAC and nonce (ALLOW_NEW_SOURCES or BLOCK_OLD_SOURCES), which the relay
+ * takes while the gateway's address and port stay the same.  If that
+ * send fails, the channel is joined or left all the same and -1 reports
+ * the error; a join is sent again at the next refresh, a leave is not
+ * (the relay forgets it when its state times out).  -1 with EINVAL for no
+ * SSM group, ENOSPC if MDCS_GATEWAY_MAX_CHANNELS are joined, ENOENT to
+ * leave a channel not joined.  Joining a channel twice is no error.
+ */
+int mdcs_gateway_join(struct mdcs_gateway *gw, const struct in6_addr *source,
+		      const struct in6_addr *group);
+int mdcs_gateway_leave(struct mdcs_gateway *gw, const struct in6_addr *source,
+		       const struct in6_addr *group);
+
+/*
+ * Send a Request with a new nonce.  Called when mdcs_gateway_due_ms says
+ * so: first, then every QQI to refresh the relay's state, and again
+ * after MDCS_GATEWAY_RETRY_MS while no Query answered.  After
+ * MDCS_GATEWAY_TRIES unanswered Requests, it sends nothing and fails with
+ * ETIMEDOUT; the next call starts a new round.
+ */
+int mdcs_gateway_request(struct mdcs_gateway *gw);
+
+/* Milliseconds until mdcs_gateway_request is due; 0: now. */
+int mdcs_gateway_due_ms(const struct mdcs_gateway *gw);
+
+/*
+ * Read one datagram from gw->fd into buf and handle it:
+ * MDCS_GATEWAY_MESSAGE with the channel message in m (m->data points into
+ * buf), or MDCS_GATEWAY_QUERY for the Query that answered the outstanding
+ * Request, answered with Updates of all channels.  -1 with EBADMSG for a
+ * datagram refused (consumed): not from the relay's address and port,
+ * truncated, a malformed or unsolicited Query, a Data message that
+ * mdcs_amt_data_parse refuses or of a channel not joined; EBUSY for a
+ * Query that says the relay takes no new gateways (no Update is sent;
+ * the next Request is due after its QQI); or the socket's error.
+ */
+int mdcs_gateway_receive(struct mdcs_gateway *gw, uint8_t *buf, size_t size,
+			 struct mdcs_peer_msg *m);
+
+/* The same for a datagram the caller read, from from. */
+int mdcs_gateway_input(struct mdcs_gateway *gw, const struct sockaddr_in6 *from,
+		       const uint8_t *buf, size_t len, struct mdcs_peer_msg *m);
+
+/* Send a Teardown if a Query was answered, so the relay drops the
+ * gateway's state at once, and close the socket (even if the send
+ * fails: then -1). */
+int mdcs_gateway_close(struct mdcs_gateway *gw);
 
 #endif

@@ -4,13 +4,15 @@
 #include <string.h>
 
 #include "channels.h"
+#include "gateways.h"
 #include "log.h"
 
 struct rx_channel {
 	struct remote_rp *rp;
 	uint32_t stats;	     /* slot in the datapath's channel_stats */
-	uint64_t expires_ms; /* when pim6d's Join runs out */
-	int status;	     /* last status from the serving RP, -1: none */
+	uint64_t expires_ms; /* when pim6d's Join or gateways' interest ends */
+	uint64_t pim_expires_ms; /* when pim6d's Join runs out */
+	int status;		 /* last status from the serving RP, -1: none */
 };
 
 struct tx_subscriber {
@@ -139,48 +141,64 @@ static void rx_subscribe_one(struct channels *cs, const struct mdcs_channel *ch,
 	mesh_send_channels(cs->mesh, rp, type, cs->conf->hold_time, &w, 1);
 }
 
+/*
+ * Receive a remote channel until at least expires (ms on the loop's
+ * clock), for pim6d or for gateways: subscribe at the RP serving its
+ * source if not done yet.  MDCS_CTL_ACCEPTED, or why not.
+ */
+static int rx_want(struct channels *cs, const struct mdcs_channel *ch,
+		   uint64_t expires, bool pim)
+{
+	struct rx_channel *rx = chantab_get(&cs->rx, ch);
+	char c[CHAN_STRLEN];
+	bool added = false;
+
+	if (!rx) {
+		struct remote_rp *rp =
+			mesh_rp_for_source(cs->mesh, &ch->source);
+
+		if (!rp) {
+			log_info("join %s: no remote RP serves the source",
+				 chan_str(ch, c, sizeof(c)));
+			return MDCS_CTL_NOT_SERVED;
+		}
+		rx = calloc(1, sizeof(*rx));
+		if (!rx || !stats_get(cs, &rx->stats)) {
+			free(rx);
+			return MDCS_CTL_TABLE_FULL;
+		}
+		if (chantab_add(&cs->rx, ch, rx)) {
+			idpool_put(&cs->stats, rx->stats);
+			free(rx);
+			return MDCS_CTL_TABLE_FULL;
+		}
+		rx->rp = rp;
+		rx->status = -1;
+		datapath_set_rx(cs->dp, ch,
+				&(struct mdcs_rx){ rp->slot, rx->stats });
+		log_notice("subscribing to %s at %s",
+			   chan_str(ch, c, sizeof(c)), rp->name);
+		rx_subscribe_one(cs, ch, rp, MDCS_CTL_SUBSCRIBE);
+		added = true;
+	}
+	if (rx->expires_ms < expires)
+		rx->expires_ms = expires;
+	if (pim)
+		rx->pim_expires_ms = expires;
+	if (added)
+		tell(cs, ch, rx->rp->name, false, rx->expires_ms,
+		     CHANNEL_ADDED);
+	return MDCS_CTL_ACCEPTED;
+}
+
 static void pim_join(void *arg, const struct in6_addr *source,
 		     const struct in6_addr *group, unsigned holdtime)
 {
 	struct channels *cs = arg;
 	struct mdcs_channel ch = { *source, *group };
-	struct rx_channel *rx = chantab_get(&cs->rx, &ch);
-	char c[CHAN_STRLEN];
-	bool added = false;
 
-	if (own_channel(cs, &ch))
-		return;
-	if (!rx) {
-		struct remote_rp *rp = mesh_rp_for_source(cs->mesh, source);
-
-		if (!rp) {
-			log_info("pim: join %s: no remote RP serves the source",
-				 chan_str(&ch, c, sizeof(c)));
-			return;
-		}
-		rx = calloc(1, sizeof(*rx));
-		if (!rx || !stats_get(cs, &rx->stats)) {
-			free(rx);
-			return;
-		}
-		if (chantab_add(&cs->rx, &ch, rx)) {
-			idpool_put(&cs->stats, rx->stats);
-			free(rx);
-			return;
-		}
-		rx->rp = rp;
-		rx->status = -1;
-		datapath_set_rx(cs->dp, &ch,
-				&(struct mdcs_rx){ rp->slot, rx->stats });
-		log_notice("subscribing to %s at %s",
-			   chan_str(&ch, c, sizeof(c)), rp->name);
-		rx_subscribe_one(cs, &ch, rp, MDCS_CTL_SUBSCRIBE);
-		added = true;
-	}
-	rx->expires_ms = loop_now_ms() + holdtime * 1000ULL;
-	if (added)
-		tell(cs, &ch, rx->rp->name, false, rx->expires_ms,
-		     CHANNEL_ADDED);
+	if (!own_channel(cs, &ch))
+		rx_want(cs, &ch, loop_now_ms() + holdtime * 1000ULL, true);
 }
 
 static void rx_leave(struct channels *cs, const struct mdcs_channel *ch,
@@ -206,7 +224,9 @@ static void pim_prune(void *arg, const struct in6_addr *source,
 	struct channels *cs = arg;
 	struct mdcs_channel ch = { *source, *group };
 
-	rx_leave(cs, &ch, CHANNEL_REMOVED);
+	/* Gateways that still want it keep it until their interest ends. */
+	if (!chantab_get(&cs->tx, &ch))
+		rx_leave(cs, &ch, CHANNEL_REMOVED);
 }
 
 static void mesh_ack(void *arg, struct remote_rp *rp,
@@ -278,12 +298,19 @@ static int tx_write(struct channels *cs, const struct mdcs_channel *ch,
 	return datapath_set_fanout(cs->dp, ch, &f);
 }
 
+/* Whether pim6d forwards the channel to the overlay for sending: not one
+ * of publications, nor one of a remote source sent only to gateways. */
+static bool pim_sends(const struct channels *cs, const struct mdcs_channel *ch)
+{
+	return !own_channel(cs, ch) && conf_serves(cs->conf, &ch->source);
+}
+
 static void pim_send_one(struct channels *cs, const struct mdcs_channel *ch,
 			 bool join)
 {
 	struct pim_jp_entry e = { ch->source, ch->group, join };
 
-	if (!own_channel(cs, ch))
+	if (pim_sends(cs, ch))
 		pimlink_send(cs->pim, &e, 1, cs->conf->jp_interval * 7 / 2);
 }
 
@@ -296,22 +323,33 @@ static int tx_find(const struct tx_channel *tx, uint32_t slot)
 	return -1;
 }
 
+/* Who holds a slot: a remote RP or a gateway, for the logs and state. */
+static const char *subscriber_name(const struct channels *cs, uint32_t slot)
+{
+	const struct remote_rp *rp;
+
+	if (slot >= MDCS_GATEWAY_SLOT0)
+		return gateways_name(cs->gateways, slot);
+	rp = mesh_rp_by_slot(cs->mesh, slot);
+	return rp ? rp->name : "?";
+}
+
 /*
- * Add rp to a sent channel or refresh it there, until expires (ms on the
- * loop's clock; CHANNEL_MAPPED: until the mapping goes).  *created says
- * whether the channel is new, so needs a Join at pim6d.
+ * Add the subscriber in slot to a sent channel or refresh it there, until
+ * expires (ms on the loop's clock; CHANNEL_MAPPED: until the mapping
+ * goes).  *created says whether the channel is new, so needs a Join at
+ * pim6d.
  */
-static int tx_add(struct channels *cs, struct remote_rp *rp,
+static int tx_add(struct channels *cs, uint32_t slot,
 		  const struct mdcs_channel *ch, uint64_t expires,
 		  bool *created)
 {
 	struct tx_channel *tx = chantab_get(&cs->tx, ch);
+	const char *name = subscriber_name(cs, slot);
 	char c[CHAN_STRLEN];
 	int at;
 
 	*created = false;
-	if (!conf_serves(cs->conf, &ch->source))
-		return MDCS_CTL_NOT_SERVED;
 	if (!tx) {
 		if (cs->tx.count >= MDCS_MAX_CHANNELS)
 			return MDCS_CTL_TABLE_FULL;
@@ -327,7 +365,7 @@ static int tx_add(struct channels *cs, struct remote_rp *rp,
 		}
 		*created = true;
 	}
-	at = tx_find(tx, rp->slot);
+	at = tx_find(tx, slot);
 	if (at >= 0) {
 		/* A mapping outlasts any subscription. */
 		if (tx->sub[at].expires_ms < expires)
@@ -339,17 +377,17 @@ static int tx_add(struct channels *cs, struct remote_rp *rp,
 			tx_forget(cs, ch);
 		return MDCS_CTL_FANOUT_FULL;
 	}
-	tx->sub[tx->n++] = (struct tx_subscriber){ rp->slot, expires };
+	tx->sub[tx->n++] = (struct tx_subscriber){ slot, expires };
 	if (tx_write(cs, ch, tx)) {
 		tx->n--;
 		if (*created)
 			tx_forget(cs, ch);
 		return MDCS_CTL_TABLE_FULL;
 	}
-	log_notice("%s %s %s", rp->name,
+	log_notice("%s %s %s", name,
 		   expires == CHANNEL_MAPPED ? "mapped to" : "subscribed to",
 		   chan_str(ch, c, sizeof(c)));
-	tell(cs, ch, rp->name, true, expires, CHANNEL_ADDED);
+	tell(cs, ch, name, true, expires, CHANNEL_ADDED);
 	return MDCS_CTL_ACCEPTED;
 }
 
@@ -357,12 +395,28 @@ static int tx_subscribe(struct channels *cs, struct remote_rp *rp,
 			const struct mdcs_channel *ch, unsigned hold_time)
 {
 	bool created;
-	int status = tx_add(cs, rp, ch, loop_now_ms() + hold_time * 1000ULL,
-			    &created);
+	int status;
 
+	if (!conf_serves(cs->conf, &ch->source))
+		return MDCS_CTL_NOT_SERVED;
+	status = tx_add(cs, rp->slot, ch, loop_now_ms() + hold_time * 1000ULL,
+			&created);
 	if (created)
 		pim_send_one(cs, ch, true);
 	return status;
+}
+
+/* The last gateway left a remote channel: it is received as long as
+ * pim6d joins it, no longer. */
+static void rx_release(struct channels *cs, const struct mdcs_channel *ch)
+{
+	struct rx_channel *rx = chantab_get(&cs->rx, ch);
+
+	if (!rx)
+		return;
+	rx->expires_ms = rx->pim_expires_ms;
+	if (rx->expires_ms <= loop_now_ms())
+		rx_leave(cs, ch, CHANNEL_REMOVED);
 }
 
 /* Remove subscriber i; the last one gone takes the channel with it, and
@@ -370,28 +424,34 @@ static int tx_subscribe(struct channels *cs, struct remote_rp *rp,
 static bool tx_remove(struct channels *cs, const struct mdcs_channel *ch,
 		      struct tx_channel *tx, unsigned i)
 {
+	struct mdcs_channel gone = *ch; /* ch may be the table's own key */
+
 	tx->sub[i] = tx->sub[--tx->n];
 	tx_write(cs, ch, tx);
 	if (tx->n)
 		return false;
-	pim_send_one(cs, ch, false);
-	tx_forget(cs, ch);
+	pim_send_one(cs, &gone, false);
+	tx_forget(cs, &gone);
+	if (!conf_serves(cs->conf, &gone.source))
+		rx_release(cs, &gone);
 	return true;
 }
 
-/* Take rp out of a sent channel, unless a mapping put it there: a mapping
- * is the operator's to remove.  what says why, for the log. */
+/* Take the subscriber in slot out of a sent channel, unless a mapping put
+ * it there: a mapping is the operator's to remove.  what says why, for
+ * the log. */
 static void tx_drop(struct channels *cs, const struct mdcs_channel *ch,
-		    const struct remote_rp *rp, const char *what)
+		    uint32_t slot, const char *what)
 {
 	struct tx_channel *tx = chantab_get(&cs->tx, ch);
-	int at = tx ? tx_find(tx, rp->slot) : -1;
+	int at = tx ? tx_find(tx, slot) : -1;
+	const char *name = subscriber_name(cs, slot);
 	char c[CHAN_STRLEN];
 
 	if (at < 0 || tx->sub[at].expires_ms == CHANNEL_MAPPED)
 		return;
-	log_notice("%s %s %s", rp->name, what, chan_str(ch, c, sizeof(c)));
-	tell(cs, ch, rp->name, true, tx->sub[at].expires_ms, CHANNEL_REMOVED);
+	log_notice("%s %s %s", name, what, chan_str(ch, c, sizeof(c)));
+	tell(cs, ch, name, true, tx->sub[at].expires_ms, CHANNEL_REMOVED);
 	tx_remove(cs, ch, tx, (unsigned)at);
 }
 
@@ -419,7 +479,7 @@ static void mesh_unsubscribe(void *arg, struct remote_rp *rp,
 		struct mdcs_channel ch;
 
 		from_wire(&ch, &w[i]);
-		tx_drop(cs, &ch, rp, "unsubscribed from");
+		tx_drop(cs, &ch, rp->slot, "unsubscribed from");
 	}
 }
 
@@ -442,7 +502,7 @@ static void gone_tx(void *arg, const struct mdcs_channel *ch, void *data)
 	struct gone *g = arg;
 
 	(void)data;
-	tx_drop(g->cs, ch, g->rp, "left the mesh, and with it");
+	tx_drop(g->cs, ch, g->rp->slot, "left the mesh, and with it");
 }
 
 /* A learned RP is forgotten: its subscriptions end both ways.  pim6d's
@@ -467,7 +527,7 @@ static void collect_tx(void *arg, const struct mdcs_channel *ch, void *data)
 {
 	struct jp_batch *b = arg;
 
-	if (!own_channel(b->cs, ch))
+	if (pim_sends(b->cs, ch))
 		b->e[b->n++] =
 			(struct pim_jp_entry){ ch->source, ch->group, b->join };
 }
@@ -528,14 +588,14 @@ static void sweep_tx(void *arg, const struct mdcs_channel *ch, void *data)
 	char c[CHAN_STRLEN];
 
 	for (unsigned i = tx->n; i-- > 0;) {
-		struct remote_rp *rp;
+		const char *name;
 
 		if (tx->sub[i].expires_ms > now)
 			continue;
-		rp = mesh_rp_by_slot(cs->mesh, tx->sub[i].slot);
-		log_notice("subscription of %s to %s expired",
-			   rp ? rp->name : "?", chan_str(ch, c, sizeof(c)));
-		tell(cs, ch, rp ? rp->name : "?", true, tx->sub[i].expires_ms,
+		name = subscriber_name(cs, tx->sub[i].slot);
+		log_notice("subscription of %s to %s expired", name,
+			   chan_str(ch, c, sizeof(c)));
+		tell(cs, ch, name, true, tx->sub[i].expires_ms,
 		     CHANNEL_EXPIRED);
 		if (tx_remove(cs, ch, tx, i))
 			return; /* freed with its last subscriber */
@@ -628,6 +688,7 @@ static void adopt_rx(void *arg, const struct mdcs_channel *ch,
 	rx->status = -1;
 	/* pim6d re-joins when it sees rpd's new generation ID. */
 	rx->expires_ms = loop_now_ms() + PIM_JP_HOLDTIME * 1000ULL;
+	rx->pim_expires_ms = rx->expires_ms;
 }
 
 static void rewrite_tx(void *arg, const struct mdcs_channel *ch, void *data)
@@ -668,9 +729,11 @@ static void adopt(struct channels *cs)
 
 int channels_init(struct channels *cs, struct loop *loop,
 		  const struct rpd_conf *conf, struct datapath *dp,
-		  struct pimlink *pim, struct mesh *mesh)
+		  struct pimlink *pim, struct mesh *mesh,
+		  struct gateways *gateways)
 {
 	memset(cs, 0, sizeof(*cs));
+	cs->gateways = gateways;
 	cs->loop = loop;
 	cs->conf = conf;
 	cs->dp = dp;
@@ -711,8 +774,10 @@ static int map(struct channels *cs)
 			struct remote_rp *rp = &cs->mesh->rps[m->remotes[j]];
 			char ch[CHAN_STRLEN];
 			bool created;
-			int status = tx_add(cs, rp, &m->ch, CHANNEL_MAPPED,
-					    &created);
+			int status = conf_serves(c, &m->ch.source)
+					     ? tx_add(cs, rp->slot, &m->ch,
+						      CHANNEL_MAPPED, &created)
+					     : MDCS_CTL_NOT_SERVED;
 
 			if (status != MDCS_CTL_ACCEPTED) {
 				log_err("channel %s to %s: %s",
@@ -781,7 +846,7 @@ void channels_unmap(struct channels *cs, const struct rpd_conf *prev)
 				cs->conf, prev->remotes[m->remotes[j]].name);
 
 			if (at >= 0)
-				tx_drop(cs, &m->ch, &cs->mesh->rps[at],
+				tx_drop(cs, &m->ch, cs->mesh->rps[at].slot,
 					"unmapped from");
 		}
 	}
@@ -838,11 +903,10 @@ static void each_tx(void *arg, const struct mdcs_channel *ch, void *data)
 	struct tx_channel *tx = data;
 
 	for (unsigned i = 0; i < tx->n; i++) {
-		struct remote_rp *rp =
-			mesh_rp_by_slot(e->cs->mesh, tx->sub[i].slot);
-		struct channel_subscription s = { ch, tx->stats,
-						  rp ? rp->name : "?", true,
-						  tx->sub[i].expires_ms };
+		struct channel_subscription s = {
+			ch, tx->stats, subscriber_name(e->cs, tx->sub[i].slot),
+			true, tx->sub[i].expires_ms
+		};
 
 		e->fn(e->arg, &s);
 	}
@@ -856,6 +920,29 @@ void channels_each(struct channels *cs,
 
 	chantab_each(&cs->rx, each_rx, &e);
 	chantab_each(&cs->tx, each_tx, &e);
+}
+
+int channels_gateway_join(struct channels *cs, uint32_t slot,
+			  const struct mdcs_channel *ch, uint64_t expires)
+{
+	bool created;
+	int status;
+
+	if (!conf_serves(cs->conf, &ch->source) && !own_channel(cs, ch)) {
+		status = rx_want(cs, ch, expires, false);
+		if (status != MDCS_CTL_ACCEPTED)
+			return status;
+	}
+	status = tx_add(cs, slot, ch, expires, &created);
+	if (created)
+		pim_send_one(cs, ch, true);
+	return status;
+}
+
+void channels_gateway_leave(struct channels *cs, uint32_t slot,
+			    const struct mdcs_channel *ch)
+{
+	tx_drop(cs, ch, slot, "left");
 }
 
 const struct pimlink_ops channels_pim_ops = {

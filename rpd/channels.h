@@ -8,6 +8,9 @@
  * packets through decapsulation.  Sending: a remote RP subscribes; rpd
  * joins (S,G) at pim6d so the channel reaches the overlay link, and lists
  * the RP in the channel's fanout.  Both sides expire unless refreshed.
+ * Gateways of tunnel-mode peers subscribe like remote RPs, to channels of
+ * any source: for a remote one rpd receives it as for pim6d, and
+ * decapsulation copies it to them.
  */
 
 #include "chantab.h"
@@ -36,15 +39,18 @@ typedef void (*channels_event_fn)(void *arg,
 				  const struct channel_subscription *s,
 				  enum channel_event ev);
 
+struct gateways;
+
 struct channels {
 	struct loop *loop;
 	const struct rpd_conf *conf;
 	struct datapath *dp;
 	struct pimlink *pim;
 	struct mesh *mesh;
-	struct chantab rx;   /* struct rx_channel, channels received */
-	struct chantab tx;   /* struct tx_channel, channels sent */
-	struct idpool stats; /* slots in the datapath's channel_stats */
+	struct gateways *gateways; /* tunnel-mode peers */
+	struct chantab rx;	   /* struct rx_channel, channels received */
+	struct chantab tx;	   /* struct tx_channel, channels sent */
+	struct idpool stats;	   /* slots in the datapath's channel_stats */
 	struct timer refresh_timer;
 	struct timer jp_timer;
 	struct timer sweep_timer;
@@ -57,7 +63,16 @@ extern const struct mesh_ops channels_mesh_ops;
 
 int channels_init(struct channels *cs, struct loop *loop,
 		  const struct rpd_conf *conf, struct datapath *dp,
-		  struct pimlink *pim, struct mesh *mesh);
+		  struct pimlink *pim, struct mesh *mesh,
+		  struct gateways *gateways);
+
+/* The gateway in slot joins ch, or refreshes it, until expires (ms on the
+ * loop's clock).  MDCS_CTL_ACCEPTED, or why not (enum mdcs_ctl_status). */
+int channels_gateway_join(struct channels *cs, uint32_t slot,
+			  const struct mdcs_channel *ch, uint64_t expires);
+/* The gateway in slot leaves ch. */
+void channels_gateway_leave(struct channels *cs, uint32_t slot,
+			    const struct mdcs_channel *ch);
 
 /* Each subscription, both directions. */
 void channels_each(struct channels *cs,

@@ -248,24 +248,46 @@ static int clear_percpu(struct bpf_map *map, uint32_t key)
 	return rc ? -1 : 0;
 }
 
+/* The next hops both programs cached for a slot's former holder are no
+ * use to its next. */
+static int clear_nexthops(struct datapath *dp, uint32_t slot)
+{
+	return clear_percpu(dp->encap->maps.nexthops, slot) ||
+	       clear_percpu(dp->decap->maps.nexthops, slot);
+}
+
 int datapath_set_rp(struct datapath *dp, uint32_t slot,
 		    const struct in6_addr *addr, uint16_t port)
 {
-	struct mdcs_rp rp = { .addr = *addr, .port = htons(port), .in_use = 1 };
 	struct mdcs_endpoint ep = { .addr = *addr, .port = htons(port) };
 	struct mdcs_endpoint any = { .addr = *addr };
 
-	/* The next hop cached for the slot's former RP is no use. */
-	return clear_percpu(dp->encap->maps.nexthops, slot) ||
-	       update(dp->encap->maps.remote_rps, &slot, &rp) ||
+	return datapath_set_gateway(dp, slot, addr, port) ||
 	       update(dp->encap->maps.rp_endpoints, &ep, &slot) ||
 	       update(dp->encap->maps.rp_endpoints, &any, &slot);
 }
 
+int datapath_set_gateway(struct datapath *dp, uint32_t slot,
+			 const struct in6_addr *addr, uint16_t port)
+{
+	struct mdcs_rp rp = { .addr = *addr, .port = htons(port), .in_use = 1 };
+
+	return clear_nexthops(dp, slot) ||
+	       update(dp->encap->maps.remote_rps, &slot, &rp);
+}
+
+int datapath_clear_gateway(struct datapath *dp, uint32_t slot)
+{
+	struct mdcs_rp none = { .in_use = 0 };
+
+	return clear_nexthops(dp, slot) ||
+	       update(dp->encap->maps.remote_rps, &slot, &none);
+}
+
 int datapath_clear_rp(struct datapath *dp, uint32_t slot)
 {
-	struct mdcs_rp rp, none = { .in_use = 0 };
 	struct mdcs_endpoint ep = { 0 };
+	struct mdcs_rp rp;
 
 	if (datapath_get_rp(dp, slot, &rp) || !rp.in_use)
 		return 0;
@@ -274,8 +296,7 @@ int datapath_clear_rp(struct datapath *dp, uint32_t slot)
 	remove_key(dp->encap->maps.rp_endpoints, &ep);
 	ep.port = 0;
 	remove_key(dp->encap->maps.rp_endpoints, &ep);
-	return clear_percpu(dp->encap->maps.nexthops, slot) ||
-	       update(dp->encap->maps.remote_rps, &slot, &none);
+	return datapath_clear_gateway(dp, slot);
 }
 
 int datapath_set_fanout(struct datapath *dp, const struct mdcs_channel *ch,

@@ -48,6 +48,12 @@ int datapath_set_rp(struct datapath *dp, uint32_t slot,
 		    const struct in6_addr *addr, uint16_t port);
 int datapath_clear_rp(struct datapath *dp, uint32_t slot);
 
+/* A gateway (a tunnel-mode peer) in a slot of remote_rps: copies go to it,
+ * but it is no endpoint tunnel data is taken from. */
+int datapath_set_gateway(struct datapath *dp, uint32_t slot,
+			 const struct in6_addr *addr, uint16_t port);
+int datapath_clear_gateway(struct datapath *dp, uint32_t slot);
+
 /* Replace a channel's set of subscribed RPs; an empty set removes it. */
 int datapath_set_fanout(struct datapath *dp, const struct mdcs_channel *ch,
 			const struct mdcs_fanout *f);

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "datapath.h"
 #include "datastore.h"
+#include "gateways.h"
 #include "identity.h"
 #include "log.h"
 #include "loop.h"
@@ -39,6 +40,7 @@ struct rpd {
 	struct mesh mesh;
 	struct pimlink pim;
 	struct channels channels;
+	struct gateways gateways;
 	struct ncops ncops;
 	struct netconf netconf;
 	struct cli_socket cli;
@@ -222,7 +224,8 @@ static void fini_process(struct rpd *r)
 static int add_state(void *arg, struct lyd_node **tree, struct ds_error *err)
 {
 	struct rpd *r = arg;
-	struct state_source src = { &r->conf, &r->dp, &r->channels, &r->mesh };
+	struct state_source src = { &r->conf, &r->dp, &r->channels, &r->mesh,
+				    &r->gateways };
 
 	return r->up ? state_add(&src, r->ctx, tree, err) : 0;
 }
@@ -311,6 +314,7 @@ static void rps_changed(void *arg)
  */
 static void stop_rp(struct rpd *r, bool withdraw, bool keep_programs)
 {
+	gateways_stop(&r->gateways);
 	if (r->channels.loop)
 		channels_stop(&r->channels, withdraw);
 	if (r->pim.loop)
@@ -337,6 +341,14 @@ static void stop_rp(struct rpd *r, bool withdraw, bool keep_programs)
 /* Bring the RP up on r->conf in dependency order, with the programs kept
  * open by stop_rp() if any; on failure, take down what came up, leaving
  * what an earlier RP installed. */
+static void relay_input(void *arg, const struct sockaddr_in6 *from,
+			const uint8_t *buf, size_t len)
+{
+	struct rpd *r = arg;
+
+	gateways_input(&r->gateways, from, buf, len);
+}
+
 static int start_rp(struct rpd *r)
 {
 	const struct rpd_conf *c = &r->conf;
@@ -359,10 +371,12 @@ static int start_rp(struct rpd *r)
 	    datapath_set_publishers(&r->dp, c->publishers, c->n_publishers) ||
 	    datapath_attach(&r->dp, r->overlay.ifindex, uplink))
 		goto failed;
-	if (channels_init(&r->channels, &r->loop, c, &r->dp, &r->pim,
-			  &r->mesh) ||
+	if (channels_init(&r->channels, &r->loop, c, &r->dp, &r->pim, &r->mesh,
+			  &r->gateways) ||
 	    mesh_open(&r->mesh, &r->loop, c, &r->id, &r->dp, &channels_mesh_ops,
 		      &r->channels) ||
+	    gateways_start(&r->gateways, &r->loop, c, &r->dp, &r->channels,
+			   r->mesh.sock) ||
 	    sync_overlay_routes(r) ||
 	    pimlink_start(&r->pim, &r->loop, &r->overlay, &c->overlay_addr,
 			  c->hello_interval, &channels_pim_ops, &r->channels))
@@ -373,6 +387,8 @@ static int start_rp(struct rpd *r)
 	r->mesh.status_arg = r;
 	r->mesh.on_change = rps_changed;
 	r->mesh.change_arg = r;
+	r->mesh.on_amt = relay_input;
+	r->mesh.amt_arg = r;
 	if (channels_start(&r->channels))
 		goto failed;
 	r->up = true;

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "mesh.h"
+#include "proto/amt.h"
 #include "netlink.h"
 #include "relayed.h"
 #include "replay.h"
@@ -463,6 +464,9 @@ static void readable(void *arg)
 			     (struct sockaddr *)&from, &from_len)) >= 0) {
 		if ((size_t)n > sizeof(buf) || from_len != sizeof(from)) {
 			m->stats.malformed++;
+		} else if (n && buf[0] >> 4 == AMT_VERSION && m->on_amt) {
+			/* Control messages never start so (proto/tunnel.h). */
+			m->on_amt(m->amt_arg, &from, buf, (size_t)n);
 		} else {
 			dispatch(m, &from, buf, (size_t)n);
 		}

@@ -114,6 +114,10 @@ struct mesh {
 	/* NULL, or told when the set of RPs or their prefixes change */
 	mesh_change_fn on_change;
 	void *change_arg;
+	/* NULL, or given the AMT messages of gateways (the AMT relay) */
+	void (*on_amt)(void *arg, const struct sockaddr_in6 *from,
+		       const uint8_t *buf, size_t len);
+	void *amt_arg;
 	struct mesh_stats stats;
 };
 

@@ -341,6 +341,29 @@ static int add_members(struct lyd_node *top, const struct state_source *src)
 	return rc | add_nat(top, pss);
 }
 
+/* The tunnel-mode peers' gateways, and the relay's counters. */
+static int add_tunnel_peers(struct lyd_node *top, const struct gateways *g)
+{
+	char path[LEAF_PATH_LEN];
+	const char *tp = "tunnel-peers";
+	const struct gateways_stats *st = &g->stats;
+	int rc = 0;
+
+	rc |= set(top, leaf_in(path, tp, "gateways"), gateways_count(g));
+	rc |= set(top, leaf_in(path, tp, "channels"), g->n_channels);
+	rc |= set(top, leaf_in(path, tp, "discoveries"), st->discoveries);
+	rc |= set(top, leaf_in(path, tp, "requests"), st->requests);
+	rc |= set(top, leaf_in(path, tp, "updates"), st->updates);
+	rc |= set(top, leaf_in(path, tp, "teardowns"), st->teardowns);
+	rc |= set(top, leaf_in(path, tp, "malformed"), st->malformed);
+	rc |= set(top, leaf_in(path, tp, "bad-mac"), st->bad_mac);
+	rc |= set(top, leaf_in(path, tp, "unsupported"), st->unsupported);
+	rc |= set(top, leaf_in(path, tp, "refused"), st->refused);
+	rc |= set(top, leaf_in(path, tp, "full"), st->full);
+	rc |= set(top, leaf_in(path, tp, "over-rate"), st->over_rate);
+	return rc;
+}
+
 int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	      struct lyd_node **tree, struct ds_error *err)
 {
@@ -368,6 +391,9 @@ int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	if (add_members(c.rp, src))
 		return ds_fail(err, "operation-failed", NULL,
 			       "the membership view could not be listed");
+	if (add_tunnel_peers(c.rp, src->gateways))
+		return ds_fail(err, "operation-failed", NULL,
+			       "the tunnel-mode peers could not be listed");
 	channels_each(src->channels, add_subscription, &c);
 	if (c.rc)
 		return ds_fail(err, "operation-failed", NULL,

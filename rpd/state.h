@@ -7,6 +7,7 @@
 #include "channels.h"
 #include "datapath.h"
 #include "datastore.h"
+#include "gateways.h"
 #include "mesh.h"
 
 /* Where an RP's state comes from. */
@@ -15,6 +16,7 @@ struct state_source {
 	struct datapath *dp;
 	struct channels *channels;
 	struct mesh *mesh;
+	struct gateways *gateways;
 };
 
 /* Add the RP's config false nodes to tree: statistics, the remote RPs'

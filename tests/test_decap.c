@@ -1,6 +1,7 @@
 /*
  * Decapsulation (bpf-tc/decap.bpf.c) through BPF_PROG_TEST_RUN: a tunnel
- * packet from a known RP decapsulated byte for byte; every kind of malformed
+ * packet from a known RP decapsulated byte for byte, and copied to the
+ * gateways subscribed to its channel but not to RPs; every kind of malformed
  * or unwanted tunnel packet dropped with exactly its counter raised; other
  * traffic passed untouched.  The test bed is in dp_fixture.h.
  */
@@ -15,6 +16,7 @@
 #include "runner.h"
 
 #define RX_STATS 7 /* the channel's slot in channel_stats */
+#define TX_STATS 8 /* its slot as sent to gateways */
 
 enum ext_header { HOP_BY_HOP = 0, FRAGMENT = 44 };
 
@@ -89,6 +91,48 @@ START_TEST(decap_valid)
 	ck_assert_uint_eq(rp.rx.packets, 1);
 	ck_assert_uint_eq(rp.rx.bytes, inner_len);
 	ck_assert_uint_eq(rp.tx.packets, 0);
+}
+END_TEST
+
+/* Two gateways, one at R1's address and one at R2's, beside remote RP R3,
+ * subscribed to the channel R1 sends: each gateway gets a copy from this
+ * RP, R3 none, and the packet itself is decapsulated as ever. */
+START_TEST(decap_copies_to_gateways)
+{
+	static const uint16_t slots[] = { MDCS_GATEWAY_SLOT0, SLOT_R3,
+					  MDCS_GATEWAY_SLOT0 + 1 };
+	struct mdcs_channel ch = { src_s, grp_g };
+	static uint8_t frames[4][2048];
+	uint8_t inner[256], frame[512], out[512];
+	uint64_t want[MDCS_CNT_MAX] = { 0 };
+	size_t lens[4], inner_len, len = good_frame(frame, inner, &inner_len);
+	struct run r;
+
+	ck_assert_int_eq(
+		datapath_set_gateway(&dp, MDCS_GATEWAY_SLOT0, &r1, 40000), 0);
+	ck_assert_int_eq(
+		datapath_set_gateway(&dp, MDCS_GATEWAY_SLOT0 + 1, &r2, 40001),
+		0);
+	subscribe_rx(&grp_g, SLOT_R1, RX_STATS);
+	subscribe_tx(&ch, slots, 3, TX_STATS);
+	r = run_prog(dp.decap->progs.mdcs_decap, up0, frame, len, out,
+		     sizeof(out));
+	ck_assert_int_eq(r.retval, TC_ACT_REDIRECT);
+	ck_assert_uint_eq(r.out_len, MDCS_ETH_HLEN + inner_len);
+	ck_assert_mem_eq(out + 6, frame + 6, MDCS_ETH_HLEN - 6);
+	ck_assert_mem_eq(out + MDCS_ETH_HLEN, inner, inner_len);
+
+	ck_assert_uint_eq(collect(frames, lens, 4), 2);
+	expect_copy(frames[0], lens[0], up1_mac, &r1, 40000, inner, inner_len);
+	expect_copy(frames[1], lens[1], r2_mac, &r2, 40001, inner, inner_len);
+	want[MDCS_CNT_DECAP_PACKETS] = 1;
+	want[MDCS_CNT_DECAP_BYTES] = inner_len;
+	want[MDCS_CNT_ENCAP_COPIES] = 2;
+	want[MDCS_CNT_ENCAP_BYTES] = 2 * (MDCS_ENCAP_LEN + inner_len);
+	expect_counters(want);
+	ck_assert_uint_eq(channel_traffic(TX_STATS).copies, 2);
+	ck_assert_uint_eq(rp_traffic(MDCS_GATEWAY_SLOT0).tx.packets, 1);
+	ck_assert_uint_eq(rp_traffic(SLOT_R3).tx.packets, 0);
 }
 END_TEST
 
@@ -241,6 +285,7 @@ static Suite *decap_suite(void)
 
 	tcase_add_checked_fixture(t, dp_setup, dp_teardown);
 	tcase_add_test(t, decap_valid);
+	tcase_add_test(t, decap_copies_to_gateways);
 	tcase_add_loop_test(t, decap_drops, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_loop_test(t, decap_passes_other_traffic, 0, 10);

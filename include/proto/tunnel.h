@@ -13,17 +13,9 @@
 
 #include <linux/types.h>
 
+#include "amt.h"
+
 #define MDCS_TUNNEL_PORT 2268 /* IANA port of AMT */
-
-#define AMT_VERSION	    0
-#define AMT_TYPE_MCAST_DATA 6
-/* First octet of a data message: version in the high nibble, type low. */
-#define AMT_DATA_OCTET0 ((AMT_VERSION << 4) | AMT_TYPE_MCAST_DATA)
-
-struct amt_data_hdr {
-	__u8 version_type; /* AMT_DATA_OCTET0 */
-	__u8 reserved;	   /* zero on send, ignored on receive */
-} __attribute__((packed));
 
 #define MDCS_IP6_HLEN 40
 #define MDCS_UDP_HLEN 8

@@ -78,6 +78,7 @@ def net(request):
         "rp1_eth0_ll": link_local(g["rp1"], "rp1-eth0"),
         "rp2_eth0_ll": link_local(g["rp2"], "rp2-eth0"),
         "r2_eth0_ll": link_local(g["r2"], "r2-eth0"),
+        "r2_eth1_ll": link_local(g["r2"], "r2-eth1"),
     }
     via_vtysh = getattr(request.module, "CONFIGURED_BY", "file") == "vtysh"
     rps = make_rps(g, workdir, via_vtysh)
