@@ -165,7 +165,7 @@ static __always_inline int set_group_mac(struct __sk_buff *skb,
  * A copy of the tunnel packet, as it came (len octets), to each gateway
  * subscribed to its channel: the outer header is rewritten from this RP
  * to the gateway, the inner packet stays.  All copies are clones; the
- * packet itself goes on to be decapsulated, with its own Ethernet header.
+ * packet itself goes on to be decapsulated, with its own headers.
  * Remote RPs in the fanout get nothing: an RP never relays another's
  * channel to a third.
  */
@@ -177,7 +177,7 @@ static __always_inline void to_gateways(struct __sk_buff *skb,
 	__u32 inner_len = len - MDCS_ETH_HLEN - MDCS_ENCAP_LEN;
 	struct fanout_walk w = {};
 	__u64 inner_sum = 0;
-	struct ethhdr eth;
+	struct encap_hdr outer;
 
 	if (inner_len > MDCS_INNER_MTU_MAX) {
 		drop(MDCS_CNT_DROP_TOO_BIG);
@@ -189,14 +189,16 @@ static __always_inline void to_gateways(struct __sk_buff *skb,
 		drop(MDCS_CNT_DROP_TRUNCATED);
 		return;
 	}
-	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)) ||
+	if (bpf_skb_load_bytes(skb, 0, &outer, sizeof(outer)) ||
 	    fanout_begin(&w, skb, cfg, fanout, inner_len, inner_sum)) {
 		drop(MDCS_CNT_DROP_NO_ROOM);
 		return;
 	}
 	w.gateways_only = 1;
 	bpf_loop(fanout_count(fanout), send_copy, &w, 0);
-	bpf_skb_store_bytes(skb, 0, &eth, sizeof(eth), 0);
+	/* All headers as they came: decapsulation takes the outer ones off
+	 * the packet's checksum state as they were. */
+	bpf_skb_store_bytes(skb, 0, &outer, sizeof(outer), 0);
 	channel_count(fanout->stats, inner_len, w.copies);
 	count_add(MDCS_CNT_ENCAP_COPIES, w.copies);
 	count_add(MDCS_CNT_ENCAP_BYTES, (__u64)w.copies * w.outer_len);

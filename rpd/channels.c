@@ -174,8 +174,13 @@ static int rx_want(struct channels *cs, const struct mdcs_channel *ch,
 		}
 		rx->rp = rp;
 		rx->status = -1;
-		datapath_set_rx(cs->dp, ch,
-				&(struct mdcs_rx){ rp->slot, rx->stats });
+		if (datapath_set_rx(cs->dp, ch,
+				    &(struct mdcs_rx){ rp->slot, rx->stats })) {
+			chantab_del(&cs->rx, ch);
+			idpool_put(&cs->stats, rx->stats);
+			free(rx);
+			return MDCS_CTL_TABLE_FULL;
+		}
 		log_notice("subscribing to %s at %s",
 			   chan_str(ch, c, sizeof(c)), rp->name);
 		rx_subscribe_one(cs, ch, rp, MDCS_CTL_SUBSCRIBE);
@@ -224,8 +229,12 @@ static void pim_prune(void *arg, const struct in6_addr *source,
 	struct channels *cs = arg;
 	struct mdcs_channel ch = { *source, *group };
 
+	struct rx_channel *rx = chantab_get(&cs->rx, &ch);
+
 	/* Gateways that still want it keep it until their interest ends. */
-	if (!chantab_get(&cs->tx, &ch))
+	if (rx && chantab_get(&cs->tx, &ch))
+		rx->pim_expires_ms = 0;
+	else
 		rx_leave(cs, &ch, CHANNEL_REMOVED);
 }
 
@@ -922,20 +931,46 @@ void channels_each(struct channels *cs,
 	chantab_each(&cs->tx, each_tx, &e);
 }
 
+/*
+ * Gateways may fill the channel tables and a channel's fanout to three
+ * quarters: the rest is kept for remote RPs, whose subscriptions gateways
+ * must not crowd out.
+ */
+#define GATEWAYS_SHARE(n) ((n) / 4 * 3)
+
+static int gateway_room(const struct channels *cs, uint32_t slot,
+			const struct mdcs_channel *ch, bool remote)
+{
+	const struct tx_channel *tx = chantab_get(&cs->tx, ch);
+
+	if (!tx && cs->tx.count >= GATEWAYS_SHARE(MDCS_MAX_CHANNELS))
+		return MDCS_CTL_TABLE_FULL;
+	if (remote && !chantab_get(&cs->rx, ch) &&
+	    cs->rx.count >= GATEWAYS_SHARE(MDCS_MAX_CHANNELS))
+		return MDCS_CTL_TABLE_FULL;
+	if (tx && tx_find(tx, slot) < 0 &&
+	    tx->n >= GATEWAYS_SHARE(MDCS_MAX_FANOUT))
+		return MDCS_CTL_FANOUT_FULL;
+	return MDCS_CTL_ACCEPTED;
+}
+
 int channels_gateway_join(struct channels *cs, uint32_t slot,
 			  const struct mdcs_channel *ch, uint64_t expires)
 {
+	bool remote =
+		!conf_serves(cs->conf, &ch->source) && !own_channel(cs, ch);
+	int status = gateway_room(cs, slot, ch, remote);
 	bool created;
-	int status;
 
-	if (!conf_serves(cs->conf, &ch->source) && !own_channel(cs, ch)) {
+	if (status == MDCS_CTL_ACCEPTED && remote)
 		status = rx_want(cs, ch, expires, false);
-		if (status != MDCS_CTL_ACCEPTED)
-			return status;
-	}
+	if (status != MDCS_CTL_ACCEPTED)
+		return status;
 	status = tx_add(cs, slot, ch, expires, &created);
 	if (created)
 		pim_send_one(cs, ch, true);
+	if (status != MDCS_CTL_ACCEPTED && remote && !chantab_get(&cs->tx, ch))
+		rx_release(cs, ch);
 	return status;
 }
 

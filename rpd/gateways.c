@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mld.h"
 #include "netlink.h"
+#include "prefix.h"
 #include "proto/amt.h"
 #include "proto/publish.h"
 
@@ -44,7 +45,7 @@ static struct mdcs_channel end_key(const struct in6_addr *addr, uint16_t port)
 	return k;
 }
 
-static void mac_of(const struct gateways *g, const struct in6_addr *addr,
+static void mac_of(const uint8_t *key, const struct in6_addr *addr,
 		   uint16_t port_be, uint32_t nonce_be,
 		   uint8_t mac[AMT_MAC_LEN])
 {
@@ -53,19 +54,40 @@ static void mac_of(const struct gateways *g, const struct in6_addr *addr,
 	memcpy(in, addr, 16);
 	memcpy(in + 16, &port_be, 2);
 	memcpy(in + 18, &nonce_be, 4);
-	crypto_generichash(out, sizeof(out), in, sizeof(in), g->secret,
-			   sizeof(g->secret));
+	crypto_generichash(out, sizeof(out), in, sizeof(in), key, 32);
 	memcpy(mac, out, AMT_MAC_LEN);
 }
 
+/* A MAC of the current key or of the one before. */
 static bool mac_ok(const struct gateways *g, const struct in6_addr *addr,
 		   uint16_t port_be, uint32_t nonce_be,
 		   const uint8_t mac[AMT_MAC_LEN])
 {
 	uint8_t want[AMT_MAC_LEN];
+	bool ok = false;
 
-	mac_of(g, addr, port_be, nonce_be, want);
-	return sodium_memcmp(want, mac, AMT_MAC_LEN) == 0;
+	for (unsigned k = 0; k < 2; k++) {
+		mac_of(g->secret[k], addr, port_be, nonce_be, want);
+		ok |= sodium_memcmp(want, mac, AMT_MAC_LEN) == 0;
+	}
+	return ok;
+}
+
+static void rekey(struct gateways *g)
+{
+	memcpy(g->secret[1], g->secret[0], sizeof(g->secret[0]));
+	randombytes_buf(g->secret[0], sizeof(g->secret[0]));
+	g->rekey_ms = loop_now_ms() + GATEWAY_REKEY_S * 1000ULL;
+}
+
+/* Whether a gateway at addr is one of the RP's peers; counted if not. */
+static bool allowed(struct gateways *g, const struct in6_addr *addr)
+{
+	for (unsigned i = 0; i < g->conf->n_publishers; i++)
+		if (prefix6_contains(&g->conf->publishers[i], addr))
+			return true;
+	g->stats.not_allowed++;
+	return false;
 }
 
 static void send_to(struct gateways *g, const struct sockaddr_in6 *to,
@@ -115,7 +137,6 @@ static struct gateway *create(struct gateways *g, const struct in6_addr *addr,
 	}
 	g->by_slot[i] = gw;
 	g->n_gateways++;
-	log_info("%s is new", gw->name);
 	return gw;
 }
 
@@ -177,6 +198,8 @@ static void join(struct gateways *g, struct gateway *gw,
 		gw->ch[at].expires_ms = expires;
 		return;
 	}
+	if (!gw->n)
+		log_info("%s joined its first channel", gw->name);
 	gw->ch[gw->n++] = (struct gateway_channel){ *ch, expires };
 	g->n_channels++;
 }
@@ -341,7 +364,7 @@ static void on_request(struct gateways *g, const struct sockaddr_in6 *from,
 		g->stats.unsupported++;
 		return;
 	}
-	if (!may_answer(g))
+	if (!allowed(g, &from->sin6_addr) || !may_answer(g))
 		return;
 	g->stats.requests++;
 	memset(h, 0, sizeof(*h));
@@ -352,7 +375,8 @@ static void on_request(struct gateways *g, const struct sockaddr_in6 *from,
 	    !find(g, &from->sin6_addr, ntohs(from->sin6_port)))
 		h->flags |= AMT_QUERY_L;
 	h->nonce = r.nonce;
-	mac_of(g, &from->sin6_addr, from->sin6_port, r.nonce, h->mac);
+	mac_of(g->secret[0], &from->sin6_addr, from->sin6_port, r.nonce,
+	       h->mac);
 	q.max_resp_code = htons(MAX_RESPONSE_MS);
 	q.s_qrv = QUERY_ROBUSTNESS;
 	q.qqic = GATEWAY_QUERY_INTERVAL_S;
@@ -372,6 +396,7 @@ static void on_update(struct gateways *g, const struct sockaddr_in6 *from,
 	struct gateway *gw;
 	const uint8_t *icmp;
 	size_t icmp_len;
+	unsigned had;
 
 	if (len < sizeof(h) ||
 	    !(icmp = mld_packet_parse(buf + sizeof(h), len - sizeof(h),
@@ -385,15 +410,22 @@ static void on_update(struct gateways *g, const struct sockaddr_in6 *from,
 		g->stats.bad_mac++;
 		return;
 	}
+	/* The prefixes may have changed since the Query. */
+	if (!allowed(g, &from->sin6_addr))
+		return;
 	g->stats.updates++;
 	gw = find(g, &from->sin6_addr, port);
 	if (!gw && !(gw = create(g, &from->sin6_addr, port)))
 		return;
 	/* Copies from tc never resolve a neighbor; have the kernel do it. */
 	nl_nexthops_use(&gw->addr);
+	had = gw->n;
 	apply_report(g, gw, icmp);
-	if (!gw->n)
+	if (!gw->n) {
+		if (had)
+			log_info("%s left its last channel", gw->name);
 		destroy(g, gw);
+	}
 }
 
 /* Leave every channel of a gateway, and forget it. */
@@ -458,6 +490,8 @@ static void sweep_due(void *arg)
 	struct gateways *g = arg;
 	uint64_t now = loop_now_ms();
 
+	if (now >= g->rekey_ms)
+		rekey(g);
 	for (uint32_t s = 0; s < MDCS_MAX_GATEWAYS; s++) {
 		struct gateway *gw = g->by_slot[s];
 
@@ -484,7 +518,8 @@ int gateways_start(struct gateways *g, struct loop *loop,
 	g->dp = dp;
 	g->cs = cs;
 	g->sock = sock;
-	randombytes_buf(g->secret, sizeof(g->secret));
+	rekey(g);
+	rekey(g);
 	if (chantab_init(&g->by_end) ||
 	    idpool_init(&g->slots, MDCS_MAX_GATEWAYS))
 		return -1;

@@ -10,7 +10,9 @@
  * or leaves channels.  Each gateway holds a slot of the datapath's
  * remote_rps above the RPs', so that channel packets are copied to it like
  * to a remote RP.  Its channels are soft state, held
- * GATEWAY_HOLD_S seconds after each report.
+ * GATEWAY_HOLD_S seconds after each report.  Only hosts this RP takes
+ * publications from (publishing/allowed-prefix, by default the RP's own
+ * source prefixes) may be gateways: the peers of its AS.
  */
 
 #include <stdint.h>
@@ -27,6 +29,9 @@
 #define GATEWAY_HOLD_S		 (2 * GATEWAY_QUERY_INTERVAL_S + 10)
 /* Channels one gateway may join. */
 #define GATEWAY_MAX_CHANNELS 256
+/* The MAC key is renewed this often; MACs of the key before still hold,
+ * so a gateway's refresh every query interval always finds its MAC good. */
+#define GATEWAY_REKEY_S 60
 /*
  * Answers (Queries, Advertisements) a second, in bursts of as many: each
  * is larger than what asked for it, from an address nobody checked, so an
@@ -42,6 +47,7 @@ struct gateways_stats {
 	uint64_t malformed;   /* not an AMT relay message, or cut short */
 	uint64_t bad_mac;     /* an Update or Teardown whose MAC is wrong */
 	uint64_t unsupported; /* a Request for an IGMP query */
+	uint64_t not_allowed; /* from outside the allowed prefixes */
 	uint64_t refused;     /* records or channels not taken */
 	uint64_t full;	      /* gateways turned away: no slot left */
 	uint64_t over_rate;   /* Requests and Discoveries not answered */
@@ -58,7 +64,8 @@ struct gateways {
 	struct idpool slots;
 	unsigned n_gateways;
 	unsigned n_channels;	 /* joined, over all gateways */
-	uint8_t secret[32];	 /* keys the MACs; new at each start */
+	uint8_t secret[2][32];	 /* keys the MACs: current, previous */
+	uint64_t rekey_ms;	 /* when the current one gives way */
 	uint64_t answers_tat_us; /* GCRA's theoretical arrival time */
 	struct timer sweep_timer;
 	struct gateways_stats stats;

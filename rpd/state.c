@@ -358,6 +358,7 @@ static int add_tunnel_peers(struct lyd_node *top, const struct gateways *g)
 	rc |= set(top, leaf_in(path, tp, "malformed"), st->malformed);
 	rc |= set(top, leaf_in(path, tp, "bad-mac"), st->bad_mac);
 	rc |= set(top, leaf_in(path, tp, "unsupported"), st->unsupported);
+	rc |= set(top, leaf_in(path, tp, "not-allowed"), st->not_allowed);
 	rc |= set(top, leaf_in(path, tp, "refused"), st->refused);
 	rc |= set(top, leaf_in(path, tp, "full"), st->full);
 	rc |= set(top, leaf_in(path, tp, "over-rate"), st->over_rate);

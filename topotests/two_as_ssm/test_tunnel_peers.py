@@ -9,53 +9,22 @@ RPs' tc programs.
 """
 
 import json
-import os
 import socket
 import struct
 
 import pytest
 
+from mdcs_topo.peers import TunnelListener
 from mdcs_topo.poll import wait_for
-from mdcs_topo.proc import NodeProcess
-from mdcs_topo.rp import BUILDDIR
 from mdcs_topo.ssm import Capture, publish, send_udp
 
 pytestmark = [pytest.mark.pim6d, pytest.mark.staticd]
 
-PEER = os.path.join(BUILDDIR, "peer", "mdcs-peer")
 PUBLISHER = "2001:db8:1:1::10"
 RCV = "2001:db8:2:1::10"
 GROUP = "ff3e::3333"
 MESSAGES = 30
 TUNNEL = {"rp1": "2001:db8:ff::1", "rp2": "2001:db8:ff::2"}
-
-
-class TunnelListener:
-    """mdcs-peer in tunnel mode: joins (S,G) through an RP, prints what
-    the channel carries."""
-
-    def __init__(self, router, rp, source, group, workdir, name):
-        self.proc = NodeProcess(
-            router,
-            [PEER, "listen", "-r", TUNNEL[rp], "-t", "120", source, group],
-            workdir,
-            name,
-        )
-        wait_for(lambda: "listening" in self.proc.output(), 20,
-                 "{} to listen through {}".format(name, rp))
-
-    def messages(self):
-        """(publisher, message) of every channel message so far."""
-        out = []
-        for line in self.proc.output().splitlines():
-            f = line.split(" ", 4)
-            if len(f) == 5 and f[1] == GROUP:
-                out.append((f[2].rsplit(":", 1)[0].strip("[]"), f[4]))
-        return out
-
-    def stop(self):
-        self.proc.stop()
-        return self.messages()
 
 
 def rp_state(rp):
@@ -102,10 +71,10 @@ def test_tunnel_peers_get_every_message_once(net):
     src_ch = net.channel_source
     capture = Capture(g["rcv"], "rcv-eth0", net.workdir, "tunnel-peer",
                       "udp port 2268")
-    far = TunnelListener(g["rcv"], "rp2", src_ch, GROUP, net.workdir,
-                         "gateway-as2")
-    near = TunnelListener(g["src"], "rp1", src_ch, GROUP, net.workdir,
-                          "gateway-as1")
+    far = TunnelListener(g["rcv"], TUNNEL["rp2"], [(src_ch, GROUP)],
+                         net.workdir, "gateway-as2")
+    near = TunnelListener(g["src"], TUNNEL["rp1"], [(src_ch, GROUP)],
+                          net.workdir, "gateway-as1")
     ears = [far, near]
     wait_for(lambda: (src_ch, GROUP) in rp1.sent_channels(), 60,
              "rp2 to subscribe to rp1's channel for its gateway")
@@ -172,7 +141,8 @@ def mld_report(source, group):
 
 def test_forged_update_is_refused(net):
     """An Update whose MAC is not the RP's joins nothing and is counted;
-    so is a datagram that is no relay message."""
+    so are a datagram that is no relay message and a Request from a host
+    that is no peer of the RP's."""
     g, rp2 = net.gears, net.rps["rp2"]
     before = tunnel_peers(rp2)
     # A Membership Update with a well-formed report, MAC and nonce made up.
@@ -180,11 +150,17 @@ def test_forged_update_is_refused(net):
         mld_report(net.channel_source, GROUP)
     send_udp(g["rcv"], RCV, TUNNEL["rp2"], 2268, forged)
     send_udp(g["rcv"], RCV, TUNNEL["rp2"], 2268, bytes([0x08, 0, 0, 0]))
-    wait_for(
-        lambda: tunnel_peers(rp2)["bad-mac"] == before["bad-mac"] + 1
-        and tunnel_peers(rp2)["malformed"] == before["malformed"] + 1,
-        10, "rp2 to count both datagrams",
-    )
+    # A Request from outside AS2's prefixes: no peer of rp2's.
+    send_udp(g["rp1"], TUNNEL["rp1"], TUNNEL["rp2"], 2268,
+             bytes([0x03, 0x01, 0, 0, 1, 2, 3, 4]))
+
+    def counted():
+        now = tunnel_peers(rp2)
+        return all(now[k] == before[k] + 1
+                   for k in ("bad-mac", "malformed", "not-allowed"))
+
+    wait_for(counted, 10, "rp2 to count the three datagrams")
     after = tunnel_peers(rp2)
     assert after["gateways"] == 0 and after["updates"] == before["updates"]
+    assert after["requests"] == before["requests"]
     assert gateway_subscriptions(rp2) == []

@@ -1,0 +1,137 @@
+"""
+The reduced lab (conftest.py): every peer publishes through its RP and
+listens, through its RP, to the channels of all three RPs.
+
+             t (transit AS 65000)
+           /        |         \\
+         b1        b2         b3        eBGP; border routers, b3 also a
+        /  \\      /  \\      /  \\       stateful firewall before rp3
+      rp1  h11  rp2  h21   rp3  h31     (h12, h22, h32 beside them)
+"""
+
+import signal
+
+import pytest
+
+from mdcs_topo import internet
+from mdcs_topo.peers import TunnelListener, publish
+from mdcs_topo.poll import wait_for
+from mdcs_topo.ssm import Capture, send_udp
+
+pytestmark = [pytest.mark.bgpd, pytest.mark.pim6d, pytest.mark.staticd]
+
+GROUP = "ff3e::4444"
+MESSAGES = 10  # per peer
+
+
+def channels(net):
+    return [(internet.channel_source(k), GROUP)
+            for k in range(1, net.n_as + 1)]
+
+
+def as_of(host):
+    return int(host[1])
+
+
+def listeners(net, tag):
+    return {
+        h: TunnelListener(net.gears[h], internet.rp_tunnel(as_of(h)),
+                          channels(net), net.workdir, "{}-{}".format(h, tag))
+        for h in net.hosts
+    }
+
+
+def host_addr(h):
+    return internet.host_addr(as_of(h), int(h[2]))
+
+
+def publish_from(net, h, texts):
+    k = as_of(h)
+    publish(net.gears[h], host_addr(h), internet.channel_source(k), GROUP,
+            texts)
+
+
+def tagged(messages, tag):
+    return [m for m in messages if m[1].startswith(tag + "-")]
+
+
+def every_peer_hears_every_as(net, ears, tag):
+    """Probe from one peer of each AS until every peer has heard each."""
+    senders = [internet.host_name(k, 1) for k in range(1, net.n_as + 1)]
+
+    def heard():
+        for h in senders:
+            publish_from(net, h, ["{}-{}".format(tag, h)])
+        return all(
+            {m[0] for m in tagged(e.messages(), tag)} ==
+            {host_addr(h) for h in senders}
+            for e in ears.values())
+
+    wait_for(heard, 90, "every peer to hear a probe from every AS",
+             interval=1)
+
+
+def test_every_message_once_and_one_copy_per_rp(net):
+    """Every peer gets every other peer's messages, and its own, exactly
+    once; each inter-AS link carries one copy of a message per RP
+    subscribed beyond it, whatever the number of peers."""
+    ears = listeners(net, "all")
+    every_peer_hears_every_as(net, ears, "probe")
+    caps = {k: Capture(net.gears["t"], "t-eth{}".format(k), net.workdir,
+                       "link-as{}".format(k), "udp port 2268")
+            for k in range(1, net.n_as + 1)}
+    want = set()
+    for h in net.hosts:
+        texts = ["msg-{}-{}".format(h, n) for n in range(MESSAGES)]
+        publish_from(net, h, texts)
+        want |= {(host_addr(h), t) for t in texts}
+    wait_for(lambda: all(len(tagged(e.messages(), "msg")) >= len(want)
+                         for e in ears.values()),
+             60, "every message at every peer")
+    for h, e in ears.items():
+        got = tagged(e.stop(), "msg")
+        assert len(got) == len(set(got)), "{} got duplicates".format(h)
+        assert set(got) == want, h
+
+    # Per link: the copies leaving AS k (one per other RP) and entering it
+    # (one per message from elsewhere), counted by tshark on the transit
+    # router's side of the link.
+    sent_per_as = net.peers * MESSAGES
+    for k, cap in caps.items():
+        cap.stop()
+        rp = internet.rp_tunnel(k)
+        out = cap.fields('amt.type == 6 && ipv6.src == {} && '
+                         'frame contains "msg-"'.format(rp), "frame.len")
+        into = cap.fields('amt.type == 6 && ipv6.dst == {} && '
+                          'frame contains "msg-"'.format(rp), "frame.len")
+        assert len(out) == sent_per_as * (net.n_as - 1), k
+        assert len(into) == sent_per_as * (net.n_as - 1), k
+
+
+def test_firewalled_rp_receives(net):
+    """The firewall in front of the firewalled AS's RP drops what nobody
+    asked for, yet that RP's peers got every message above: its own
+    traffic opened the way."""
+    k = net.firewalled
+    before = internet.firewall_dropped(net.tgen, k)
+    send_udp(net.gears["t"], "2001:db8:100:{}::1".format(k),
+             internet.rp_tunnel(k), 2268, b"unsolicited")
+    wait_for(lambda: internet.firewall_dropped(net.tgen, k) > before, 10,
+             "the firewall to drop an unsolicited datagram")
+    ears = listeners(net, "firewalled")
+    every_peer_hears_every_as(net, ears, "through")
+    for e in ears.values():
+        e.stop()
+
+
+def test_rp_restarted_recovers(net):
+    """rp2's rpd killed and started again: its peers get the other ASes'
+    channels again, and the other ASes get rp2's."""
+    rp2 = net.rps["rp2"]
+    ears = listeners(net, "restart")
+    every_peer_hears_every_as(net, ears, "before")
+    rp2.stop(signal.SIGKILL)
+    rp2.start()
+    every_peer_hears_every_as(net, ears, "after")
+    for e in ears.values():
+        e.stop()
