@@ -9,7 +9,6 @@
  *                    [-c COUNT] [-t SECONDS] SOURCE GROUP [SOURCE GROUP...]
  */
 #define _GNU_SOURCE /* ppoll */
-#include <ctype.h>
 #include <stdbool.h>
 #include <errno.h>
 #include <getopt.h>
@@ -133,24 +132,6 @@ static int cmd_publish(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
-static void print_msg(const struct mdcs_peer_msg *m)
-{
-	char s[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
-
-	printf("%s %s [%s]:%u %zu ",
-	       inet_ntop(AF_INET6, &m->source, s, sizeof(s)),
-	       inet_ntop(AF_INET6, &m->group, g, sizeof(g)),
-	       inet_ntop(AF_INET6, &m->publisher, p, sizeof(p)),
-	       m->publisher_port, m->len);
-	for (size_t i = 0; i < m->len; i++)
-		if (isprint(m->data[i]) && m->data[i] != '\\')
-			putchar(m->data[i]);
-		else
-			printf("\\x%02x", m->data[i]);
-	putchar('\n');
-	fflush(stdout);
-}
-
 static long long now_ms(void)
 {
 	struct timespec t;
@@ -184,7 +165,7 @@ static int receive(int fd, unsigned long count, long long end)
 			return 1;
 		}
 		if (!mdcs_peer_receive(fd, buf, sizeof(buf), &m)) {
-			print_msg(&m);
+			mdcs_peer_print(stdout, &m);
 			got++;
 		} else if (errno == EBADMSG) {
 			bad++;
@@ -305,7 +286,7 @@ static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 		}
 		switch (mdcs_gateway_receive(&gw, buf, sizeof(buf), &m)) {
 		case MDCS_GATEWAY_MESSAGE:
-			print_msg(&m);
+			mdcs_peer_print(stdout, &m);
 			got++;
 			continue;
 		case MDCS_GATEWAY_QUERY:

@@ -1,9 +1,10 @@
 /*
  * A consensus peer's side of mdcs (peer.h): publications built and sent to
- * an RP, channels joined with MLDv2 (the kernel sends the reports) and
- * their messages read with the channel they came on.
+ * an RP, channels joined with MLDv2 (the kernel sends the reports), their
+ * messages read with the channel they came on, and printed.
  */
 #define _GNU_SOURCE /* struct in6_pktinfo */
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -181,4 +182,29 @@ int mdcs_peer_receive(int fd, uint8_t *buf, size_t size,
 	m->source = from.sin6_addr;
 	m->group = info->ipi6_addr;
 	return 0;
+}
+
+/* An address as text, or - for the unspecified one. */
+static const char *addr_text(const struct in6_addr *a, char *buf)
+{
+	if (IN6_IS_ADDR_UNSPECIFIED(a))
+		return "-";
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+void mdcs_peer_print(FILE *f, const struct mdcs_peer_msg *m)
+{
+	char s[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
+
+	fprintf(f, "%s %s [%s]:%u %zu ", addr_text(&m->source, s),
+		addr_text(&m->group, g),
+		inet_ntop(AF_INET6, &m->publisher, p, sizeof(p)),
+		m->publisher_port, m->len);
+	for (size_t i = 0; i < m->len; i++)
+		if (isprint(m->data[i]) && m->data[i] != '\\')
+			putc(m->data[i], f);
+		else
+			fprintf(f, "\\x%02x", m->data[i]);
+	putc('\n', f);
+	fflush(f);
 }

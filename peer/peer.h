@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <sys/types.h>
 
@@ -58,6 +59,12 @@ int mdcs_peer_leave(int fd, unsigned ifindex, const struct in6_addr *source,
  * one that is no channel message (it is consumed), or recvmsg's error. */
 int mdcs_peer_receive(int fd, uint8_t *buf, size_t size,
 		      struct mdcs_peer_msg *m);
+
+/* Print m as one line on f, and flush it: source, group, [publisher]:port,
+ * length, the message with \xNN for octets other than printable ASCII and
+ * for \ itself.  An unspecified source or group (::) prints as -, for a
+ * message that came through no channel (the gossip baseline's). */
+void mdcs_peer_print(FILE *f, const struct mdcs_peer_msg *m);
 
 /* --- Tunnel mode --- */
 

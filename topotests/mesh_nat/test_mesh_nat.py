@@ -20,8 +20,8 @@ from mdcs_topo.poll import wait_for
 from mdcs_topo.proc import NodeProcess
 from mdcs_topo.ssm import GROUP
 
-from conftest import (N_RPS, PROFILES, box_public, host_addr, pair_mates,
-                      profile, rp_pair)
+from mesh_nat.conftest import (N_RPS, PROFILES, box_public, host_addr,
+                               pair_mates, profile, rp_pair)
 
 pytestmark = [pytest.mark.pim6d, pytest.mark.staticd]
 

@@ -1,0 +1,391 @@
+/*
+ * mdcs-gossip: the baseline, Ethereum-style iterative diffusion over UDP
+ * (gossip.h), run among the peers listed in a file: publish messages,
+ * print those that arrive, count what goes over the wire.
+ *
+ *   mdcs-gossip [-p PORT] [-s LOCAL] [-n COUNT] [-t SECONDS] [-f FANOUT]
+ *               -P PEERS_FILE [MESSAGE...]
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include "gossip.h"
+#include "peer.h"
+
+#define MAX_SECONDS (366UL * 24 * 3600)
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: mdcs-gossip [-p PORT] [-s LOCAL] [-n COUNT] "
+		"[-t SECONDS] [-f FANOUT]\n"
+		"                   -P PEERS_FILE [MESSAGE...]\n"
+		"Gossips with the peers listed in PEERS_FILE, one ADDR (at "
+		"port %u) or\n[ADDR]:PORT a line, from [LOCAL]:PORT (port "
+		"%u by default); the line of\n[LOCAL]:PORT itself is skipped.  "
+		"Publishes each MESSAGE (which needs -s),\nin full to FANOUT "
+		"peers (ceil(sqrt(peers)) by default) and by its hash to\nthe "
+		"others, then prints each message that arrives as mdcs-peer "
+		"listen does,\nwith - for source and group, until COUNT "
+		"messages (exit status 1 if fewer\nby then) or SECONDS (60 by "
+		"default).  At exit, prints its counters on\nstandard "
+		"error.\n",
+		MDCS_GOSSIP_PORT, MDCS_GOSSIP_PORT);
+	return 2;
+}
+
+/* A port, 1 to 65535, in decimal. */
+static int port_text(const char *s, uint16_t *port)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (!*s || *end || !v || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* A number of at most max, in decimal. */
+static int number_text(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1; /* strtoul would take a sign */
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return !*end && !errno && *v <= max ? 0 : -1;
+}
+
+/* A line of the peers file, ADDR or [ADDR]:PORT, its end of line and
+ * trailing blanks cut off, into sa. */
+static int peer_line(char *line, struct sockaddr_in6 *sa)
+{
+	char *end = line + strlen(line), *bracket;
+
+	while (end > line && strchr(" \t\r\n", end[-1]))
+		*--end = '\0';
+	sa->sin6_family = AF_INET6;
+	sa->sin6_port = htons(MDCS_GOSSIP_PORT);
+	if (*line == '[') {
+		uint16_t port;
+
+		bracket = strchr(line, ']');
+		if (!bracket || bracket[1] != ':' ||
+		    port_text(bracket + 2, &port))
+			return -1;
+		*bracket = '\0';
+		sa->sin6_port = htons(port);
+		line++;
+	}
+	return inet_pton(AF_INET6, line, &sa->sin6_addr) == 1 ? 0 : -1;
+}
+
+static bool same_endpoint(const struct sockaddr_in6 *a,
+			  const struct sockaddr_in6 *b)
+{
+	return a->sin6_port == b->sin6_port &&
+	       IN6_ARE_ADDR_EQUAL(&a->sin6_addr, &b->sin6_addr);
+}
+
+/* The peers listed in path into peers, but self; how many, or -1 (said). */
+static int read_peers(const char *path, const struct sockaddr_in6 *self,
+		      struct sockaddr_in6 *peers)
+{
+	FILE *f = fopen(path, "r");
+	unsigned long lineno = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	if (!f) {
+		fprintf(stderr, "mdcs-gossip: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		struct sockaddr_in6 sa = { 0 };
+		const char *why = NULL;
+
+		lineno++;
+		if (!line[strspn(line, " \t\r\n")])
+			continue;
+		if (peer_line(line, &sa))
+			why = "not ADDR or [ADDR]:PORT";
+		for (int i = 0; i < n && !why; i++)
+			if (same_endpoint(&sa, &peers[i]))
+				why = "listed twice";
+		if (!why && same_endpoint(&sa, self))
+			continue;
+		if (!why && n == GOSSIP_MAX_PEERS)
+			why = "too many peers";
+		if (why) {
+			fprintf(stderr, "mdcs-gossip: %s:%lu: %s\n", path,
+				lineno, why);
+			n = -1;
+			break;
+		}
+		peers[n++] = sa;
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+/* The node and the socket it gossips on. */
+struct node {
+	int fd;
+	const struct sockaddr_in6 *peers; /* g.npeers of them */
+	struct gossip g;
+	struct gossip_out out;
+	unsigned long unsent, strangers;
+	int unsent_errno; /* the last send's that failed */
+};
+
+/* Send what the node's last call said; a datagram that could not be sent
+ * is counted, as UDP might have lost it anyway. */
+static void send_out(struct node *nd)
+{
+	for (size_t i = 0; i < nd->out.n; i++) {
+		const struct gossip_send *s = &nd->out.send[i];
+		const struct sockaddr_in6 *to = &nd->peers[s->peer];
+
+		if (sendto(nd->fd, s->buf, s->len, 0,
+			   (const struct sockaddr *)to,
+			   sizeof(*to)) != (ssize_t)s->len) {
+			nd->unsent++;
+			nd->unsent_errno = errno;
+		}
+	}
+}
+
+static int publish(struct node *nd, const struct in6_addr *local, uint16_t port,
+		   const char *msg)
+{
+	if (gossip_publish(&nd->g, local, port, msg, strlen(msg), &nd->out)) {
+		fprintf(stderr, "mdcs-gossip: publish %s: %s\n", msg,
+			errno == EEXIST ? "published already"
+					: strerror(errno));
+		return -1;
+	}
+	send_out(nd);
+	return 0;
+}
+
+/* The sender's index among the peers, or -1. */
+static int peer_index(const struct node *nd, const struct sockaddr_in6 *from)
+{
+	for (unsigned i = 0; i < nd->g.npeers; i++)
+		if (same_endpoint(from, &nd->peers[i]))
+			return (int)i;
+	return -1;
+}
+
+/* Read one datagram and handle it; 1 if it brought a message (printed),
+ * 0 if not, -1 on an error (said). */
+static int receive(struct node *nd)
+{
+	static uint8_t buf[65536]; /* more than a UDP datagram holds */
+	struct mdcs_peer_msg m = { 0 };
+	struct sockaddr_in6 from;
+	socklen_t from_len = sizeof(from);
+	ssize_t n = recvfrom(nd->fd, buf, sizeof(buf), 0,
+			     (struct sockaddr *)&from, &from_len);
+	int peer;
+
+	if (n < 0) {
+		fprintf(stderr, "mdcs-gossip: receive: %s\n", strerror(errno));
+		return -1;
+	}
+	peer = peer_index(nd, &from);
+	if (peer < 0) {
+		nd->strangers++;
+		return 0;
+	}
+	if (gossip_input(&nd->g, (unsigned)peer, buf, (size_t)n, now_ms(),
+			 &nd->out)) {
+		if (errno == EBADMSG)
+			return 0;
+		fprintf(stderr, "mdcs-gossip: %s\n", strerror(errno));
+		return -1;
+	}
+	send_out(nd);
+	if (!nd->out.deliver)
+		return 0;
+	m.publisher = nd->out.msg.publisher;
+	m.publisher_port = nd->out.msg.publisher_port;
+	m.data = nd->out.msg.data;
+	m.len = nd->out.msg.len;
+	mdcs_peer_print(stdout, &m);
+	return 1;
+}
+
+/* Gossip until count messages arrived (0: any number) or the end; 0, or
+ * 1 if fewer arrived or on an error (said). */
+static int run(struct node *nd, unsigned long count, long long end)
+{
+	struct pollfd p = { .fd = nd->fd, .events = POLLIN };
+	unsigned long got = 0;
+
+	while (!count || got < count) {
+		long long now = now_ms(), left = end - now;
+		int due = gossip_due_ms(&nd->g, now), ready, rc;
+
+		if (left <= 0)
+			break;
+		if (!due) {
+			gossip_tick(&nd->g, now, &nd->out);
+			send_out(nd);
+			continue;
+		}
+		if (due < 0 || due > left)
+			due = left < INT_MAX ? (int)left : INT_MAX;
+		ready = poll(&p, 1, due);
+		if (ready == 0 || (ready < 0 && errno == EINTR))
+			continue;
+		if (ready < 0) {
+			fprintf(stderr, "mdcs-gossip: poll: %s\n",
+				strerror(errno));
+			return 1;
+		}
+		rc = receive(nd);
+		if (rc < 0)
+			return 1;
+		got += (unsigned long)rc;
+	}
+	return count && got < count ? 1 : 0;
+}
+
+static void print_stats(const struct node *nd)
+{
+	const struct gossip_stats *st = &nd->g.stats;
+	struct gossip_traffic sent = { 0 }, received = { 0 };
+
+	for (unsigned t = 0; t < GOSSIP_TYPES; t++) {
+		sent.datagrams += st->sent[t].datagrams;
+		sent.octets += st->sent[t].octets;
+		received.datagrams += st->received[t].datagrams;
+		received.octets += st->received[t].octets;
+	}
+	if (nd->strangers)
+		fprintf(stderr,
+			"mdcs-gossip: %lu datagrams from no listed peer, "
+			"dropped\n",
+			nd->strangers);
+	if (nd->unsent)
+		fprintf(stderr,
+			"mdcs-gossip: %lu datagrams not sent, the last "
+			"for: %s\n",
+			nd->unsent, strerror(nd->unsent_errno));
+	fprintf(stderr,
+		"stats full=%" PRIu64 " dup=%" PRIu64 " announce=%" PRIu64
+		" request=%" PRIu64 " sent_datagrams=%" PRIu64
+		" sent_octets=%" PRIu64 " received_datagrams=%" PRIu64
+		" received_octets=%" PRIu64 " malformed=%" PRIu64 "\n",
+		st->received[MDCS_GOSSIP_FULL].datagrams, st->duplicates,
+		st->received[MDCS_GOSSIP_ANNOUNCE].datagrams,
+		st->received[MDCS_GOSSIP_REQUEST].datagrams, sent.datagrams,
+		sent.octets, received.datagrams, received.octets,
+		st->received[GOSSIP_MALFORMED].datagrams);
+}
+
+int main(int argc, char **argv)
+{
+	static struct sockaddr_in6 peers[GOSSIP_MAX_PEERS];
+	static struct node nd;
+	struct sockaddr_in6 self = { .sin6_family = AF_INET6 };
+	unsigned long count = 0, seconds = 60, fanout = 0;
+	const char *peers_file = NULL;
+	uint16_t port = MDCS_GOSSIP_PORT;
+	bool bound = false, fanout_set = false;
+	uint64_t seed;
+	long long end;
+	int opt, n, rc = 0;
+
+	while ((opt = getopt(argc, argv, "p:s:n:t:f:P:")) != -1) {
+		if (opt == 'p') {
+			if (port_text(optarg, &port))
+				return usage();
+		} else if (opt == 's') {
+			if (inet_pton(AF_INET6, optarg, &self.sin6_addr) != 1)
+				return usage();
+			bound = true;
+		} else if (opt == 'n') {
+			if (number_text(optarg, ULONG_MAX, &count))
+				return usage();
+		} else if (opt == 't') {
+			/* a year at most: the end stays a number of ms */
+			if (number_text(optarg, MAX_SECONDS, &seconds) ||
+			    !seconds)
+				return usage();
+		} else if (opt == 'f') {
+			if (number_text(optarg, GOSSIP_MAX_PEERS, &fanout))
+				return usage();
+			fanout_set = true;
+		} else if (opt == 'P') {
+			peers_file = optarg;
+		} else {
+			return usage();
+		}
+	}
+	if (!peers_file)
+		return usage();
+	if (optind < argc && !bound) {
+		fprintf(stderr, "mdcs-gossip: publishing needs -s: the "
+				"publisher's address is part of a message's "
+				"id\n");
+		return 2;
+	}
+	self.sin6_port = htons(port);
+	n = read_peers(peers_file, &self, peers);
+	if (n < 0)
+		return 1;
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed)) {
+		fprintf(stderr, "mdcs-gossip: getrandom: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	nd.peers = peers;
+	/* no error: read_peers takes at most GOSSIP_MAX_PEERS */
+	gossip_init(&nd.g, (unsigned)n,
+		    fanout_set ? (unsigned)fanout
+			       : gossip_sqrt_fanout((unsigned)n),
+		    seed);
+	nd.fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (nd.fd < 0 || bind(nd.fd, (struct sockaddr *)&self, sizeof(self))) {
+		fprintf(stderr, "mdcs-gossip: bind to port %u: %s\n", port,
+			strerror(errno));
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	end = now_ms() + (long long)seconds * 1000;
+	for (int i = optind; i < argc && !rc; i++)
+		rc = publish(&nd, &self.sin6_addr, port, argv[i]) ? 1 : 0;
+	if (!rc)
+		rc = run(&nd, count, end);
+	print_stats(&nd);
+	gossip_destroy(&nd.g);
+	close(nd.fd);
+	return rc;
+}
