@@ -4,13 +4,14 @@
  * print those that arrive, count what goes over the wire.
  *
  *   mdcs-gossip [-p PORT] [-s LOCAL] [-n COUNT] [-t SECONDS] [-f FANOUT]
- *               -P PEERS_FILE [MESSAGE...]
+ *               [-u] -P PEERS_FILE [MESSAGE...]
  */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 
 #include "gossip.h"
@@ -31,7 +33,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: mdcs-gossip [-p PORT] [-s LOCAL] [-n COUNT] "
 		"[-t SECONDS] [-f FANOUT]\n"
-		"                   -P PEERS_FILE [MESSAGE...]\n"
+		"                   [-u] -P PEERS_FILE [MESSAGE...]\n"
 		"Gossips with the peers listed in PEERS_FILE, one ADDR (at "
 		"port %u) or\n[ADDR]:PORT a line, from [LOCAL]:PORT (port "
 		"%u by default); the line of\n[LOCAL]:PORT itself is skipped.  "
@@ -41,7 +43,8 @@ static int usage(void)
 		"listen does,\nwith - for source and group, until COUNT "
 		"messages (exit status 1 if fewer\nby then) or SECONDS (60 by "
 		"default).  At exit, prints its counters on\nstandard "
-		"error.\n",
+		"error.  With -u, it publishes at SIGUSR1 rather than at "
+		"once, so\nthat all peers can be up first.\n",
 		MDCS_GOSSIP_PORT, MDCS_GOSSIP_PORT);
 	return 2;
 }
@@ -155,6 +158,10 @@ static long long now_ms(void)
 /* The node and the socket it gossips on. */
 struct node {
 	int fd;
+	char **messages; /* to publish at SIGUSR1, n_messages of them */
+	int n_messages;
+	const struct in6_addr *local;
+	uint16_t port;
 	const struct sockaddr_in6 *peers; /* g.npeers of them */
 	struct gossip g;
 	struct gossip_out out;
@@ -240,14 +247,38 @@ static int receive(struct node *nd)
 	return 1;
 }
 
-/* Gossip until count messages arrived (0: any number) or the end; 0, or
- * 1 if fewer arrived or on an error (said). */
-static int run(struct node *nd, unsigned long count, long long end)
+/* Publish the node's messages; 0, or 1 on an error (said). */
+static int publish_all(struct node *nd)
 {
-	struct pollfd p = { .fd = nd->fd, .events = POLLIN };
+	for (int i = 0; i < nd->n_messages; i++)
+		if (publish(nd, nd->local, nd->port, nd->messages[i]))
+			return 1;
+	nd->n_messages = 0;
+	return 0;
+}
+
+/* Whether SIGUSR1 came (read from its signalfd). */
+static bool usr1_came(int sfd)
+{
+	struct signalfd_siginfo si;
+
+	return read(sfd, &si, sizeof(si)) == sizeof(si);
+}
+
+/*
+ * Gossip until count messages arrived (0: any number) or the end; 0, or
+ * 1 if fewer arrived or on an error (said).  SIGUSR1, read from sfd as
+ * one more descriptor polled, publishes the messages held back: a signal
+ * handler would wait as long as datagrams keep the socket ready.
+ */
+static int run(struct node *nd, unsigned long count, long long end, int sfd)
+{
+	struct pollfd p[2] = { { .fd = nd->fd, .events = POLLIN },
+			       { .fd = sfd, .events = POLLIN } };
 	unsigned long got = 0;
 
-	while (!count || got < count) {
+	/* With messages held back, not before they are out. */
+	while (!count || got < count || nd->n_messages) {
 		long long now = now_ms(), left = end - now;
 		int due = gossip_due_ms(&nd->g, now), ready, rc;
 
@@ -260,7 +291,7 @@ static int run(struct node *nd, unsigned long count, long long end)
 		}
 		if (due < 0 || due > left)
 			due = left < INT_MAX ? (int)left : INT_MAX;
-		ready = poll(&p, 1, due);
+		ready = poll(p, 2, due);
 		if (ready == 0 || (ready < 0 && errno == EINTR))
 			continue;
 		if (ready < 0) {
@@ -268,6 +299,11 @@ static int run(struct node *nd, unsigned long count, long long end)
 				strerror(errno));
 			return 1;
 		}
+		if ((p[1].revents & POLLIN) && usr1_came(sfd) &&
+		    publish_all(nd))
+			return 1;
+		if (!(p[0].revents & POLLIN))
+			continue;
 		rc = receive(nd);
 		if (rc < 0)
 			return 1;
@@ -317,12 +353,14 @@ int main(int argc, char **argv)
 	unsigned long count = 0, seconds = 60, fanout = 0;
 	const char *peers_file = NULL;
 	uint16_t port = MDCS_GOSSIP_PORT;
-	bool bound = false, fanout_set = false;
+	bool bound = false, fanout_set = false, on_signal = false;
+	sigset_t usr1;
+	int sfd;
 	uint64_t seed;
 	long long end;
 	int opt, n, rc = 0;
 
-	while ((opt = getopt(argc, argv, "p:s:n:t:f:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:n:t:f:uP:")) != -1) {
 		if (opt == 'p') {
 			if (port_text(optarg, &port))
 				return usage();
@@ -342,6 +380,8 @@ int main(int argc, char **argv)
 			if (number_text(optarg, GOSSIP_MAX_PEERS, &fanout))
 				return usage();
 			fanout_set = true;
+		} else if (opt == 'u') {
+			on_signal = true;
 		} else if (opt == 'P') {
 			peers_file = optarg;
 		} else {
@@ -377,15 +417,29 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	nd.messages = argv + optind;
+	nd.n_messages = argc - optind;
+	nd.local = &self.sin6_addr;
+	nd.port = port;
+	/* SIGUSR1 is read from a descriptor, so none is missed. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	sfd = signalfd(-1, &usr1, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0) {
+		fprintf(stderr, "mdcs-gossip: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
 	printf("listening\n");
 	fflush(stdout);
 	end = now_ms() + (long long)seconds * 1000;
-	for (int i = optind; i < argc && !rc; i++)
-		rc = publish(&nd, &self.sin6_addr, port, argv[i]) ? 1 : 0;
+	if (!on_signal)
+		rc = publish_all(&nd);
 	if (!rc)
-		rc = run(&nd, count, end);
+		rc = run(&nd, count, end, sfd);
 	print_stats(&nd);
 	gossip_destroy(&nd.g);
 	close(nd.fd);
+	close(sfd);
 	return rc;
 }

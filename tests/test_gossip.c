@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1017,6 +1018,49 @@ START_TEST(tool_gossips)
 }
 END_TEST
 
+/*
+ * With -u the publisher holds its message back until SIGUSR1: started
+ * before the listener is up, it still reaches it, as the listener exits
+ * 0 after -n 1 with the message printed.
+ */
+START_TEST(tool_publishes_at_signal)
+{
+	char path[] = "/tmp/test_gossip.XXXXXX", port[TOOLS][8], want[64],
+	     line[128];
+	FILE *outs[2], *errs[2];
+	pid_t pid[2];
+
+	tool_peers(path, port);
+	{
+		const char *const publish[] = { "mdcs-gossip", "-p",   port[0],
+						"-s",	       "::1",  "-t",
+						"3",	       "-u",   "-P",
+						path,	       "held", NULL };
+		const char *const listen[] = { "mdcs-gossip", "-p",  port[1],
+					       "-s",	      "::1", "-n",
+					       "1",	      "-t",  "5",
+					       "-P",	      path,  NULL };
+
+		pid[0] = tool(publish, &outs[0], &errs[0]);
+		ck_assert_ptr_nonnull(fgets(line, sizeof(line), outs[0]));
+		ck_assert_str_eq(line, "listening\n");
+		pid[1] = tool(listen, &outs[1], &errs[1]);
+		ck_assert_ptr_nonnull(fgets(line, sizeof(line), outs[1]));
+		ck_assert_str_eq(line, "listening\n");
+	}
+	unlink(path);
+	ck_assert_int_eq(kill(pid[0], SIGUSR1), 0);
+	snprintf(want, sizeof(want), "- - [::1]:%s 4 held\n", port[0]);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), outs[1]));
+	ck_assert_str_eq(line, want);
+	for (unsigned i = 0; i < 2; i++) {
+		ck_assert_int_eq(exit_status(pid[i]), 0);
+		fclose(outs[i]);
+		fclose(errs[i]);
+	}
+}
+END_TEST
+
 /* Alone, the tool gets nothing: after -t 1 it exits 1, having said it
  * listened, with its counters all 0. */
 START_TEST(tool_times_out)
@@ -1118,6 +1162,7 @@ static Suite *gossip_suite(void)
 
 	/* the publisher runs for 2 s, the lone listener 1 s */
 	tcase_add_test(t, tool_gossips);
+	tcase_add_test(t, tool_publishes_at_signal);
 	tcase_add_test(t, tool_times_out);
 	tcase_add_test(t, tool_refuses);
 	tcase_set_timeout(t, 20);

@@ -14,61 +14,14 @@ import signal
 import pytest
 
 from mdcs_topo import internet
-from mdcs_topo.peers import TunnelListener, publish
 from mdcs_topo.poll import wait_for
 from mdcs_topo.ssm import Capture, send_udp
+from stub_lab import (every_peer_hears_every_as, host_addr, listeners,
+                      publish_from, tagged)
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.pim6d, pytest.mark.staticd]
 
-GROUP = "ff3e::4444"
 MESSAGES = 10  # per peer
-
-
-def channels(net):
-    return [(internet.channel_source(k), GROUP)
-            for k in range(1, net.n_as + 1)]
-
-
-def as_of(host):
-    return int(host[1])
-
-
-def listeners(net, tag):
-    return {
-        h: TunnelListener(net.gears[h], internet.rp_tunnel(as_of(h)),
-                          channels(net), net.workdir, "{}-{}".format(h, tag))
-        for h in net.hosts
-    }
-
-
-def host_addr(h):
-    return internet.host_addr(as_of(h), int(h[2]))
-
-
-def publish_from(net, h, texts):
-    k = as_of(h)
-    publish(net.gears[h], host_addr(h), internet.channel_source(k), GROUP,
-            texts)
-
-
-def tagged(messages, tag):
-    return [m for m in messages if m[1].startswith(tag + "-")]
-
-
-def every_peer_hears_every_as(net, ears, tag):
-    """Probe from one peer of each AS until every peer has heard each."""
-    senders = [internet.host_name(k, 1) for k in range(1, net.n_as + 1)]
-
-    def heard():
-        for h in senders:
-            publish_from(net, h, ["{}-{}".format(tag, h)])
-        return all(
-            {m[0] for m in tagged(e.messages(), tag)} ==
-            {host_addr(h) for h in senders}
-            for e in ears.values())
-
-    wait_for(heard, 90, "every peer to hear a probe from every AS",
-             interval=1)
 
 
 def test_every_message_once_and_one_copy_per_rp(net):
