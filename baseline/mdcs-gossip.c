@@ -309,7 +309,8 @@ static int run(struct node *nd, unsigned long count, long long end, int sfd)
 			return 1;
 		got += (unsigned long)rc;
 	}
-	return count && got < count ? 1 : 0;
+	/* Messages held back and never out: that is a failure too. */
+	return (count && got < count) || nd->n_messages ? 1 : 0;
 }
 
 static void print_stats(const struct node *nd)
