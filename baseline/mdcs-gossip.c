@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/random.h>
@@ -49,18 +48,6 @@ static int usage(void)
 	return 2;
 }
 
-/* A port, 1 to 65535, in decimal. */
-static int port_text(const char *s, uint16_t *port)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (!*s || *end || !v || v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
 /* A number of at most max, in decimal. */
 static int number_text(const char *s, unsigned long max, unsigned long *v)
 {
@@ -88,7 +75,7 @@ static int peer_line(char *line, struct sockaddr_in6 *sa)
 
 		bracket = strchr(line, ']');
 		if (!bracket || bracket[1] != ':' ||
-		    port_text(bracket + 2, &port))
+		    mdcs_port_parse(bracket + 2, &port))
 			return -1;
 		*bracket = '\0';
 		sa->sin6_port = htons(port);
@@ -145,14 +132,6 @@ static int read_peers(const char *path, const struct sockaddr_in6 *self,
 	free(line);
 	fclose(f);
 	return n;
-}
-
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
 }
 
 /* The node and the socket it gossips on. */
@@ -229,8 +208,8 @@ static int receive(struct node *nd)
 		nd->strangers++;
 		return 0;
 	}
-	if (gossip_input(&nd->g, (unsigned)peer, buf, (size_t)n, now_ms(),
-			 &nd->out)) {
+	if (gossip_input(&nd->g, (unsigned)peer, buf, (size_t)n,
+			 mdcs_peer_now_ms(), &nd->out)) {
 		if (errno == EBADMSG)
 			return 0;
 		fprintf(stderr, "mdcs-gossip: %s\n", strerror(errno));
@@ -279,7 +258,7 @@ static int run(struct node *nd, unsigned long count, long long end, int sfd)
 
 	/* With messages held back, not before they are out. */
 	while (!count || got < count || nd->n_messages) {
-		long long now = now_ms(), left = end - now;
+		long long now = mdcs_peer_now_ms(), left = end - now;
 		int due = gossip_due_ms(&nd->g, now), ready, rc;
 
 		if (left <= 0)
@@ -363,7 +342,7 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "p:s:n:t:f:uP:")) != -1) {
 		if (opt == 'p') {
-			if (port_text(optarg, &port))
+			if (mdcs_port_parse(optarg, &port))
 				return usage();
 		} else if (opt == 's') {
 			if (inet_pton(AF_INET6, optarg, &self.sin6_addr) != 1)
@@ -433,7 +412,7 @@ int main(int argc, char **argv)
 	}
 	printf("listening\n");
 	fflush(stdout);
-	end = now_ms() + (long long)seconds * 1000;
+	end = mdcs_peer_now_ms() + (long long)seconds * 1000;
 	if (!on_signal)
 		rc = publish_all(&nd);
 	if (!rc)

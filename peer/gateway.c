@@ -212,7 +212,7 @@ int mdcs_amt_data_parse(const uint8_t *buf, size_t len, uint16_t port,
 
 /* --- the gateway --- */
 
-static int64_t now_ms(void)
+int64_t mdcs_peer_now_ms(void)
 {
 	struct timespec t;
 
@@ -407,7 +407,7 @@ int mdcs_gateway_request(struct mdcs_gateway *gw)
 	if (gw->requesting && gw->tries >= MDCS_GATEWAY_TRIES) {
 		gw->requesting = false;
 		gw->tries = 0;
-		gw->next_ms = now_ms();
+		gw->next_ms = mdcs_peer_now_ms();
 		errno = ETIMEDOUT;
 		return -1;
 	}
@@ -421,13 +421,13 @@ int mdcs_gateway_request(struct mdcs_gateway *gw)
 	gw->request_nonce = nonce;
 	gw->requesting = true;
 	gw->tries++;
-	gw->next_ms = now_ms() + MDCS_GATEWAY_RETRY_MS;
+	gw->next_ms = mdcs_peer_now_ms() + MDCS_GATEWAY_RETRY_MS;
 	return 0;
 }
 
 int mdcs_gateway_due_ms(const struct mdcs_gateway *gw)
 {
-	int64_t left = gw->next_ms - now_ms();
+	int64_t left = gw->next_ms - mdcs_peer_now_ms();
 
 	if (left <= 0)
 		return 0;
@@ -443,7 +443,7 @@ static int on_query(struct mdcs_gateway *gw, const uint8_t *buf, size_t len)
 		return refused();
 	gw->requesting = false;
 	gw->tries = 0;
-	gw->next_ms = now_ms() + q.qqi * 1000LL;
+	gw->next_ms = mdcs_peer_now_ms() + q.qqi * 1000LL;
 	if (q.limit) {
 		errno = EBUSY;
 		return -1;

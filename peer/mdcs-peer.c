@@ -61,13 +61,8 @@ static int addr_arg(const char *s, struct in6_addr *a)
 
 static int port_arg(const char *s, uint16_t *port)
 {
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (*s && !*end && v && v <= 65535) {
-		*port = (uint16_t)v;
+	if (!mdcs_port_parse(s, port))
 		return 0;
-	}
 	fprintf(stderr, "mdcs-peer: %s: not a port\n", s);
 	return -1;
 }
@@ -132,14 +127,6 @@ static int cmd_publish(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
-
 /* Print what arrives until count messages (0: any number) or the end. */
 static int receive(int fd, unsigned long count, long long end)
 {
@@ -149,7 +136,7 @@ static int receive(int fd, unsigned long count, long long end)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	while (!count || got < count) {
-		long long left = end - now_ms();
+		long long left = end - mdcs_peer_now_ms();
 		int ready;
 
 		if (left <= 0)
@@ -245,7 +232,7 @@ static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 
 	while (!stop_signal && (!count || got < count)) {
 		struct pollfd p = { .fd = gw.fd, .events = POLLIN };
-		long long left = end - now_ms();
+		long long left = end - mdcs_peer_now_ms();
 		int due = mdcs_gateway_due_ms(&gw), ready;
 		struct mdcs_peer_msg m;
 		struct timespec ts;
@@ -400,7 +387,7 @@ static int cmd_listen(int argc, char **argv)
 	if (tunnel_mode)
 		return tunnel(&relay, relay_port, bound ? &local : NULL, port,
 			      ch, n, count,
-			      now_ms() + (long long)seconds * 1000);
+			      mdcs_peer_now_ms() + (long long)seconds * 1000);
 
 	fd = mdcs_peer_listener(port);
 	if (fd < 0) {
@@ -418,7 +405,7 @@ static int cmd_listen(int argc, char **argv)
 	}
 	printf("listening\n");
 	fflush(stdout);
-	rc = receive(fd, count, now_ms() + (long long)seconds * 1000);
+	rc = receive(fd, count, mdcs_peer_now_ms() + (long long)seconds * 1000);
 	close(fd);
 	return rc;
 }

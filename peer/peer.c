@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* struct in6_pktinfo */
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -207,4 +208,17 @@ void mdcs_peer_print(FILE *f, const struct mdcs_peer_msg *m)
 			fprintf(f, "\\x%02x", m->data[i]);
 	putc('\n', f);
 	fflush(f);
+}
+
+int mdcs_port_parse(const char *s, uint16_t *port)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (!*s || *end || !v || v > 65535) {
+		errno = EINVAL;
+		return -1;
+	}
+	*port = (uint16_t)v;
+	return 0;
 }

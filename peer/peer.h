@@ -66,6 +66,13 @@ int mdcs_peer_receive(int fd, uint8_t *buf, size_t size,
  * message that came through no channel (the gossip baseline's). */
 void mdcs_peer_print(FILE *f, const struct mdcs_peer_msg *m);
 
+/* A port, 1 to 65535, in decimal, for the tools' arguments; -1 with
+ * EINVAL for anything else. */
+int mdcs_port_parse(const char *s, uint16_t *port);
+
+/* Milliseconds of the monotonic clock, which the gateway's timers use. */
+int64_t mdcs_peer_now_ms(void);
+
 /* --- Tunnel mode --- */
 
 /*

@@ -257,6 +257,13 @@ static bool apply_record(struct gateways *g, struct gateway *gw,
 	return false; /* EXCLUDE modes: any-source multicast */
 }
 
+/* A record's length, its sources and aux data with it. */
+static size_t record_len(const struct mld2_record *r)
+{
+	return sizeof(*r) + 16 * (size_t)ntohs(r->nsources) +
+	       4 * (size_t)r->aux_len;
+}
+
 /* The records of an MLDv2 report, each checked to fit before any is
  * applied; false if the report is malformed. */
 static bool report_ok(const uint8_t *icmp, size_t len)
@@ -275,8 +282,7 @@ static bool report_ok(const uint8_t *icmp, size_t len)
 		if (len - off < sizeof(r))
 			return false;
 		memcpy(&r, icmp + off, sizeof(r));
-		off += sizeof(r) + 16 * (size_t)ntohs(r.nsources) +
-		       4 * (size_t)r.aux_len;
+		off += record_len(&r);
 		if (off > len)
 			return false;
 	}
@@ -296,8 +302,7 @@ static void apply_report(struct gateways *g, struct gateway *gw,
 		memcpy(&r, icmp + off, sizeof(r));
 		if (!apply_record(g, gw, &r, icmp + off + sizeof(r)))
 			g->stats.refused++;
-		off += sizeof(r) + 16 * (size_t)ntohs(r.nsources) +
-		       4 * (size_t)r.aux_len;
+		off += record_len(&r);
 	}
 }
 

@@ -10,6 +10,18 @@ from .rp import BUILDDIR
 PEER = os.path.join(BUILDDIR, "peer", "mdcs-peer")
 
 
+def printed_messages(output, groups):
+    """(publisher address, message) of every line of the tools' output
+    (mdcs_peer_print: source, group, [publisher]:port, length, message)
+    whose group is one of groups ("-" for the gossip baseline's)."""
+    out = []
+    for line in output.splitlines():
+        f = line.split(" ", 4)
+        if len(f) == 5 and f[1] in groups:
+            out.append((f[2].rsplit(":", 1)[0].strip("[]"), f[4]))
+    return out
+
+
 class TunnelListener:
     """mdcs-peer listen -r: joins channels (source, group) through the RP
     whose tunnel address is relay, and prints what they carry."""
@@ -25,12 +37,7 @@ class TunnelListener:
 
     def messages(self):
         """(publisher address, message) of every channel message so far."""
-        out = []
-        for line in self.proc.output().splitlines():
-            f = line.split(" ", 4)
-            if len(f) == 5 and f[1] in self.groups:
-                out.append((f[2].rsplit(":", 1)[0].strip("[]"), f[4]))
-        return out
+        return printed_messages(self.proc.output(), self.groups)
 
     def stop(self):
         self.proc.stop()

@@ -19,7 +19,7 @@ import signal
 
 import pytest
 
-from mdcs_topo.peers import PEER
+from mdcs_topo.peers import PEER, printed_messages
 from mdcs_topo.poll import wait_for
 from mdcs_topo.proc import NodeProcess
 from stub_lab import (every_peer_hears_every_as, host_addr, listeners,
@@ -136,9 +136,7 @@ def run_gossip(net, want):
     dups = {h: int(s["dup"]) for h, s in stats.items()}
     delivered = 0
     for h, n in nodes.items():
-        lines = [line.split(" ", 4) for line in n.output().splitlines()]
-        got = {(f[2].rsplit(":", 1)[0].strip("[]"), f[4]) for f in lines
-               if len(f) == 5 and f[0] == "-"}
+        got = set(printed_messages(n.output(), {"-"}))
         delivered += len(got & want) + MESSAGES  # its own, had at once
     return octets, octets, dups, delivered
 
