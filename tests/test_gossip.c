@@ -891,7 +891,7 @@ static int exit_status(pid_t pid)
 
 struct tool_stats {
 	unsigned long full, dup, announce, request, sent_datagrams, sent_octets,
-		received_datagrams, received_octets, malformed;
+		received_datagrams, received_octets, malformed, overflowed;
 };
 
 /* The stats line from the tool's standard error, which it must end
@@ -907,20 +907,22 @@ static void tool_stats(FILE *err_f, struct tool_stats *st)
 				"stats full=%lu dup=%lu announce=%lu "
 				"request=%lu sent_datagrams=%lu "
 				"sent_octets=%lu received_datagrams=%lu "
-				"received_octets=%lu malformed=%lu",
+				"received_octets=%lu malformed=%lu "
+				"overflowed=%lu",
 				&st->full, &st->dup, &st->announce,
 				&st->request, &st->sent_datagrams,
 				&st->sent_octets, &st->received_datagrams,
-				&st->received_octets, &st->malformed),
-			 9);
+				&st->received_octets, &st->malformed,
+				&st->overflowed),
+			 10);
 	/* nothing more nor less than the fields */
 	snprintf(again, sizeof(again),
 		 "stats full=%lu dup=%lu announce=%lu request=%lu "
 		 "sent_datagrams=%lu sent_octets=%lu received_datagrams=%lu "
-		 "received_octets=%lu malformed=%lu\n",
+		 "received_octets=%lu malformed=%lu overflowed=%lu\n",
 		 st->full, st->dup, st->announce, st->request,
 		 st->sent_datagrams, st->sent_octets, st->received_datagrams,
-		 st->received_octets, st->malformed);
+		 st->received_octets, st->malformed, st->overflowed);
 	ck_assert_str_eq(last, again);
 }
 

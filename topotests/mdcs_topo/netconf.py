@@ -147,6 +147,22 @@ def mdcs_values(reply_xml, path):
             for n in n.findall(steps)]
 
 
+def learned_rps(rp):
+    """{public key: (address, source prefixes)} of the RPs rp learned by
+    peer sampling."""
+    with session(rp) as m:
+        reply = m.get(filter=subtree(
+            "<membership><learned-rp/></membership>")).data_xml
+    out = {}
+    for entry in ET.fromstring(reply.encode()).iter(
+            "{%s}learned-rp" % MDCS):
+        def leaves(name):
+            return [n.text for n in entry.findall("{%s}%s" % (MDCS, name))]
+        out[leaves("public-key")[0]] = (leaves("address")[0],
+                                        leaves("source-prefix"))
+    return out
+
+
 def notifications(m, name, timeout):
     """Notifications of the given name (mdcs namespace) that arrive before
     timeout seconds pass without one, as dicts of their leaves."""

@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from mdcs_topo.netconf import MDCS, mdcs_values, session, subtree
+from mdcs_topo.netconf import (MDCS, learned_rps, mdcs_values, session,
+                               subtree)
 from mdcs_topo.poll import wait_for
 from mdcs_topo.ssm import (
     GROUP,
@@ -29,21 +30,6 @@ pytestmark = [pytest.mark.pim6d, pytest.mark.staticd]
 STREAM = 100  # packets
 CONTROL_PORT = 2268
 SHUFFLES = (5, 6)  # SHUFFLE and SHUFFLE_REPLY, docs/wire-format.md
-
-
-def learned(rp):
-    """{public key: (address, source prefixes)} of the RPs rp learned."""
-    with session(rp) as m:
-        reply = m.get(filter=subtree(
-            "<membership><learned-rp/></membership>")).data_xml
-    out = {}
-    for entry in ET.fromstring(reply.encode()).iter(
-            "{%s}learned-rp" % MDCS):
-        def leaves(name):
-            return [n.text for n in entry.findall("{%s}%s" % (MDCS, name))]
-        out[leaves("public-key")[0]] = (leaves("address")[0],
-                                        leaves("source-prefix"))
-    return out
 
 
 def control_counter(rp, leaf):
@@ -77,7 +63,7 @@ def test_rps_learn_each_other(net):
         "rp3": dict([described(rps["rp1"]), described(rps["rp2"])]),
     }
     for name, expected in want.items():
-        wait_for(lambda: learned(rps[name]) == expected, 60,
+        wait_for(lambda: learned_rps(rps[name]) == expected, 60,
                  "{} to learn {}".format(name, sorted(expected)))
     for rp in rps.values():
         assert control_counter(rp, "bad-signature") == 0

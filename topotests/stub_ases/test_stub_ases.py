@@ -2,11 +2,11 @@
 The reduced lab (conftest.py): every peer publishes through its RP and
 listens, through its RP, to the channels of all three RPs.
 
-             t (transit AS 65000)
+             t0 (transit AS 65000)
            /        |         \\
          b1        b2         b3        eBGP; border routers, b3 also a
         /  \\      /  \\      /  \\       stateful firewall before rp3
-      rp1  h11  rp2  h21   rp3  h31     (h12, h22, h32 beside them)
+      rp1  h1-1 rp2  h2-1  rp3  h3-1    (h1-2, h2-2, h3-2 beside them)
 """
 
 import signal
@@ -14,10 +14,11 @@ import signal
 import pytest
 
 from mdcs_topo import internet
+from mdcs_topo.internet import host_address
+from mdcs_topo.lab_peers import (every_peer_hears_every_as, listeners,
+                                 publish_from, tagged)
 from mdcs_topo.poll import wait_for
 from mdcs_topo.ssm import Capture, send_udp
-from stub_lab import (every_peer_hears_every_as, host_addr, listeners,
-                      publish_from, tagged)
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.pim6d, pytest.mark.staticd]
 
@@ -30,14 +31,15 @@ def test_every_message_once_and_one_copy_per_rp(net):
     subscribed beyond it, whatever the number of peers."""
     ears = listeners(net, "all")
     every_peer_hears_every_as(net, ears, "probe")
-    caps = {k: Capture(net.gears["t"], "t-eth{}".format(k), net.workdir,
-                       "link-as{}".format(k), "udp port 2268")
-            for k in range(1, net.n_as + 1)}
+    inet = net.inet
+    caps = {k: Capture(net.gears["t0"], "t0-eth{}".format(k - 1),
+                       net.workdir, "link-as{}".format(k), "udp port 2268")
+            for k in inet.stubs}
     want = set()
-    for h in net.hosts:
+    for h in inet.hosts():
         texts = ["msg-{}-{}".format(h, n) for n in range(MESSAGES)]
         publish_from(net, h, texts)
-        want |= {(host_addr(h), t) for t in texts}
+        want |= {(host_address(h), t) for t in texts}
     wait_for(lambda: all(len(tagged(e.messages(), "msg")) >= len(want)
                          for e in ears.values()),
              60, "every message at every peer")
@@ -49,7 +51,7 @@ def test_every_message_once_and_one_copy_per_rp(net):
     # Per link: the copies leaving AS k (one per other RP) and entering it
     # (one per message from elsewhere), counted by tshark on the transit
     # router's side of the link.
-    sent_per_as = net.peers * MESSAGES
+    sent_per_as = inet.peers * MESSAGES
     for k, cap in caps.items():
         cap.stop()
         rp = internet.rp_tunnel(k)
@@ -57,19 +59,20 @@ def test_every_message_once_and_one_copy_per_rp(net):
                          'frame contains "msg-"'.format(rp), "frame.len")
         into = cap.fields('amt.type == 6 && ipv6.dst == {} && '
                           'frame contains "msg-"'.format(rp), "frame.len")
-        assert len(out) == sent_per_as * (net.n_as - 1), k
-        assert len(into) == sent_per_as * (net.n_as - 1), k
+        assert len(out) == sent_per_as * (len(inet.stubs) - 1), k
+        assert len(into) == sent_per_as * (len(inet.stubs) - 1), k
 
 
 def test_firewalled_rp_receives(net):
     """The firewall in front of the firewalled AS's RP drops what nobody
     asked for, yet that RP's peers got every message above: its own
     traffic opened the way."""
-    k = net.firewalled
-    before = internet.firewall_dropped(net.tgen, k)
-    send_udp(net.gears["t"], "2001:db8:100:{}::1".format(k),
+    k = next(k for k in net.inet.stubs
+             if net.inet.wall(k) == internet.FIREWALL)
+    before = net.inet.wall_dropped(net.tgen, k)
+    send_udp(net.gears["t0"], "2001:db8:100:{}::1".format(k),
              internet.rp_tunnel(k), 2268, b"unsolicited")
-    wait_for(lambda: internet.firewall_dropped(net.tgen, k) > before, 10,
+    wait_for(lambda: net.inet.wall_dropped(net.tgen, k) > before, 10,
              "the firewall to drop an unsolicited datagram")
     ears = listeners(net, "firewalled")
     every_peer_hears_every_as(net, ears, "through")

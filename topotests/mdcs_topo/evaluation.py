@@ -1,0 +1,237 @@
+"""
+mdcs against the iterative-diffusion baseline in a lab (lab.py), with the
+same peers and the same messages: every peer publishes its messages,
+first through mdcs (tunnel-mode peers of their RPs), then by mdcs-gossip
+among all peers.  nftables counters on one end of every inter-AS link
+(and on every member's side of an IXP) count the IPv6 packets each scheme
+sent across: for mdcs its AMT data messages and, apart, all its traffic
+on the tunnel port (control included); for the baseline all its
+datagrams.  The tables give per AS what its peers received, and per
+scheme octets per message on all inter-AS links and per link, copies
+received more than once per peer, and the delivery ratio.
+"""
+
+import json
+import math
+import os
+import platform
+import signal
+
+from .internet import host_address
+from .lab_peers import every_peer_hears_every_as, listeners, publish_from, \
+    tagged
+from .peers import PEER, printed_messages
+from .poll import wait_for
+from .proc import NodeProcess
+
+GOSSIP = os.path.join(os.path.dirname(os.path.dirname(PEER)), "baseline",
+                      "mdcs-gossip")
+GOSSIP_PORT = 2271
+GOSSIP_SECONDS = 15  # every node runs this long: late copies count too
+
+# What crosses each link, by kind: mdcs's AMT data messages (first octet
+# after the UDP header 6), all of mdcs between RPs, all of the baseline.
+KINDS = {
+    "mdcs-data": "udp dport 2268 @th,64,8 6",
+    "mdcs-all": "udp dport 2268",
+    "gossip": "udp dport {}".format(GOSSIP_PORT),
+}
+MDCS, BASELINE = "mdcs (tunnel-mode peers)", "iterative diffusion"
+
+
+def install_counters(net):
+    rules = {}
+    for label, router, ifname, both in net.inet.counted:
+        sides = ("iifname", "oifname") if both else ("oifname",)
+        for kind, match in KINDS.items():
+            rules.setdefault(router, []).extend(
+                '  {} "{}" {} counter comment "{} {}"'.format(
+                    side, ifname, match, kind, label) for side in sides)
+    for router, lines in rules.items():
+        path = os.path.join(net.workdir, router + ".evalcount.nft")
+        with open(path, "w") as f:
+            f.write("\n".join(
+                ["table inet evalcount {", " chain links {",
+                 "  type filter hook forward priority -10; policy accept;"] +
+                lines + [" }", "}"]) + "\n")
+        net.gears[router].cmd_raises("nft -f " + path)
+
+
+def counted(net):
+    """(kind, link label) -> IPv6 octets counted so far."""
+    out = {}
+    for router in {r for _, r, _, _ in net.inet.counted}:
+        doc = json.loads(net.gears[router].cmd_raises(
+            "nft -j list table inet evalcount"))
+        for item in doc["nftables"]:
+            rule = item.get("rule")
+            if not rule or "comment" not in rule:
+                continue
+            kind, label = rule["comment"].split(" ", 1)
+            octets = next(e["counter"]["bytes"] for e in rule["expr"]
+                          if "counter" in e)
+            out[(kind, label)] = out.get((kind, label), 0) + octets
+    return out
+
+
+def links(net):
+    return [label for label, _, _, _ in net.inet.counted]
+
+
+def since(net, before, kind):
+    now = counted(net)
+    return {label: now[(kind, label)] - before[(kind, label)]
+            for label in links(net)}
+
+
+class Result:
+    """What one scheme did: octets per link (all of it, and what carried
+    messages), per peer the distinct messages it got and its copies
+    received twice or more, and the datagrams its peers' full socket
+    buffers dropped."""
+
+    def __init__(self, everything, data, got, dups, overflowed=0):
+        self.everything = everything
+        self.data = data
+        self.got = got
+        self.dups = dups
+        self.overflowed = overflowed
+
+
+def run_mdcs(net, texts):
+    """Every peer publishes texts(h) through mdcs."""
+    ears = listeners(net, "eval")
+    every_peer_hears_every_as(net, ears, "probe")
+    want = wanted(net, texts)
+    before = counted(net)
+    for h in net.inet.hosts():
+        publish_from(net, h, texts(h))
+    wait_for(lambda: all(len(tagged(e.messages(), "msg")) >= len(want)
+                         for e in ears.values()),
+             90, "every message at every mdcs peer")
+    data = since(net, before, "mdcs-data")
+    everything = since(net, before, "mdcs-all")
+    got = {h: tagged(e.stop(), "msg") for h, e in ears.items()}
+    return Result(everything, data, {h: set(g) for h, g in got.items()},
+                  {h: len(g) - len(set(g)) for h, g in got.items()})
+
+
+def gossip_stats(output):
+    for line in output.splitlines():
+        if line.startswith("stats "):
+            return dict(kv.split("=") for kv in line.split()[1:])
+    return None
+
+
+def run_gossip(net, texts):
+    """Every peer publishes texts(h) by iterative diffusion among all
+    peers: all start, then all publish at once (SIGUSR1)."""
+    hosts = net.inet.hosts()
+    path = os.path.join(net.workdir, "gossip-peers")
+    with open(path, "w") as f:
+        f.write("".join("[{}]:{}\n".format(host_address(h), GOSSIP_PORT)
+                        for h in hosts))
+    nodes = {
+        h: NodeProcess(net.gears[h],
+                       [GOSSIP, "-p", str(GOSSIP_PORT), "-s", host_address(h),
+                        "-t", str(GOSSIP_SECONDS), "-u", "-P", path] +
+                       texts(h),
+                       net.workdir, "gossip-" + h)
+        for h in hosts
+    }
+    for h, n in nodes.items():
+        wait_for(lambda: "listening" in n.output(), 20,
+                 "mdcs-gossip on {} to listen".format(h))
+    before = counted(net)
+    for n in nodes.values():
+        os.kill(n.pid, signal.SIGUSR1)
+    for h, n in nodes.items():
+        wait_for(lambda: gossip_stats(n.output()) is not None,
+                 GOSSIP_SECONDS + 30, "mdcs-gossip on {} to end".format(h))
+    octets = since(net, before, "gossip")
+    got = {}
+    for h, n in nodes.items():
+        # Its own messages it had at once.
+        got[h] = set(printed_messages(n.output(), {"-"})) | {
+            (host_address(h), t) for t in texts(h)}
+    stats = [gossip_stats(n.output()) for n in nodes.values()]
+    dups = {h: int(s["dup"]) for h, s in zip(nodes, stats)}
+    return Result(octets, octets, got, dups,
+                  sum(int(s["overflowed"]) for s in stats))
+
+
+def wanted(net, texts):
+    return {(host_address(h), t) for h in net.inet.hosts() for t in texts(h)}
+
+
+def delivery(net, result, want):
+    """Messages delivered over messages wanted, all peers together."""
+    return (sum(len(g & want) for g in result.got.values()) /
+            (len(want) * len(result.got)))
+
+
+def print_environment(net, messages, size):
+    n = len(net.inet.hosts()) - 1
+    print("\n{} ASes, {} stub ASes with {} peers each; {} messages of {} "
+          "octets per peer; baseline n = {}, full to ceil(sqrt(n)) = {}; "
+          "Linux {}, {} CPUs".format(
+              len(net.inet.ases), len(net.inet.stubs), net.inet.peers,
+              messages, size, n, math.ceil(math.sqrt(n)), platform.release(),
+              os.cpu_count()))
+
+
+def print_delivery(net, result, want):
+    """Per stub AS: what lies in front of its RP, and what its peers got."""
+    print("| AS | RP | peers | messages wanted per peer | delivered | "
+          "received twice or more |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for k in net.inet.stubs:
+        hs = net.inet.hosts(k)
+        print("| AS{} | {} | {} | {} | {} | {} |".format(
+            k, net.inet.wall(k), len(hs), len(want),
+            sum(len(result.got[h] & want) for h in hs),
+            sum(result.dups[h] for h in hs)))
+
+
+def print_comparison(net, rows, want):
+    """rows: scheme -> Result.  Returns the baseline's octets per message
+    on all inter-AS links over mdcs's."""
+    labels = links(net)
+    print("| scheme | inter-AS octets per message, all | carrying "
+          "messages | per link, carrying messages (" + ", ".join(labels) +
+          ") | copies received twice or more, per peer | delivery |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    per_message = {}
+    for name, r in rows.items():
+        per_message[name] = sum(r.everything.values()) / len(want)
+        print("| {} | {:.0f} | {:.0f} | {} | {:.1f} | {:.3f} |".format(
+            name, per_message[name], sum(r.data.values()) / len(want),
+            ", ".join("{:.0f}".format(r.data[label] / len(want))
+                      for label in labels),
+            sum(r.dups.values()) / len(r.dups), delivery(net, r, want)))
+    for name, r in rows.items():
+        if r.overflowed:
+            print("{}: {} datagrams dropped by its peers' full socket "
+                  "buffers".format(name, r.overflowed))
+    ratio = per_message[BASELINE] / per_message[MDCS]
+    print("iterative diffusion / mdcs, all inter-AS octets per message: "
+          "{:.2f}".format(ratio))
+    return ratio
+
+
+def compare(net, messages, size):
+    """Both schemes over the same peers and messages; the tables printed.
+    Returns {scheme: Result} and the messages wanted."""
+    def texts(h):
+        return ["msg-{}-{}-".format(h, n).ljust(size, "x")
+                for n in range(messages)]
+
+    install_counters(net)
+    want = wanted(net, texts)
+    rows = {MDCS: run_mdcs(net, texts), BASELINE: run_gossip(net, texts)}
+    print_environment(net, messages, size)
+    print("\nDelivery through mdcs, per AS:")
+    print_delivery(net, rows[MDCS], want)
+    print("\nmdcs and the baseline side by side:")
+    print_comparison(net, rows, want)
+    return rows, want
