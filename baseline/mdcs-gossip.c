@@ -4,7 +4,7 @@
  * print those that arrive, count what goes over the wire.
  *
  *   mdcs-gossip [-p PORT] [-s LOCAL] [-n COUNT] [-t SECONDS] [-f FANOUT]
- *               [-u] -P PEERS_FILE [MESSAGE...]
+ *               [-u] [-T] -P PEERS_FILE [MESSAGE...]
  */
 #include <ctype.h>
 #include <errno.h>
@@ -36,7 +36,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: mdcs-gossip [-p PORT] [-s LOCAL] [-n COUNT] "
 		"[-t SECONDS] [-f FANOUT]\n"
-		"                   [-u] -P PEERS_FILE [MESSAGE...]\n"
+		"                   [-u] [-T] -P PEERS_FILE [MESSAGE...]\n"
 		"Gossips with the peers listed in PEERS_FILE, one ADDR (at "
 		"port %u) or\n[ADDR]:PORT a line, from [LOCAL]:PORT (port "
 		"%u by default); the line of\n[LOCAL]:PORT itself is skipped.  "
@@ -47,7 +47,10 @@ static int usage(void)
 		"messages (exit status 1 if fewer\nby then) or SECONDS (60 by "
 		"default).  At exit, prints its counters on\nstandard "
 		"error.  With -u, it publishes at SIGUSR1 rather than at "
-		"once, so\nthat all peers can be up first.\n",
+		"once, so\nthat all peers can be up first.  With -T, each line "
+		"begins with the time\n(seconds since the epoch), and a line "
+		"of the time and `published' comes\nbefore the first message "
+		"goes out.\n",
 		MDCS_GOSSIP_PORT, MDCS_GOSSIP_PORT);
 	return 2;
 }
@@ -151,6 +154,7 @@ struct node {
 	unsigned long unsent, strangers;
 	int unsent_errno;    /* the last send's that failed */
 	uint32_t overflowed; /* datagrams the socket's buffer dropped */
+	bool stamped;	     /* -T: lines begin with the time */
 };
 
 /* Send what the node's last call said; a datagram that could not be sent
@@ -240,13 +244,18 @@ static int receive(struct node *nd)
 	m.publisher_port = nd->out.msg.publisher_port;
 	m.data = nd->out.msg.data;
 	m.len = nd->out.msg.len;
-	mdcs_peer_print(stdout, &m);
+	mdcs_peer_print(stdout, &m, nd->stamped);
 	return 1;
 }
 
 /* Publish the node's messages; 0, or 1 on an error (said). */
 static int publish_all(struct node *nd)
 {
+	if (nd->stamped && nd->n_messages) {
+		mdcs_peer_stamp(stdout);
+		printf("published\n");
+		fflush(stdout);
+	}
 	for (int i = 0; i < nd->n_messages; i++)
 		if (publish(nd, nd->local, nd->port, nd->messages[i]))
 			return 1;
@@ -385,7 +394,7 @@ int main(int argc, char **argv)
 	long long end;
 	int opt, n, rc = 0;
 
-	while ((opt = getopt(argc, argv, "p:s:n:t:f:uP:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:n:t:f:uTP:")) != -1) {
 		if (opt == 'p') {
 			if (mdcs_port_parse(optarg, &port))
 				return usage();
@@ -407,6 +416,8 @@ int main(int argc, char **argv)
 			fanout_set = true;
 		} else if (opt == 'u') {
 			on_signal = true;
+		} else if (opt == 'T') {
+			nd.stamped = true;
 		} else if (opt == 'P') {
 			peers_file = optarg;
 		} else {

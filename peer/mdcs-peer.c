@@ -2,11 +2,12 @@
  * mdcs-peer: publish messages through an RP, and print the messages of
  * channels joined with MLDv2, or through the RP as an AMT relay.
  *
- *   mdcs-peer publish [-s LOCAL] [-p PORT] RP GROUP [MESSAGE...]
- *   mdcs-peer listen [-i IFNAME] [-p PORT] [-c COUNT] [-t SECONDS]
+ *   mdcs-peer publish [-T] [-s LOCAL] [-p PORT] RP GROUP [MESSAGE...]
+ *   mdcs-peer listen [-T] [-i IFNAME] [-p PORT] [-c COUNT] [-t SECONDS]
+ *                    [-a RP] [-A SECONDS] SOURCE GROUP [SOURCE GROUP...]
+ *   mdcs-peer listen [-T] -r RELAY [-P RELAYPORT] [-s LOCAL] [-p PORT]
+ *                    [-c COUNT] [-t SECONDS] [-a RP] [-A SECONDS]
  *                    SOURCE GROUP [SOURCE GROUP...]
- *   mdcs-peer listen -r RELAY [-P RELAYPORT] [-s LOCAL] [-p PORT]
- *                    [-c COUNT] [-t SECONDS] SOURCE GROUP [SOURCE GROUP...]
  */
 #define _GNU_SOURCE /* ppoll */
 #include <stdbool.h>
@@ -24,30 +25,42 @@
 #include <arpa/inet.h>
 
 #include "peer.h"
+#include "proto/announce.h"
 #include "proto/publish.h"
 #include "proto/tunnel.h"
 
 #define MAX_CHANNELS 64
 #define MAX_SECONDS  (366UL * 24 * 3600)
 
+/* -T: lines begin with the wall clock's time (mdcs_peer_stamp). */
+static bool stamped;
+
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: mdcs-peer publish [-s LOCAL] [-p PORT] RP GROUP "
+		"usage: mdcs-peer publish [-T] [-s LOCAL] [-p PORT] RP GROUP "
 		"[MESSAGE...]\n"
-		"       mdcs-peer listen [-i IFNAME] [-p PORT] [-c COUNT] "
-		"[-t SECONDS] SOURCE GROUP [SOURCE GROUP...]\n"
-		"       mdcs-peer listen -r RELAY [-P RELAYPORT] [-s LOCAL] "
-		"[-p PORT] [-c COUNT]\n"
-		"                        [-t SECONDS] SOURCE GROUP "
+		"       mdcs-peer listen [-T] [-i IFNAME] [-p PORT] [-c COUNT] "
+		"[-t SECONDS] [-a RP]\n"
+		"                        [-A SECONDS] SOURCE GROUP "
 		"[SOURCE GROUP...]\n"
+		"       mdcs-peer listen [-T] -r RELAY [-P RELAYPORT] "
+		"[-s LOCAL] [-p PORT]\n"
+		"                        [-c COUNT] [-t SECONDS] [-a RP] "
+		"[-A SECONDS] SOURCE GROUP\n"
+		"                        [SOURCE GROUP...]\n"
 		"publish sends each MESSAGE, or each line of standard input, "
 		"to the channel\n(RP, GROUP) through the RP whose channel "
 		"source is RP; listen joins the\nchannels and prints each "
 		"message: source, group, [publisher]:port, length,\nmessage "
 		"(\\xNN for other than printable ASCII).  With -r, it joins "
 		"them through\nthe RP's tunnel address RELAY as an AMT gateway "
-		"instead (tunnel mode).\n");
+		"instead (tunnel mode).  While it\nlistens, it announces "
+		"itself every SECONDS (10) to the RP whose tunnel\naddress is "
+		"RP (-a), by default in tunnel mode to RELAY.  With -T, each "
+		"line begins with\nthe time (seconds since the epoch), and "
+		"publish prints one line, the time\nand `published', before "
+		"it sends.\n");
 	return 2;
 }
 
@@ -100,8 +113,10 @@ static int cmd_publish(int argc, char **argv)
 	ssize_t n;
 	int opt, fd, rc = 0;
 
-	while ((opt = getopt(argc, argv, "s:p:")) != -1) {
-		if (opt == 's' && !addr_arg(optarg, &local))
+	while ((opt = getopt(argc, argv, "Ts:p:")) != -1) {
+		if (opt == 'T')
+			stamped = true;
+		else if (opt == 's' && !addr_arg(optarg, &local))
 			bound = true;
 		else if (opt != 'p' || port_arg(optarg, &port))
 			return usage();
@@ -115,6 +130,11 @@ static int cmd_publish(int argc, char **argv)
 		fprintf(stderr, "mdcs-peer: socket: %s\n", strerror(errno));
 		return 1;
 	}
+	if (stamped) {
+		mdcs_peer_stamp(stdout);
+		printf("published\n");
+		fflush(stdout);
+	}
 	for (int i = optind + 2; i < argc && !rc; i++)
 		rc = publish_one(fd, &rp, port, &group, argv[i],
 				 strlen(argv[i]));
@@ -127,8 +147,22 @@ static int cmd_publish(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
-/* Print what arrives until count messages (0: any number) or the end. */
-static int receive(int fd, unsigned long count, long long end)
+/* Send the announcement if it is due; the milliseconds until the next
+ * (INT_MAX without an announcer).  A failed send is said, not fatal: the
+ * RP holds the peer for three intervals. */
+static int announce_due(struct mdcs_announcer *ann)
+{
+	if (!ann)
+		return INT_MAX;
+	if (!mdcs_announcer_due_ms(ann) && mdcs_announcer_send(ann))
+		fprintf(stderr, "mdcs-peer: announce: %s\n", strerror(errno));
+	return mdcs_announcer_due_ms(ann);
+}
+
+/* Print what arrives until count messages (0: any number) or the end,
+ * announcing the peer with ann if not NULL. */
+static int receive(int fd, unsigned long count, long long end,
+		   struct mdcs_announcer *ann)
 {
 	static uint8_t buf[65536];
 	unsigned long got = 0, bad = 0;
@@ -137,13 +171,15 @@ static int receive(int fd, unsigned long count, long long end)
 
 	while (!count || got < count) {
 		long long left = end - mdcs_peer_now_ms();
-		int ready;
+		int wait = announce_due(ann), ready;
 
 		if (left <= 0)
 			break;
-		ready = poll(&p, 1, left < INT_MAX ? (int)left : INT_MAX);
+		if (left < wait)
+			wait = (int)left;
+		ready = poll(&p, 1, wait);
 		if (ready == 0)
-			break;
+			continue;
 		if (ready < 0 && errno == EINTR)
 			continue;
 		if (ready < 0) {
@@ -152,7 +188,7 @@ static int receive(int fd, unsigned long count, long long end)
 			return 1;
 		}
 		if (!mdcs_peer_receive(fd, buf, sizeof(buf), &m)) {
-			mdcs_peer_print(stdout, &m);
+			mdcs_peer_print(stdout, &m, stamped);
 			got++;
 		} else if (errno == EBADMSG) {
 			bad++;
@@ -189,13 +225,16 @@ static void die_of_stop_signal(const sigset_t *mask)
 /*
  * Tunnel mode: join the n channels at ch through the relay at
  * [relay]:relay_port as its AMT gateway, and print what arrives, as
- * receive does, until count messages (0: any number) or the end.
- * `listening` once the first Updates are sent.
+ * receive does, until count messages (0: any number) or the end,
+ * announcing the peer with ann if not NULL, which it closes at the end
+ * (the RP hears that the peer leaves).  `listening` once the first
+ * Updates are sent.
  */
 static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 		  const struct in6_addr *local, uint16_t port,
 		  const struct mdcs_peer_channel *ch, size_t n,
-		  unsigned long count, long long end)
+		  unsigned long count, long long end,
+		  struct mdcs_announcer *ann)
 {
 	static struct mdcs_gateway gw;
 	static uint8_t buf[65536];
@@ -234,11 +273,14 @@ static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 		struct pollfd p = { .fd = gw.fd, .events = POLLIN };
 		long long left = end - mdcs_peer_now_ms();
 		int due = mdcs_gateway_due_ms(&gw), ready;
+		int announce = announce_due(ann);
 		struct mdcs_peer_msg m;
 		struct timespec ts;
 
 		if (left <= 0)
 			break;
+		if (due && announce < due)
+			due = announce; /* never 0: the next is scheduled */
 		if (!due) {
 			if (!mdcs_gateway_request(&gw))
 				continue;
@@ -273,7 +315,7 @@ static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 		}
 		switch (mdcs_gateway_receive(&gw, buf, sizeof(buf), &m)) {
 		case MDCS_GATEWAY_MESSAGE:
-			mdcs_peer_print(stdout, &m);
+			mdcs_peer_print(stdout, &m, stamped);
 			got++;
 			continue;
 		case MDCS_GATEWAY_QUERY:
@@ -313,6 +355,8 @@ static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 	}
 	if (mdcs_gateway_close(&gw))
 		fprintf(stderr, "mdcs-peer: teardown: %s\n", strerror(errno));
+	if (ann && mdcs_announcer_close(ann))
+		fprintf(stderr, "mdcs-peer: announce: %s\n", strerror(errno));
 	if (bad)
 		fprintf(stderr,
 			"mdcs-peer: %lu datagrams were no channel "
@@ -323,20 +367,36 @@ static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 	return rc || (count && got < count) ? 1 : 0;
 }
 
+static int open_announcer(struct mdcs_announcer *a, const struct in6_addr *rp,
+			  const struct in6_addr *local, unsigned long interval,
+			  bool tunnel)
+{
+	if (!mdcs_announcer_open(a, rp, MDCS_ANNOUNCE_PORT, local,
+				 (unsigned)interval, tunnel))
+		return 0;
+	fprintf(stderr, "mdcs-peer: announce: %s\n", strerror(errno));
+	return -1;
+}
+
 static int cmd_listen(int argc, char **argv)
 {
 	static struct mdcs_peer_channel ch[MAX_CHANNELS];
+	static struct mdcs_announcer announcer;
 	uint16_t port = MDCS_CHANNEL_PORT, relay_port = MDCS_TUNNEL_PORT;
 	unsigned long count = 0, seconds = 60;
-	struct in6_addr relay, local;
+	unsigned long interval = MDCS_ANNOUNCE_INTERVAL_S;
+	struct in6_addr relay, local, announce_to;
 	bool tunnel_mode = false, bound = false, relay_port_set = false;
+	bool announce = false;
 	unsigned ifindex = 0;
 	size_t n = 0;
 	char *end;
 	int opt, fd, rc;
 
-	while ((opt = getopt(argc, argv, "i:p:c:t:r:P:s:")) != -1) {
-		if (opt == 'i') {
+	while ((opt = getopt(argc, argv, "Ti:p:c:t:r:P:s:a:A:")) != -1) {
+		if (opt == 'T') {
+			stamped = true;
+		} else if (opt == 'i') {
 			ifindex = if_nametoindex(optarg);
 			if (!ifindex) {
 				fprintf(stderr,
@@ -349,19 +409,25 @@ static int cmd_listen(int argc, char **argv)
 			if (port_arg(optarg, opt == 'p' ? &port : &relay_port))
 				return usage();
 			relay_port_set |= opt == 'P';
-		} else if (opt == 'r' || opt == 's') {
-			if (addr_arg(optarg, opt == 'r' ? &relay : &local))
+		} else if (opt == 'r' || opt == 's' || opt == 'a') {
+			if (addr_arg(optarg, opt == 'r'	  ? &relay
+					     : opt == 's' ? &local
+							  : &announce_to))
 				return usage();
 			tunnel_mode |= opt == 'r';
 			bound |= opt == 's';
-		} else if (opt == 'c' || opt == 't') {
+			announce |= opt == 'a';
+		} else if (opt == 'c' || opt == 't' || opt == 'A') {
 			unsigned long v = strtoul(optarg, &end, 10);
 
 			/* a year at most: the end stays a number of ms */
 			if (!*optarg || *end || v > MAX_SECONDS ||
-			    (opt == 't' && !v))
+			    (opt != 'c' && !v) ||
+			    (opt == 'A' && v > MDCS_ANNOUNCE_MAX_HOLD / 3))
 				return usage();
-			*(opt == 'c' ? &count : &seconds) = v;
+			*(opt == 'c'   ? &count
+			  : opt == 't' ? &seconds
+				       : &interval) = v;
 		} else {
 			return usage();
 		}
@@ -384,10 +450,17 @@ static int cmd_listen(int argc, char **argv)
 		if (addr_arg(argv[i], &ch[n].source) ||
 		    group_arg(argv[i + 1], &ch[n].group))
 			return 1;
-	if (tunnel_mode)
+	if (tunnel_mode && !announce)
+		announce_to = relay;
+	if (tunnel_mode) {
+		if (open_announcer(&announcer, &announce_to,
+				   bound ? &local : NULL, interval, true))
+			return 1;
 		return tunnel(&relay, relay_port, bound ? &local : NULL, port,
 			      ch, n, count,
-			      mdcs_peer_now_ms() + (long long)seconds * 1000);
+			      mdcs_peer_now_ms() + (long long)seconds * 1000,
+			      &announcer);
+	}
 
 	fd = mdcs_peer_listener(port);
 	if (fd < 0) {
@@ -403,10 +476,18 @@ static int cmd_listen(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (announce &&
+	    open_announcer(&announcer, &announce_to, NULL, interval, false)) {
+		close(fd);
+		return 1;
+	}
 	printf("listening\n");
 	fflush(stdout);
-	rc = receive(fd, count, mdcs_peer_now_ms() + (long long)seconds * 1000);
+	rc = receive(fd, count, mdcs_peer_now_ms() + (long long)seconds * 1000,
+		     announce ? &announcer : NULL);
 	close(fd);
+	if (announce && mdcs_announcer_close(&announcer))
+		fprintf(stderr, "mdcs-peer: announce: %s\n", strerror(errno));
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -193,10 +194,20 @@ static const char *addr_text(const struct in6_addr *a, char *buf)
 	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
-void mdcs_peer_print(FILE *f, const struct mdcs_peer_msg *m)
+void mdcs_peer_stamp(FILE *f)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	fprintf(f, "%lld.%06ld ", (long long)now.tv_sec, now.tv_nsec / 1000);
+}
+
+void mdcs_peer_print(FILE *f, const struct mdcs_peer_msg *m, bool stamped)
 {
 	char s[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
 
+	if (stamped)
+		mdcs_peer_stamp(f);
 	fprintf(f, "%s %s [%s]:%u %zu ", addr_text(&m->source, s),
 		addr_text(&m->group, g),
 		inet_ntop(AF_INET6, &m->publisher, p, sizeof(p)),

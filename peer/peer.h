@@ -63,8 +63,14 @@ int mdcs_peer_receive(int fd, uint8_t *buf, size_t size,
 /* Print m as one line on f, and flush it: source, group, [publisher]:port,
  * length, the message with \xNN for octets other than printable ASCII and
  * for \ itself.  An unspecified source or group (::) prints as -, for a
- * message that came through no channel (the gossip baseline's). */
-void mdcs_peer_print(FILE *f, const struct mdcs_peer_msg *m);
+ * message that came through no channel (the gossip baseline's).  With
+ * stamped, the line begins with mdcs_peer_stamp's time. */
+void mdcs_peer_print(FILE *f, const struct mdcs_peer_msg *m, bool stamped);
+
+/* The wall clock's time on f, seconds since the epoch with microseconds,
+ * and a space: processes on one machine share it, so the lab measures
+ * how long messages take from one peer to another with it. */
+void mdcs_peer_stamp(FILE *f);
 
 /* A port, 1 to 65535, in decimal, for the tools' arguments; -1 with
  * EINVAL for anything else. */
@@ -72,6 +78,43 @@ int mdcs_port_parse(const char *s, uint16_t *port);
 
 /* Milliseconds of the monotonic clock, which the gateway's timers use. */
 int64_t mdcs_peer_now_ms(void);
+
+/* --- Announcing the peer to its RP --- */
+
+/* Seconds between announcements by default; each holds three of them. */
+#define MDCS_ANNOUNCE_INTERVAL_S 10
+
+/* A peer's announcements (proto/announce.h) to one RP. */
+struct mdcs_announcer {
+	int fd;
+	struct sockaddr_in6 rp;
+	uint8_t flags; /* MDCS_ANNOUNCE_TUNNEL for a tunnel-mode peer */
+	uint8_t id[8];
+	unsigned interval_ms;
+	long long next_ms; /* mdcs_peer_now_ms() of the next one */
+};
+
+/*
+ * Announce the peer to the RP whose tunnel address is rp, at port (the
+ * RP's announce port, MDCS_ANNOUNCE_PORT), from local (NULL: the address the
+ * routes choose), every interval_s seconds (1 to MDCS_ANNOUNCE_MAX_HOLD / 3),
+ * with tunnel for a tunnel-mode peer; the first is due at once.  -1 with EINVAL
+ * for an interval out of range, or the socket's error.
+ */
+int mdcs_announcer_open(struct mdcs_announcer *a, const struct in6_addr *rp,
+			uint16_t port, const struct in6_addr *local,
+			unsigned interval_s, bool tunnel);
+
+/* Milliseconds until mdcs_announcer_send is due; 0: now. */
+int mdcs_announcer_due_ms(const struct mdcs_announcer *a);
+
+/* Send an announcement and schedule the next; -1 if sendto failed (the
+ * next is scheduled all the same: the RP holds the peer three intervals). */
+int mdcs_announcer_send(struct mdcs_announcer *a);
+
+/* Tell the RP the peer leaves (hold time 0) and close the socket (even if
+ * the send fails: then -1). */
+int mdcs_announcer_close(struct mdcs_announcer *a);
 
 /* --- Tunnel mode --- */
 

@@ -102,12 +102,23 @@ static int parse_prefixes(struct loader *ld, const struct lyd_node *n,
 	return 0;
 }
 
-bool conf_serves(const struct rpd_conf *c, const struct in6_addr *a)
+static bool in_prefixes(const struct prefix6 *p, unsigned n,
+			const struct in6_addr *a)
 {
-	for (unsigned i = 0; i < c->n_prefixes; i++)
-		if (prefix6_contains(&c->prefixes[i], a))
+	for (unsigned i = 0; i < n; i++)
+		if (prefix6_contains(&p[i], a))
 			return true;
 	return false;
+}
+
+bool conf_serves(const struct rpd_conf *c, const struct in6_addr *a)
+{
+	return in_prefixes(c->prefixes, c->n_prefixes, a);
+}
+
+bool conf_allows_peer(const struct rpd_conf *c, const struct in6_addr *a)
+{
+	return in_prefixes(c->publishers, c->n_publishers, a);
 }
 
 static int load_remote(struct loader *ld, const struct lyd_node *n,

@@ -98,6 +98,9 @@ int conf_remote_index(const struct rpd_conf *c, const char *name);
 /* Whether a lies in one of this RP's source prefixes. */
 bool conf_serves(const struct rpd_conf *c, const struct in6_addr *a);
 
+/* Whether a lies in publishing/allowed-prefix: a host of the RP's peers. */
+bool conf_allows_peer(const struct rpd_conf *c, const struct in6_addr *a);
+
 void conf_free(struct rpd_conf *c);
 
 #endif

@@ -11,7 +11,6 @@
 #include "log.h"
 #include "mld.h"
 #include "netlink.h"
-#include "prefix.h"
 #include "proto/amt.h"
 #include "proto/publish.h"
 
@@ -83,9 +82,8 @@ static void rekey(struct gateways *g)
 /* Whether a gateway at addr is one of the RP's peers; counted if not. */
 static bool allowed(struct gateways *g, const struct in6_addr *addr)
 {
-	for (unsigned i = 0; i < g->conf->n_publishers; i++)
-		if (prefix6_contains(&g->conf->publishers[i], addr))
-			return true;
+	if (conf_allows_peer(g->conf, addr))
+		return true;
 	g->stats.not_allowed++;
 	return false;
 }

@@ -17,6 +17,7 @@
 #include "datapath.h"
 #include "datastore.h"
 #include "gateways.h"
+#include "peer_census.h"
 #include "identity.h"
 #include "log.h"
 #include "loop.h"
@@ -41,6 +42,7 @@ struct rpd {
 	struct pimlink pim;
 	struct channels channels;
 	struct gateways gateways;
+	struct peer_census census;
 	struct ncops ncops;
 	struct netconf netconf;
 	struct cli_socket cli;
@@ -224,8 +226,8 @@ static void fini_process(struct rpd *r)
 static int add_state(void *arg, struct lyd_node **tree, struct ds_error *err)
 {
 	struct rpd *r = arg;
-	struct state_source src = { &r->conf, &r->dp, &r->channels, &r->mesh,
-				    &r->gateways };
+	struct state_source src = { &r->conf, &r->dp,	    &r->channels,
+				    &r->mesh, &r->gateways, &r->census };
 
 	return r->up ? state_add(&src, r->ctx, tree, err) : 0;
 }
@@ -314,6 +316,7 @@ static void rps_changed(void *arg)
  */
 static void stop_rp(struct rpd *r, bool withdraw, bool keep_programs)
 {
+	census_stop(&r->census);
 	gateways_stop(&r->gateways);
 	if (r->channels.loop)
 		channels_stop(&r->channels, withdraw);
@@ -377,6 +380,7 @@ static int start_rp(struct rpd *r)
 		      &r->channels) ||
 	    gateways_start(&r->gateways, &r->loop, c, &r->dp, &r->channels,
 			   r->mesh.sock) ||
+	    census_start(&r->census, &r->loop, c, MDCS_ANNOUNCE_PORT) ||
 	    sync_overlay_routes(r) ||
 	    pimlink_start(&r->pim, &r->loop, &r->overlay, &c->overlay_addr,
 			  c->hello_interval, &channels_pim_ops, &r->channels))

@@ -341,28 +341,80 @@ static int add_members(struct lyd_node *top, const struct state_source *src)
 	return rc | add_nat(top, pss);
 }
 
+/* Leaves of numbers, set in one container. */
+struct number_leaf {
+	const char *name;
+	uint64_t value;
+};
+
+static int set_leaves(struct lyd_node *top, const char *container,
+		      const struct number_leaf *l, size_t n)
+{
+	char path[LEAF_PATH_LEN];
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		rc |= set(top, leaf_in(path, container, l[i].name), l[i].value);
+	return rc;
+}
+
 /* The tunnel-mode peers' gateways, and the relay's counters. */
 static int add_tunnel_peers(struct lyd_node *top, const struct gateways *g)
 {
-	char path[LEAF_PATH_LEN];
-	const char *tp = "tunnel-peers";
 	const struct gateways_stats *st = &g->stats;
+	const struct number_leaf leaves[] = {
+		{ "gateways", gateways_count(g) },
+		{ "channels", g->n_channels },
+		{ "discoveries", st->discoveries },
+		{ "requests", st->requests },
+		{ "updates", st->updates },
+		{ "teardowns", st->teardowns },
+		{ "malformed", st->malformed },
+		{ "bad-mac", st->bad_mac },
+		{ "unsupported", st->unsupported },
+		{ "not-allowed", st->not_allowed },
+		{ "refused", st->refused },
+		{ "full", st->full },
+		{ "over-rate", st->over_rate },
+	};
+
+	return set_leaves(top, "tunnel-peers", leaves,
+			  sizeof(leaves) / sizeof(leaves[0]));
+}
+
+/* The peers that announced themselves, by interface, and the counters. */
+static int add_peers(struct lyd_node *top, const struct peer_census *c)
+{
+	const struct census_stats *st = &c->stats;
+	unsigned tunnel = 0;
 	int rc = 0;
 
-	rc |= set(top, leaf_in(path, tp, "gateways"), gateways_count(g));
-	rc |= set(top, leaf_in(path, tp, "channels"), g->n_channels);
-	rc |= set(top, leaf_in(path, tp, "discoveries"), st->discoveries);
-	rc |= set(top, leaf_in(path, tp, "requests"), st->requests);
-	rc |= set(top, leaf_in(path, tp, "updates"), st->updates);
-	rc |= set(top, leaf_in(path, tp, "teardowns"), st->teardowns);
-	rc |= set(top, leaf_in(path, tp, "malformed"), st->malformed);
-	rc |= set(top, leaf_in(path, tp, "bad-mac"), st->bad_mac);
-	rc |= set(top, leaf_in(path, tp, "unsupported"), st->unsupported);
-	rc |= set(top, leaf_in(path, tp, "not-allowed"), st->not_allowed);
-	rc |= set(top, leaf_in(path, tp, "refused"), st->refused);
-	rc |= set(top, leaf_in(path, tp, "full"), st->full);
-	rc |= set(top, leaf_in(path, tp, "over-rate"), st->over_rate);
-	return rc;
+	for (unsigned i = 0; i < c->n_ifs; i++) {
+		const struct census_interface *in = &c->ifs[i];
+		const struct number_leaf counts[] = {
+			{ "peers", in->peers },
+			{ "tunnel-mode-peers", in->tunnel_peers },
+		};
+		char entry[96];
+
+		snprintf(entry, sizeof(entry), "peers/interface[name='%s']",
+			 in->name);
+		rc |= set_leaves(top, entry, counts, 2);
+		tunnel += in->tunnel_peers;
+	}
+	const struct number_leaf leaves[] = {
+		{ "peers", c->n_peers },
+		{ "tunnel-mode-peers", tunnel },
+		{ "announcements", st->announcements },
+		{ "departures", st->departures },
+		{ "expired", st->expired },
+		{ "malformed", st->malformed },
+		{ "not-allowed", st->not_allowed },
+		{ "full", st->full },
+	};
+
+	return rc | set_leaves(top, "peers", leaves,
+			       sizeof(leaves) / sizeof(leaves[0]));
 }
 
 int state_add(const struct state_source *src, const struct ly_ctx *ctx,
@@ -395,6 +447,9 @@ int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	if (add_tunnel_peers(c.rp, src->gateways))
 		return ds_fail(err, "operation-failed", NULL,
 			       "the tunnel-mode peers could not be listed");
+	if (add_peers(c.rp, src->census))
+		return ds_fail(err, "operation-failed", NULL,
+			       "the peers could not be listed");
 	channels_each(src->channels, add_subscription, &c);
 	if (c.rc)
 		return ds_fail(err, "operation-failed", NULL,

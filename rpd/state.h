@@ -8,6 +8,7 @@
 #include "datapath.h"
 #include "datastore.h"
 #include "gateways.h"
+#include "peer_census.h"
 #include "mesh.h"
 
 /* Where an RP's state comes from. */
@@ -17,10 +18,11 @@ struct state_source {
 	struct channels *channels;
 	struct mesh *mesh;
 	struct gateways *gateways;
+	struct peer_census *census;
 };
 
 /* Add the RP's config false nodes to tree: statistics, the remote RPs'
- * state, the membership view, subscriptions and tunnels. */
+ * state, the membership view, subscriptions, tunnels and the peers. */
 int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	      struct lyd_node **tree, struct ds_error *err);
 

@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -27,6 +28,7 @@
 #include "mld.h"
 #include "peer.h"
 #include "proto/amt.h"
+#include "proto/announce.h"
 #include "proto/publish.h"
 #include "proto/tunnel.h"
 #include "runner.h"
@@ -331,6 +333,75 @@ START_TEST(tool_listens_and_publishes)
 	ck_assert_int_eq(recv(rp_fd, body, sizeof(body), 0), 25);
 	ck_assert_mem_eq(body + 4, &g, 16);
 	ck_assert_mem_eq(body + 20, "hello", 5);
+	close(rp_fd);
+}
+END_TEST
+
+/* The wall clock now, in µs. */
+static long long wall_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return t.tv_sec * 1000000LL + t.tv_nsec / 1000;
+}
+
+/* A line that begins with a time between from and to (µs) and a space;
+ * the rest of the line. */
+static const char *after_stamp(const char *line, long long from, long long to)
+{
+	long long sec;
+	long usec;
+	int n = 0;
+
+	ck_assert_int_eq(sscanf(line, "%lld.%6ld %n", &sec, &usec, &n), 2);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_ge(sec * 1000000 + usec, from);
+	ck_assert_int_le(sec * 1000000 + usec, to);
+	return line + n;
+}
+
+/* With -T, listen's lines and publish's one line begin with the time. */
+START_TEST(tool_stamps_lines)
+{
+	static const char *const listen[] = {
+		"mdcs-peer",  "listen", "-T", "-i", "pv1",
+		"-c",	      "1",	"-t", "3",  "2001:db8:ff::1",
+		"ff3e::1234", NULL
+	};
+	static const char *const publish[] = { "mdcs-peer",  "publish",
+					       "-T",	     "2001:db8:ff::1",
+					       "ff3e::1234", "hello",
+					       NULL };
+	struct in6_addr g = addr("ff3e::1234");
+	char line[256];
+	uint8_t body[64];
+	long long from;
+	pid_t pid;
+	FILE *out = tool(&pid, listen);
+	int rp_fd;
+
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+	ck_assert_str_eq(line, "listening\n");
+	from = wall_us();
+	send_channel("2001:db8:ff::1", &g, MDCS_CHANNEL_PORT, body,
+		     channel_message(body, "hello.."));
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+	ck_assert_str_eq(after_stamp(line, from, wall_us()),
+			 "2001:db8:ff::1 ff3e::1234 [2001:db8:1::7]:40000 "
+			 "7 hello..\n");
+	fclose(out);
+	ck_assert_int_eq(exit_status(pid), 0);
+
+	rp_fd = bound("2001:db8:ff::1", MDCS_PUBLISH_PORT);
+	from = wall_us();
+	out = tool(&pid, publish);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+	ck_assert_str_eq(after_stamp(line, from, wall_us()), "published\n");
+	fclose(out);
+	ck_assert_int_eq(exit_status(pid), 0);
+	wait_readable(rp_fd);
+	ck_assert_int_eq(recv(rp_fd, body, sizeof(body), 0), 25);
 	close(rp_fd);
 }
 END_TEST
@@ -1096,6 +1167,59 @@ END_TEST
  * port than the default (-P): `listening` only once the Query is
  * answered, then the message, exit after -c 1, and the Teardown.
  */
+/* An announcement arriving at fd from a peer at addr: its flags and hold
+ * time as given; its id in id. */
+static void expect_announcement(int fd, const struct in6_addr *addr,
+				uint8_t flags, uint16_t hold_s, uint8_t id[8])
+{
+	struct sockaddr_in6 from;
+	uint8_t buf[64];
+	size_t n = relay_recv(fd, buf, sizeof(buf), &from);
+
+	ck_assert_mem_eq(&from.sin6_addr, addr, 16);
+	ck_assert_uint_eq(n, 12);
+	ck_assert_uint_eq(buf[0], MDCS_ANNOUNCE_VERSION);
+	ck_assert_uint_eq(buf[1], flags);
+	ck_assert_uint_eq(buf[2] << 8 | buf[3], hold_s);
+	memcpy(id, buf + 4, 8);
+}
+
+/* The announcer: at once, then every interval; a departure at the end. */
+START_TEST(announcer_announces_and_leaves)
+{
+	struct in6_addr rp = addr("2001:db8:ff::1"), me = addr("2001:db8:1::7");
+	int census = bound("2001:db8:ff::1", 0);
+	struct sockaddr_in6 sa;
+	socklen_t sa_len = sizeof(sa);
+	struct mdcs_announcer a;
+	uint8_t id[8], again[8];
+
+	ck_assert_int_eq(getsockname(census, (struct sockaddr *)&sa, &sa_len),
+			 0);
+	ck_assert_int_eq(mdcs_announcer_open(&a, &rp, 0, &me, 0, false), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(mdcs_announcer_open(&a, &rp, ntohs(sa.sin6_port), &me,
+					     MDCS_ANNOUNCE_MAX_HOLD / 3 + 1,
+					     false),
+			 -1);
+	ck_assert_int_eq(mdcs_announcer_open(&a, &rp, ntohs(sa.sin6_port), &me,
+					     2, false),
+			 0);
+	ck_assert_int_eq(mdcs_announcer_due_ms(&a), 0);
+	ck_assert_int_eq(mdcs_announcer_send(&a), 0);
+	expect_announcement(census, &me, 0, 6, id);
+	ck_assert_int_gt(mdcs_announcer_due_ms(&a), 1000);
+	ck_assert_int_le(mdcs_announcer_due_ms(&a), 2000);
+	ck_assert_int_eq(mdcs_announcer_send(&a), 0);
+	expect_announcement(census, &me, 0, 6, again);
+	ck_assert_mem_eq(again, id, sizeof(id));
+	ck_assert_int_eq(mdcs_announcer_close(&a), 0);
+	expect_announcement(census, &me, 0, 0, again);
+	ck_assert_mem_eq(again, id, sizeof(id));
+	close(census);
+}
+END_TEST
+
 START_TEST(tool_listens_through_relay)
 {
 	static const char *const listen[] = { "mdcs-peer",
@@ -1117,14 +1241,17 @@ START_TEST(tool_listens_through_relay)
 			me = addr("2001:db8:1::7");
 	struct mdcs_peer_channel got[1];
 	int fd = bound("2001:db8:ff::1", 2400);
+	int census = bound("2001:db8:ff::1", MDCS_ANNOUNCE_PORT);
 	struct sockaddr_in6 from;
-	uint8_t buf[2048];
+	uint8_t buf[2048], id[8];
 	char line[256];
 	uint32_t nonce;
 	size_t len, n = 0;
 	pid_t pid;
 	FILE *out = tool(&pid, listen);
 
+	/* it announces itself to the relay, as a tunnel-mode peer */
+	expect_announcement(census, &me, MDCS_ANNOUNCE_TUNNEL, 30, id);
 	nonce = relay_request(fd, &from);
 	ck_assert_mem_eq(&from.sin6_addr, &me, 16);
 	/* unanswered, the Request comes again after 1 s, and nothing is
@@ -1154,6 +1281,10 @@ START_TEST(tool_listens_through_relay)
 	ck_assert_uint_eq(relay_recv(fd, buf, sizeof(buf), &from), 30);
 	ck_assert_uint_eq(buf[0], 0x07);
 	ck_assert_mem_eq(buf + 2, test_mac, AMT_MAC_LEN);
+	/* and says it leaves, with the same id */
+	expect_announcement(census, &me, MDCS_ANNOUNCE_TUNNEL, 0, buf);
+	ck_assert_mem_eq(buf, id, sizeof(id));
+	close(census);
 	close(fd);
 }
 END_TEST
@@ -1211,6 +1342,7 @@ static Suite *peer_suite(void)
 	tcase_add_test(k, joined_channel_received);
 	tcase_add_test(k, join_needs_ssm_group);
 	tcase_add_test(k, tool_listens_and_publishes);
+	tcase_add_test(k, tool_stamps_lines);
 	suite_add_tcase(s, k);
 
 	tcase_add_test(tw, amt_request_bytes);
@@ -1230,6 +1362,7 @@ static Suite *peer_suite(void)
 	tcase_set_timeout(tk, 20);
 	tcase_add_test(tk, gateway_exchange);
 	tcase_add_test(tk, gateway_retries_and_refresh);
+	tcase_add_test(tk, announcer_announces_and_leaves);
 	tcase_add_test(tk, tool_listens_through_relay);
 	tcase_add_test(tk, tool_relay_silent);
 	suite_add_tcase(s, tk);

@@ -17,13 +17,13 @@
 #include "control.h"
 #include "loop.h"
 #include "proto/tunnel.h"
+#include "pump.h"
 #include "relay.h"
 #include "identity.h"
 #include "runner.h"
 #include "udpsock.h"
 
 #define PUMP_BOUND_MS 2000
-#define POLL_MS	      5
 
 static struct ctl_identity rp_a, rp_b, rp_c, rp_z;
 static struct loop loop;
@@ -91,32 +91,9 @@ static void data(int sock, uint8_t first, uint8_t fill, size_t len)
 }
 
 /* Run the loop until the relay counted `want` of a counter, within a bound. */
-struct pump {
-	const uint64_t *counter;
-	uint64_t want, deadline;
-	struct timer t;
-};
-
-static void poll_counter(void *arg)
+static void pump_to(const uint64_t *counter, uint64_t want)
 {
-	struct pump *p = arg;
-
-	if (*p->counter >= p->want || loop_now_ms() >= p->deadline)
-		loop_stop(&loop);
-	else
-		timer_arm(&loop, &p->t, POLL_MS);
-}
-
-static void pump(const uint64_t *counter, uint64_t want)
-{
-	struct pump p = { counter, want, loop_now_ms() + PUMP_BOUND_MS };
-
-	timer_init(&p.t, poll_counter, &p);
-	timer_arm(&loop, &p.t, 0);
-	loop.stop = false;
-	ck_assert_int_eq(loop_run(&loop), 0);
-	timer_cancel(&loop, &p.t);
-	ck_assert_uint_eq(*counter, want);
+	ck_assert_uint_eq(pump(&loop, counter, want, PUMP_BOUND_MS), want);
 }
 
 /* What sock received, its length (-1 if nothing), from the relay's port. */
@@ -136,7 +113,7 @@ static void bind_both(void)
 {
 	keepalive(sock_a, &rp_a, rp_z.pk);
 	keepalive(sock_b, &rp_b, rp_z.pk);
-	pump(&relay.stats.binds, 2);
+	pump_to(&relay.stats.binds, 2);
 }
 
 START_TEST(asked_again_either_end_same_port)
@@ -164,7 +141,7 @@ START_TEST(bound_ends_exchange)
 
 	bind_both();
 	data(sock_a, AMT_DATA_OCTET0, 0x11, 200);
-	pump(&relay.stats.packets, 1);
+	pump_to(&relay.stats.packets, 1);
 	n = received(sock_b, buf, sizeof(buf));
 	ck_assert_int_eq(n, 200);
 	ck_assert_uint_eq(buf[0], AMT_DATA_OCTET0);
@@ -172,7 +149,7 @@ START_TEST(bound_ends_exchange)
 	/* a control message for the other end passes, and is no bind */
 	n = ctl_build_keepalive(ka, sizeof(ka), loop_unix_us(), &rp_b, rp_a.pk);
 	send_to_relay(sock_b, ka, n);
-	pump(&relay.stats.packets, 2);
+	pump_to(&relay.stats.packets, 2);
 	ck_assert_int_eq(received(sock_a, buf, sizeof(buf)), n);
 	ck_assert_mem_eq(buf, ka, (size_t)n);
 	ck_assert_uint_eq(relay.stats.binds, 2);
@@ -186,17 +163,17 @@ START_TEST(nothing_else_passes)
 	uint8_t buf[512];
 
 	keepalive(sock_a, &rp_a, rp_z.pk);
-	pump(&relay.stats.binds, 1);
+	pump_to(&relay.stats.binds, 1);
 	/* B's end is not bound yet */
 	data(sock_a, AMT_DATA_OCTET0, 0x22, 100);
-	pump(&relay.stats.dropped, 1);
+	pump_to(&relay.stats.dropped, 1);
 	keepalive(sock_b, &rp_b, rp_z.pk);
-	pump(&relay.stats.binds, 2);
+	pump_to(&relay.stats.binds, 2);
 	/* neither AMT data nor control; from a stranger; too short */
 	data(sock_a, 0x42, 0x22, 100);
 	data(sock_c, AMT_DATA_OCTET0, 0x22, 100);
 	data(sock_a, AMT_DATA_OCTET0, 0x22, 1);
-	pump(&relay.stats.dropped, 4);
+	pump_to(&relay.stats.dropped, 4);
 	ck_assert_uint_eq(relay.stats.packets, 0);
 	ck_assert_int_eq(received(sock_b, buf, sizeof(buf)), -1);
 	ck_assert_int_eq(received(sock_c, buf, sizeof(buf)), -1);
@@ -211,18 +188,18 @@ START_TEST(forged_or_replayed_binds_move_nothing)
 	n = ctl_build_keepalive(ka, sizeof(ka), loop_unix_us(), &rp_a, rp_z.pk);
 	send_to_relay(sock_a, ka, n);
 	keepalive(sock_b, &rp_b, rp_z.pk);
-	pump(&relay.stats.binds, 2);
+	pump_to(&relay.stats.binds, 2);
 	/* A's bind again from C: a replay */
 	send_to_relay(sock_c, ka, n);
-	pump(&relay.stats.dropped, 1);
+	pump_to(&relay.stats.dropped, 1);
 	/* C's own key is not the path's; A's signature for B is not for Z */
 	keepalive(sock_c, &rp_c, rp_z.pk);
 	keepalive(sock_c, &rp_a, rp_b.pk);
-	pump(&relay.stats.dropped, 3);
+	pump_to(&relay.stats.dropped, 3);
 	ck_assert_uint_eq(relay.stats.binds, 2);
 	/* A is still where it bound */
 	data(sock_b, AMT_DATA_OCTET0, 0x33, 64);
-	pump(&relay.stats.packets, 1);
+	pump_to(&relay.stats.packets, 1);
 	ck_assert_int_eq(received(sock_a, buf, sizeof(buf)), 64);
 	ck_assert_int_eq(received(sock_c, buf, sizeof(buf)), -1);
 }

@@ -2,14 +2,15 @@
 The 10-AS lab (conftest.py draws it) checked: BGP carries only routes the
 business relations allow, the route server passes routes on untouched,
 the walls in front of AS7's and AS9's RPs drop what nobody asked for, the
-NATed RP is known by its public address, and every peer hears every AS.
+NATed RP is known by its public address, every peer hears every AS, and
+every RP counts the peers that announce themselves to it.
 """
 
 import pytest
 
 from mdcs_topo import internet
 from mdcs_topo.lab_peers import every_peer_hears_every_as, listeners
-from mdcs_topo.netconf import learned_rps
+from mdcs_topo.netconf import learned_rps, mdcs_values, session, subtree
 from mdcs_topo.poll import wait_for
 from mdcs_topo.ssm import send_udp
 
@@ -90,3 +91,37 @@ def test_every_peer_hears_every_as(net):
     every_peer_hears_every_as(net, ears, "hear")
     for e in ears.values():
         e.stop()
+
+
+def peer_counts(rp):
+    """{interface: (peers, tunnel-mode peers)} and the departures counted,
+    from rp's YANG state."""
+    with session(rp) as m:
+        reply = m.get(filter=subtree("<peers/>")).data_xml
+    names = mdcs_values(reply, "peers/interface/name")
+    peers = mdcs_values(reply, "peers/interface/peers")
+    tunnel = mdcs_values(reply, "peers/interface/tunnel-mode-peers")
+    return ({n: (int(p), int(t)) for n, p, t in zip(names, peers, tunnel)},
+            int(mdcs_values(reply, "peers/departures")[0]))
+
+
+def test_rps_count_their_peers(net):
+    """Tunnel-mode peers announce themselves to their RP: each RP counts
+    its AS's peers on the interface they come in on, as tunnel-mode peers;
+    when they stop, they say they leave, and the count falls to 0."""
+    inet = net.inet
+    rps = [net.rps[inet.rp(k)] for k in inet.stubs]
+    before = {rp.name: peer_counts(rp)[1] for rp in rps}
+    ears = listeners(net, "census")
+    here = {rp.name: {rp.name + "-eth0": (inet.peers, inet.peers)}
+            for rp in rps}
+    for rp in rps:
+        wait_for(lambda: peer_counts(rp)[0] == here[rp.name], 30,
+                 "{} to count its {} peers".format(rp.name, inet.peers))
+    for e in ears.values():
+        e.stop()
+    for rp in rps:
+        wait_for(lambda: peer_counts(rp) ==
+                 ({rp.name + "-eth0": (0, 0)},
+                  before[rp.name] + inet.peers), 30,
+                 "{}'s peers to leave".format(rp.name))

@@ -8,7 +8,9 @@ sent across: for mdcs its AMT data messages and, apart, all its traffic
 on the tunnel port (control included); for the baseline all its
 datagrams.  The tables give per AS what its peers received, and per
 scheme octets per message on all inter-AS links and per link, copies
-received more than once per peer, and the delivery ratio.
+received more than once per peer, the delivery ratio, and the time until
+the last other peer has a message (the tools' -T times, on the one wall
+clock the namespaces share).
 """
 
 import json
@@ -16,11 +18,14 @@ import math
 import os
 import platform
 import signal
+import statistics
+from concurrent.futures import ThreadPoolExecutor
 
+from . import plots
 from .internet import host_address
 from .lab_peers import every_peer_hears_every_as, listeners, publish_from, \
     tagged
-from .peers import PEER, printed_messages
+from .peers import GOSSIP_GROUPS, PEER, arrivals, published_at
 from .poll import wait_for
 from .proc import NodeProcess
 
@@ -87,33 +92,57 @@ def since(net, before, kind):
 class Result:
     """What one scheme did: octets per link (all of it, and what carried
     messages), per peer the distinct messages it got and its copies
-    received twice or more, and the datagrams its peers' full socket
-    buffers dropped."""
+    received twice or more, per message the seconds until the last other
+    peer had it, and the datagrams its peers' full socket buffers
+    dropped."""
 
-    def __init__(self, everything, data, got, dups, overflowed=0):
+    def __init__(self, everything, data, got, dups, latencies,
+                 overflowed=0):
         self.everything = everything
         self.data = data
         self.got = got
         self.dups = dups
+        self.latencies = latencies
         self.overflowed = overflowed
 
 
+def latencies(sent, heard):
+    """Per message, the seconds from its publication until the last other
+    peer had it: sent maps each peer to when it published its messages
+    and which; heard each peer to its arrivals {message: time}.  Messages
+    some other peer never got are left out (delivery says so)."""
+    out = []
+    for h, (at, messages) in sent.items():
+        for m in messages:
+            times = [a[m] for p, a in heard.items() if p != h]
+            if all(t is not None for t in times):
+                out.append(max(times) - at)
+    return out
+
+
 def run_mdcs(net, texts):
-    """Every peer publishes texts(h) through mdcs."""
+    """Every peer publishes texts(h) through mdcs, all at once."""
     ears = listeners(net, "eval")
     every_peer_hears_every_as(net, ears, "probe")
     want = wanted(net, texts)
     before = counted(net)
-    for h in net.inet.hosts():
-        publish_from(net, h, texts(h))
+    # All peers publish at once, as the baseline's do at SIGUSR1.
+    hosts = net.inet.hosts()
+    with ThreadPoolExecutor(len(hosts)) as pool:
+        at = pool.map(lambda h: publish_from(net, h, texts(h)), hosts)
+    sent = {h: (t, [(host_address(h), m) for m in texts(h)])
+            for h, t in zip(hosts, at)}
     wait_for(lambda: all(len(tagged(e.messages(), "msg")) >= len(want)
                          for e in ears.values()),
              90, "every message at every mdcs peer")
     data = since(net, before, "mdcs-data")
     everything = since(net, before, "mdcs-all")
     got = {h: tagged(e.stop(), "msg") for h, e in ears.items()}
+    heard = {h: e.arrivals() for h, e in ears.items()}
+    heard = {h: {m: a.get(m) for m in want} for h, a in heard.items()}
     return Result(everything, data, {h: set(g) for h, g in got.items()},
-                  {h: len(g) - len(set(g)) for h, g in got.items()})
+                  {h: len(g) - len(set(g)) for h, g in got.items()},
+                  latencies(sent, heard))
 
 
 def gossip_stats(output):
@@ -134,7 +163,7 @@ def run_gossip(net, texts):
     nodes = {
         h: NodeProcess(net.gears[h],
                        [GOSSIP, "-p", str(GOSSIP_PORT), "-s", host_address(h),
-                        "-t", str(GOSSIP_SECONDS), "-u", "-P", path] +
+                        "-t", str(GOSSIP_SECONDS), "-u", "-T", "-P", path] +
                        texts(h),
                        net.workdir, "gossip-" + h)
         for h in hosts
@@ -149,14 +178,20 @@ def run_gossip(net, texts):
         wait_for(lambda: gossip_stats(n.output()) is not None,
                  GOSSIP_SECONDS + 30, "mdcs-gossip on {} to end".format(h))
     octets = since(net, before, "gossip")
-    got = {}
+    want = wanted(net, texts)
+    sent, heard, got = {}, {}, {}
     for h, n in nodes.items():
+        out = n.output()
+        sent[h] = (published_at(out),
+                   [(host_address(h), t) for t in texts(h)])
+        heard[h] = {m: a for m, a in arrivals(out, GOSSIP_GROUPS).items()
+                    if m in want}
         # Its own messages it had at once.
-        got[h] = set(printed_messages(n.output(), {"-"})) | {
-            (host_address(h), t) for t in texts(h)}
+        got[h] = set(heard[h]) | set(sent[h][1])
     stats = [gossip_stats(n.output()) for n in nodes.values()]
     dups = {h: int(s["dup"]) for h, s in zip(nodes, stats)}
-    return Result(octets, octets, got, dups,
+    heard = {h: {m: a.get(m) for m in want} for h, a in heard.items()}
+    return Result(octets, octets, got, dups, latencies(sent, heard),
                   sum(int(s["overflowed"]) for s in stats))
 
 
@@ -170,9 +205,9 @@ def delivery(net, result, want):
             (len(want) * len(result.got)))
 
 
-def print_environment(net, messages, size):
+def environment(net, messages, size):
     n = len(net.inet.hosts()) - 1
-    print("\n{} ASes, {} stub ASes with {} peers each; {} messages of {} "
+    return ("{} ASes, {} stub ASes with {} peers each; {} messages of {} "
           "octets per peer; baseline n = {}, full to ceil(sqrt(n)) = {}; "
           "Linux {}, {} CPUs".format(
               len(net.inet.ases), len(net.inet.stubs), net.inet.peers,
@@ -180,48 +215,54 @@ def print_environment(net, messages, size):
               os.cpu_count()))
 
 
-def print_delivery(net, result, want):
+def delivery_table(net, result, want):
     """Per stub AS: what lies in front of its RP, and what its peers got."""
-    print("| AS | RP | peers | messages wanted per peer | delivered | "
-          "received twice or more |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    lines = ["| AS | RP | peers | messages wanted per peer | delivered | "
+             "received twice or more |",
+             "| --- | --- | --- | --- | --- | --- |"]
     for k in net.inet.stubs:
         hs = net.inet.hosts(k)
-        print("| AS{} | {} | {} | {} | {} | {} |".format(
+        lines.append("| AS{} | {} | {} | {} | {} | {} |".format(
             k, net.inet.wall(k), len(hs), len(want),
             sum(len(result.got[h] & want) for h in hs),
             sum(result.dups[h] for h in hs)))
+    return lines
 
 
-def print_comparison(net, rows, want):
-    """rows: scheme -> Result.  Returns the baseline's octets per message
-    on all inter-AS links over mdcs's."""
+def comparison_table(net, rows, want):
+    """rows: scheme -> Result."""
     labels = links(net)
-    print("| scheme | inter-AS octets per message, all | carrying "
+    lines = ["| scheme | inter-AS octets per message, all | carrying "
           "messages | per link, carrying messages (" + ", ".join(labels) +
-          ") | copies received twice or more, per peer | delivery |")
-    print("| --- | --- | --- | --- | --- | --- |")
+          ") | copies received twice or more, per peer | delivery | "
+          "ms until the last other peer has it, median / max |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     per_message = {}
     for name, r in rows.items():
         per_message[name] = sum(r.everything.values()) / len(want)
-        print("| {} | {:.0f} | {:.0f} | {} | {:.1f} | {:.3f} |".format(
+        lines.append("| {} | {:.0f} | {:.0f} | {} | {:.1f} | {:.3f} | {} |".format(
             name, per_message[name], sum(r.data.values()) / len(want),
             ", ".join("{:.0f}".format(r.data[label] / len(want))
                       for label in labels),
-            sum(r.dups.values()) / len(r.dups), delivery(net, r, want)))
+            sum(r.dups.values()) / len(r.dups), delivery(net, r, want),
+            "{:.1f} / {:.1f}".format(
+                1000 * statistics.median(r.latencies),
+                1000 * max(r.latencies)) if r.latencies else "-"))
+    lines.append("")
     for name, r in rows.items():
         if r.overflowed:
-            print("{}: {} datagrams dropped by its peers' full socket "
-                  "buffers".format(name, r.overflowed))
-    ratio = per_message[BASELINE] / per_message[MDCS]
-    print("iterative diffusion / mdcs, all inter-AS octets per message: "
-          "{:.2f}".format(ratio))
-    return ratio
+            lines.append("{}: {} datagrams dropped by its peers' full "
+                         "socket buffers.".format(name, r.overflowed))
+    lines.append("iterative diffusion / mdcs, all inter-AS octets per "
+                 "message: {:.2f}".format(per_message[BASELINE] /
+                                          per_message[MDCS]))
+    return lines
 
 
-def compare(net, messages, size):
-    """Both schemes over the same peers and messages; the tables printed.
-    Returns {scheme: Result} and the messages wanted."""
+def compare(net, messages, size, outdir=None):
+    """Both schemes over the same peers and messages; the tables printed
+    and, with outdir, written there (results.md) with the figures
+    (plots.py).  Returns {scheme: Result} and the messages wanted."""
     def texts(h):
         return ["msg-{}-{}-".format(h, n).ljust(size, "x")
                 for n in range(messages)]
@@ -229,9 +270,17 @@ def compare(net, messages, size):
     install_counters(net)
     want = wanted(net, texts)
     rows = {MDCS: run_mdcs(net, texts), BASELINE: run_gossip(net, texts)}
-    print_environment(net, messages, size)
-    print("\nDelivery through mdcs, per AS:")
-    print_delivery(net, rows[MDCS], want)
-    print("\nmdcs and the baseline side by side:")
-    print_comparison(net, rows, want)
+    report = ([environment(net, messages, size), "",
+               "Delivery through mdcs, per AS:", ""] +
+              delivery_table(net, rows[MDCS], want) +
+              ["", "mdcs and the baseline side by side:", ""] +
+              comparison_table(net, rows, want))
+    print("\n" + "\n".join(report))
+    if outdir:
+        for path in plots.draw(rows, links(net), len(want), outdir):
+            print("figure: " + path)
+        path = os.path.join(outdir, "results.md")
+        with open(path, "w") as f:
+            f.write("\n".join(report) + "\n")
+        print("tables: " + path)
     return rows, want

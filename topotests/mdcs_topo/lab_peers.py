@@ -25,8 +25,9 @@ def listeners(net, tag):
 
 
 def publish_from(net, h, texts):
-    publish(net.gears[h], host_address(h), channel_source(as_of(h)), GROUP,
-            texts)
+    """Publish texts from peer h through its RP; when they went."""
+    return publish(net.gears[h], host_address(h), channel_source(as_of(h)),
+                   GROUP, texts)
 
 
 def tagged(messages, tag):

@@ -8,26 +8,58 @@ from .proc import NodeProcess
 from .rp import BUILDDIR
 
 PEER = os.path.join(BUILDDIR, "peer", "mdcs-peer")
+# The group the gossip baseline's lines show: its messages come through no
+# channel.
+GOSSIP_GROUPS = {"-"}
 
 
-def printed_messages(output, groups):
-    """(publisher address, message) of every line of the tools' output
-    (mdcs_peer_print: source, group, [publisher]:port, length, message)
-    whose group is one of groups ("-" for the gossip baseline's)."""
+def printed_lines(output, groups, stamped=False):
+    """(publisher address, message, time or None) of every line of the
+    tools' output (mdcs_peer_print: with stamped, the time; source, group,
+    [publisher]:port, length, message) whose group is one of groups ("-"
+    for the gossip baseline's)."""
     out = []
     for line in output.splitlines():
+        at = None
+        if stamped:
+            at, _, line = line.partition(" ")
         f = line.split(" ", 4)
         if len(f) == 5 and f[1] in groups:
-            out.append((f[2].rsplit(":", 1)[0].strip("[]"), f[4]))
+            out.append((f[2].rsplit(":", 1)[0].strip("[]"), f[4],
+                        float(at) if stamped else None))
     return out
 
 
+def printed_messages(output, groups, stamped=False):
+    """(publisher address, message) of every message line (printed_lines)."""
+    return [(p, m) for p, m, _ in printed_lines(output, groups, stamped)]
+
+
+def arrivals(output, groups):
+    """{(publisher address, message): time it was first printed} of the
+    output of a tool run with -T."""
+    first = {}
+    for p, m, at in printed_lines(output, groups, stamped=True):
+        first.setdefault((p, m), at)
+    return first
+
+
+def published_at(output):
+    """The time of the tools' `published' line (-T), or None."""
+    for line in output.splitlines():
+        at, _, what = line.partition(" ")
+        if what == "published":
+            return float(at)
+    return None
+
+
 class TunnelListener:
-    """mdcs-peer listen -r: joins channels (source, group) through the RP
-    whose tunnel address is relay, and prints what they carry."""
+    """mdcs-peer listen -T -r: joins channels (source, group) through the
+    RP whose tunnel address is relay, announces itself to it, and prints
+    what the channels carry, with the time it arrived."""
 
     def __init__(self, router, relay, channels, workdir, name, seconds=180):
-        argv = [PEER, "listen", "-r", relay, "-t", str(seconds)]
+        argv = [PEER, "listen", "-T", "-r", relay, "-t", str(seconds)]
         for source, group in channels:
             argv += [source, group]
         self.groups = {group for _, group in channels}
@@ -37,7 +69,12 @@ class TunnelListener:
 
     def messages(self):
         """(publisher address, message) of every channel message so far."""
-        return printed_messages(self.proc.output(), self.groups)
+        return printed_messages(self.proc.output(), self.groups,
+                                stamped=True)
+
+    def arrivals(self):
+        """{(publisher address, message): when it first arrived}."""
+        return arrivals(self.proc.output(), self.groups)
 
     def stop(self):
         self.proc.stop()
@@ -46,6 +83,7 @@ class TunnelListener:
 
 def publish(router, local, channel_source, group, messages):
     """Publish each message through the RP whose channel source is
-    channel_source, from local."""
-    router.cmd_raises([PEER, "publish", "-s", local, channel_source, group] +
-                      list(messages))
+    channel_source, from local; the time just before the first went."""
+    return published_at(router.cmd_raises(
+        [PEER, "publish", "-T", "-s", local, channel_source, group] +
+        list(messages)))
