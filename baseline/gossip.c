@@ -10,9 +10,9 @@
 #include <arpa/inet.h>
 #include <sodium.h>
 
-#include "gossip.h"
+#include "gossip_int.h"
 
-#define HDR_LEN	 sizeof(struct mdcs_gossip_hdr)
+#define HDR_LEN	 GOSSIP_HDR_LEN
 #define FULL_LEN sizeof(struct mdcs_gossip_full)
 #define NO_SEEN	 UINT16_MAX	  /* the end of a chain of seen ids */
 #define NO_PEER	 GOSSIP_MAX_PEERS /* a message of the node's own */
@@ -20,8 +20,12 @@
 _Static_assert(GOSSIP_SEEN < NO_SEEN, "seen slots fit in uint16_t");
 _Static_assert(GOSSIP_KEEP <= GOSSIP_SEEN,
 	       "a message kept is had, so a FULL of it is a duplicate");
-_Static_assert(GOSSIP_PENDING <= GOSSIP_MAX_PEERS,
-	       "a tick's REQUESTs fit in gossip_out");
+_Static_assert(GOSSIP_PENDING + GOSSIPSUB_MAX_D +
+			       GOSSIPSUB_LAZY * GOSSIPSUB_HISTORY *
+				       GOSSIPSUB_WINDOW /
+				       MDCS_GOSSIP_IHAVE_MAX <=
+		       GOSSIP_MAX_PEERS,
+	       "a tick's REQUESTs and heartbeat fit in gossip_out");
 
 unsigned gossip_sqrt_fanout(unsigned n)
 {
@@ -49,6 +53,8 @@ int gossip_init(struct gossip *g, unsigned npeers, unsigned fanout,
 
 void gossip_destroy(struct gossip *g)
 {
+	free(g->mesh);
+	g->mesh = NULL;
 	for (unsigned i = 0; i < GOSSIP_KEEP; i++) {
 		free(g->kept[i].full);
 		g->kept[i].full = NULL;
@@ -102,6 +108,21 @@ static unsigned check(const uint8_t *buf, size_t len)
 	case MDCS_GOSSIP_ANNOUNCE:
 	case MDCS_GOSSIP_REQUEST:
 		return len == HDR_LEN ? h.type : GOSSIP_MALFORMED;
+	case MDCS_GOSSIP_GRAFT:
+	case MDCS_GOSSIP_PRUNE:
+		return len == HDR_LEN && sodium_is_zero(h.id, sizeof(h.id))
+			       ? h.type
+			       : GOSSIP_MALFORMED;
+	case MDCS_GOSSIP_IHAVE:
+		return len > HDR_LEN &&
+				       len <= HDR_LEN +
+						       MDCS_GOSSIP_IHAVE_MAX *
+							       MDCS_GOSSIP_ID_LEN &&
+				       !((len - HDR_LEN) %
+					 MDCS_GOSSIP_ID_LEN) &&
+				       sodium_is_zero(h.id, sizeof(h.id))
+			       ? h.type
+			       : GOSSIP_MALFORMED;
 	case MDCS_GOSSIP_FULL:
 		if (len < FULL_LEN || len > GOSSIP_DATAGRAM_MAX)
 			return GOSSIP_MALFORMED;
@@ -172,8 +193,7 @@ static void out_reset(struct gossip_out *out)
 	out->deliver = false;
 }
 
-/* Send the datagram of len octets at buf to peer. */
-static void add(struct gossip *g, struct gossip_out *out, unsigned peer,
+void gossip_add(struct gossip *g, struct gossip_out *out, unsigned peer,
 		const void *buf, size_t len)
 {
 	struct gossip_send *s = &out->send[out->n++];
@@ -184,6 +204,18 @@ static void add(struct gossip *g, struct gossip_out *out, unsigned peer,
 	s->len = len;
 	g->stats.sent[s->type].datagrams++;
 	g->stats.sent[s->type].octets += len;
+}
+
+void gossip_draw(struct gossip *g, unsigned *order, unsigned n, unsigned k)
+{
+	/* the first k steps of a Fisher-Yates shuffle */
+	for (unsigned i = 0; i < k; i++) {
+		unsigned j = i + (unsigned)rng_below(&g->rng, n - i), t;
+
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
 }
 
 /* The message kept in k in full to fanout peers chosen uniformly at
@@ -197,19 +229,12 @@ static void spread(struct gossip *g, const struct gossip_kept *k, unsigned from,
 		if (p != from)
 			order[n++] = p;
 	full = g->fanout < n ? g->fanout : n;
-	/* the first full steps of a Fisher-Yates shuffle draw them */
-	for (unsigned i = 0; i < full; i++) {
-		unsigned j = i + (unsigned)rng_below(&g->rng, n - i), t;
-
-		t = order[i];
-		order[i] = order[j];
-		order[j] = t;
-	}
+	gossip_draw(g, order, n, full);
 	for (unsigned i = 0; i < n; i++)
 		if (i < full)
-			add(g, out, order[i], k->full, k->len);
+			gossip_add(g, out, order[i], k->full, k->len);
 		else
-			add(g, out, order[i], &k->announce, HDR_LEN);
+			gossip_add(g, out, order[i], &k->announce, HDR_LEN);
 }
 
 /* The FULL of len octets at full (the node's to free from now on), of a
@@ -232,7 +257,10 @@ static const struct gossip_kept *have(struct gossip *g, uint8_t *full,
 	p = pending_find(g, k->announce.id);
 	if (p)
 		p->used = false;
-	spread(g, k, from, out);
+	if (g->mesh)
+		gossipsub_spread(g, k, from, out);
+	else
+		spread(g, k, from, out);
 	return k;
 }
 
@@ -287,17 +315,16 @@ static int full_input(struct gossip *g, unsigned from, const uint8_t *buf,
 	return 0;
 }
 
-/* Ask the announcer of an id not had, unless it is asked for already:
- * then remember the announcer for later. */
-static void announce_input(struct gossip *g, unsigned from,
-			   const struct mdcs_gossip_hdr *h, int64_t now,
-			   struct gossip_out *out)
+void gossip_announced(struct gossip *g, unsigned from, const uint8_t *id,
+		      int64_t now, struct gossip_out *out)
 {
+	struct mdcs_gossip_hdr request = { .version = MDCS_GOSSIP_VERSION,
+					   .type = MDCS_GOSSIP_REQUEST };
 	struct gossip_pending *p;
 
-	if (seen(g, h->id))
+	if (seen(g, id))
 		return;
-	p = pending_find(g, h->id);
+	p = pending_find(g, id);
 	if (p) {
 		for (unsigned i = 0; i < p->announcers; i++)
 			if (p->announcer[i] == from)
@@ -311,14 +338,14 @@ static void announce_input(struct gossip *g, unsigned from,
 	for (unsigned i = 0; i < GOSSIP_PENDING && p->used; i++)
 		if (!g->pending[i].used || g->pending[i].due < p->due)
 			p = &g->pending[i];
+	memcpy(request.id, id, sizeof(request.id));
 	p->used = true;
-	p->request = *h;
-	p->request.type = MDCS_GOSSIP_REQUEST;
+	p->request = request;
 	p->announcer[0] = from;
 	p->announcers = 1;
 	p->asked = 0;
 	p->due = now + GOSSIP_REQUEST_MS;
-	add(g, out, from, &p->request, HDR_LEN);
+	gossip_add(g, out, from, &p->request, HDR_LEN);
 }
 
 static void request_input(struct gossip *g, unsigned from,
@@ -330,7 +357,7 @@ static void request_input(struct gossip *g, unsigned from,
 	if (!k)
 		return;
 	g->stats.answered++;
-	add(g, out, from, k->full, k->len);
+	gossip_add(g, out, from, k->full, k->len);
 }
 
 int gossip_input(struct gossip *g, unsigned from, const uint8_t *buf,
@@ -351,10 +378,15 @@ int gossip_input(struct gossip *g, unsigned from, const uint8_t *buf,
 	case MDCS_GOSSIP_FULL:
 		return full_input(g, from, buf, len, out);
 	case MDCS_GOSSIP_ANNOUNCE:
-		announce_input(g, from, h, now, out);
+		gossip_announced(g, from, h->id, now, out);
 		return 0;
 	case MDCS_GOSSIP_REQUEST:
 		request_input(g, from, h, out);
+		return 0;
+	case MDCS_GOSSIP_GRAFT:
+	case MDCS_GOSSIP_PRUNE:
+	case MDCS_GOSSIP_IHAVE:
+		gossipsub_input(g, from, type, buf, len, now, out);
 		return 0;
 	}
 	errno = EBADMSG;
@@ -363,16 +395,15 @@ int gossip_input(struct gossip *g, unsigned from, const uint8_t *buf,
 
 int gossip_due_ms(const struct gossip *g, int64_t now)
 {
-	const struct gossip_pending *first = NULL;
+	int64_t due = g->mesh ? g->mesh->heartbeat_due : INT64_MAX;
 
 	for (unsigned i = 0; i < GOSSIP_PENDING; i++)
-		if (g->pending[i].used &&
-		    (!first || g->pending[i].due < first->due))
-			first = &g->pending[i];
-	if (!first)
+		if (g->pending[i].used && g->pending[i].due < due)
+			due = g->pending[i].due;
+	if (due == INT64_MAX)
 		return -1;
-	/* due is never more than GOSSIP_REQUEST_MS away */
-	return first->due <= now ? 0 : (int)(first->due - now);
+	/* due is never more than a heartbeat or GOSSIP_REQUEST_MS away */
+	return due <= now ? 0 : (int)(due - now);
 }
 
 void gossip_tick(struct gossip *g, int64_t now, struct gossip_out *out)
@@ -388,6 +419,9 @@ void gossip_tick(struct gossip *g, int64_t now, struct gossip_out *out)
 			continue;
 		}
 		p->due = now + GOSSIP_REQUEST_MS;
-		add(g, out, p->announcer[p->asked], &p->request, HDR_LEN);
+		gossip_add(g, out, p->announcer[p->asked], &p->request,
+			   HDR_LEN);
 	}
+	if (g->mesh && g->mesh->heartbeat_due <= now)
+		gossipsub_heartbeat(g, now, out);
 }

@@ -32,6 +32,15 @@
  * asked (gossip_tick); each announcer once, until none is left and the
  * id is given up, to be asked for again at its next ANNOUNCE.  A REQUEST
  * is answered with a FULL if the message is still kept.
+ *
+ * With gossip_use_mesh, the node spreads as gossipsub does instead: it
+ * keeps a mesh of about d peers, made with GRAFT and ended with PRUNE,
+ * and sends a message had for the first time in full to its mesh peers
+ * alone (but the sender); every GOSSIPSUB_HEARTBEAT_MS it brings the mesh
+ * back to d peers if it has fewer than d_lo or more than d_hi, and sends
+ * the ids of the messages it had in the last GOSSIPSUB_HISTORY heartbeats
+ * in IHAVEs to GOSSIPSUB_LAZY peers outside the mesh.  An id in an IHAVE
+ * is taken as an ANNOUNCE of it: a REQUEST (gossipsub's IWANT) if lacked.
  */
 
 /* The ids of messages had, the oldest forgotten first: a FULL of an id
@@ -58,7 +67,17 @@
 /* Traffic counted by type; received[GOSSIP_MALFORMED] counts datagrams
  * dropped for being malformed. */
 #define GOSSIP_MALFORMED 0
-#define GOSSIP_TYPES	 (MDCS_GOSSIP_REQUEST + 1)
+#define GOSSIP_TYPES	 (MDCS_GOSSIP_IHAVE + 1)
+
+/* The gossipsub-style mesh's heartbeat, and how far back and to how many
+ * peers outside the mesh it gossips ids, as gossipsub's defaults. */
+#define GOSSIPSUB_HEARTBEAT_MS 1000
+#define GOSSIPSUB_HISTORY      3
+#define GOSSIPSUB_LAZY	       6
+/* Ids gossiped per heartbeat at most: later ones go by the mesh alone. */
+#define GOSSIPSUB_WINDOW 256
+/* The mesh's degree at most: a heartbeat's datagrams fit in gossip_out. */
+#define GOSSIPSUB_MAX_D 64
 
 struct gossip_traffic {
 	uint64_t datagrams, octets;
@@ -112,6 +131,22 @@ struct gossip_pending {
 	int64_t due;		    /* when the next announcer is asked */
 };
 
+/* A node's gossipsub-style mesh: its peers, the ids of the messages had
+ * in the last heartbeats, and the datagrams of its last heartbeat. */
+struct gossip_mesh {
+	unsigned d, d_lo, d_hi;
+	bool in[GOSSIP_MAX_PEERS];
+	unsigned n; /* peers in the mesh */
+	uint8_t window[GOSSIPSUB_HISTORY][GOSSIPSUB_WINDOW][MDCS_GOSSIP_ID_LEN];
+	unsigned window_n[GOSSIPSUB_HISTORY], window_at;
+	int64_t heartbeat_due;
+	struct mdcs_gossip_hdr graft, prune;
+	uint8_t ihave[GOSSIPSUB_HISTORY * GOSSIPSUB_WINDOW /
+		      MDCS_GOSSIP_IHAVE_MAX]
+		     [sizeof(struct mdcs_gossip_hdr) +
+		      MDCS_GOSSIP_IHAVE_MAX * MDCS_GOSSIP_ID_LEN];
+};
+
 /* A node's state: the library's to change, the caller's to read
  * (stats). */
 struct gossip {
@@ -128,6 +163,7 @@ struct gossip {
 	unsigned kept_at;
 	struct gossip_pending pending[GOSSIP_PENDING];
 	unsigned peer_order[GOSSIP_MAX_PEERS]; /* scratch for the choice */
+	struct gossip_mesh *mesh;	       /* NULL: iterative diffusion */
 	struct gossip_stats stats;
 };
 
@@ -140,7 +176,14 @@ unsigned gossip_sqrt_fanout(unsigned n);
 int gossip_init(struct gossip *g, unsigned npeers, unsigned fanout,
 		uint64_t seed);
 
-/* Free the messages kept; g may be initialised again after. */
+/* Spread as gossipsub does, with a mesh of d peers (d_lo = 3d/4 and
+ * d_hi = 3d/2, gossipsub's 6 and 12 for 8), from now on; the first
+ * heartbeat is due at now.  -1 with EINVAL for d of 0 or more than the
+ * peers, ENOMEM. */
+int gossip_use_mesh(struct gossip *g, unsigned d, int64_t now);
+
+/* Free the messages kept and the mesh; g may be initialised again
+ * after. */
 void gossip_destroy(struct gossip *g);
 
 /* The FULL of msg published from [publisher]:port into buf, id
@@ -168,10 +211,12 @@ int gossip_publish(struct gossip *g, const struct in6_addr *publisher,
 int gossip_input(struct gossip *g, unsigned from, const uint8_t *buf,
 		 size_t len, int64_t now, struct gossip_out *out);
 
-/* Milliseconds until gossip_tick is due; 0: now, -1: no REQUEST waits. */
+/* Milliseconds until gossip_tick is due; 0: now, -1: no REQUEST waits
+ * and there is no mesh. */
 int gossip_due_ms(const struct gossip *g, int64_t now);
 
-/* Ask the next announcer of each id whose REQUEST went unanswered. */
+/* Ask the next announcer of each id whose REQUEST went unanswered; with a
+ * mesh, beat its heartbeat if due. */
 void gossip_tick(struct gossip *g, int64_t now, struct gossip_out *out);
 
 #endif

@@ -1,10 +1,11 @@
 /*
- * mdcs-gossip: the baseline, Ethereum-style iterative diffusion over UDP
- * (gossip.h), run among the peers listed in a file: publish messages,
- * print those that arrive, count what goes over the wire.
+ * mdcs-gossip: the baseline, Ethereum-style iterative diffusion or a
+ * gossipsub-style mesh over UDP (gossip.h), run among the peers listed in
+ * a file: publish messages, print those that arrive, count what goes over
+ * the wire.
  *
- *   mdcs-gossip [-p PORT] [-s LOCAL] [-n COUNT] [-t SECONDS] [-f FANOUT]
- *               [-u] [-T] -P PEERS_FILE [MESSAGE...]
+ *   mdcs-gossip [-p PORT] [-s LOCAL] [-n COUNT] [-t SECONDS]
+ *               [-f FANOUT | -m D] [-u] [-T] -P PEERS_FILE [MESSAGE...]
  */
 #include <ctype.h>
 #include <errno.h>
@@ -35,8 +36,9 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: mdcs-gossip [-p PORT] [-s LOCAL] [-n COUNT] "
-		"[-t SECONDS] [-f FANOUT]\n"
-		"                   [-u] [-T] -P PEERS_FILE [MESSAGE...]\n"
+		"[-t SECONDS]\n"
+		"                   [-f FANOUT | -m D] [-u] [-T] -P PEERS_FILE "
+		"[MESSAGE...]\n"
 		"Gossips with the peers listed in PEERS_FILE, one ADDR (at "
 		"port %u) or\n[ADDR]:PORT a line, from [LOCAL]:PORT (port "
 		"%u by default); the line of\n[LOCAL]:PORT itself is skipped.  "
@@ -50,7 +52,9 @@ static int usage(void)
 		"once, so\nthat all peers can be up first.  With -T, each line "
 		"begins with the time\n(seconds since the epoch), and a line "
 		"of the time and `published' comes\nbefore the first message "
-		"goes out.\n",
+		"goes out.  With -m, it sends messages in full\nto a "
+		"gossipsub-style mesh of D peers instead, and their ids to a "
+		"few\nothers every second.\n",
 		MDCS_GOSSIP_PORT, MDCS_GOSSIP_PORT);
 	return 2;
 }
@@ -251,6 +255,13 @@ static int receive(struct node *nd)
 /* Publish the node's messages; 0, or 1 on an error (said). */
 static int publish_all(struct node *nd)
 {
+	long long now = mdcs_peer_now_ms();
+
+	/* a mesh's first heartbeat grafts it before anything goes */
+	if (!gossip_due_ms(&nd->g, now)) {
+		gossip_tick(&nd->g, now, &nd->out);
+		send_out(nd);
+	}
 	if (nd->stamped && nd->n_messages) {
 		mdcs_peer_stamp(stdout);
 		printf("published\n");
@@ -384,7 +395,7 @@ int main(int argc, char **argv)
 	static struct sockaddr_in6 peers[GOSSIP_MAX_PEERS];
 	static struct node nd;
 	struct sockaddr_in6 self = { .sin6_family = AF_INET6 };
-	unsigned long count = 0, seconds = 60, fanout = 0;
+	unsigned long count = 0, seconds = 60, fanout = 0, mesh_d = 0;
 	const char *peers_file = NULL;
 	uint16_t port = MDCS_GOSSIP_PORT;
 	bool bound = false, fanout_set = false, on_signal = false;
@@ -394,7 +405,7 @@ int main(int argc, char **argv)
 	long long end;
 	int opt, n, rc = 0;
 
-	while ((opt = getopt(argc, argv, "p:s:n:t:f:uTP:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:n:t:f:m:uTP:")) != -1) {
 		if (opt == 'p') {
 			if (mdcs_port_parse(optarg, &port))
 				return usage();
@@ -410,6 +421,10 @@ int main(int argc, char **argv)
 			if (number_text(optarg, MAX_SECONDS, &seconds) ||
 			    !seconds)
 				return usage();
+		} else if (opt == 'm') {
+			if (number_text(optarg, GOSSIPSUB_MAX_D, &mesh_d) ||
+			    !mesh_d)
+				return usage();
 		} else if (opt == 'f') {
 			if (number_text(optarg, GOSSIP_MAX_PEERS, &fanout))
 				return usage();
@@ -424,7 +439,7 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
-	if (!peers_file)
+	if (!peers_file || (mesh_d && fanout_set))
 		return usage();
 	if (optind < argc && !bound) {
 		fprintf(stderr, "mdcs-gossip: publishing needs -s: the "
@@ -447,6 +462,12 @@ int main(int argc, char **argv)
 		    fanout_set ? (unsigned)fanout
 			       : gossip_sqrt_fanout((unsigned)n),
 		    seed);
+	if (mesh_d &&
+	    gossip_use_mesh(&nd.g, (unsigned)mesh_d, mdcs_peer_now_ms())) {
+		fprintf(stderr, "mdcs-gossip: a mesh of %lu of %d peers: %s\n",
+			mesh_d, n, strerror(errno));
+		return 2;
+	}
 	nd.fd = open_socket(&self);
 	if (nd.fd < 0)
 		return 1;

@@ -604,7 +604,7 @@ DEFPY(mdcs_channel_no, mdcs_channel_no_cmd,
 }
 
 DEFPY(mdcs_show, mdcs_show_cmd,
-      "show mdcs [<remote-rp|channel|subscription|tunnel|statistics|membership>] [json]",
+      "show mdcs [<remote-rp|channel|subscription|tunnel|statistics|membership|peers>] [json]",
       SHOW_STR MDCS_STR
       "Remote RPs\n"
       "Channel mappings\n"
@@ -612,6 +612,7 @@ DEFPY(mdcs_show, mdcs_show_cmd,
       "Tunnels\n"
       "Datapath statistics\n"
       "The RP mesh\n"
+      "The peers that announce themselves\n"
       JSON_STR)
 {
 	return mdcs_forward_query(vty, argc, argv);

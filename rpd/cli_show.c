@@ -69,6 +69,7 @@ static const struct view views[] = {
 	{ "tunnel", "tunnel", COLS(tunnel_cols) },
 	{ "statistics", "statistics", NULL, 0 },
 	{ "membership", "membership", NULL, 0 },
+	{ "peers", "peers", NULL, 0 },
 };
 
 /* The values of path under n, comma-separated ("-" for none). */
@@ -205,6 +206,20 @@ static unsigned count(const struct lyd_node *n, const char *xpath)
 	return c;
 }
 
+/* How many peers announced themselves, and how many of them are in
+ * tunnel mode. */
+static void print_peers_line(FILE *out, const struct lyd_node *mdcs)
+{
+	char *peers = values(mdcs, "peers/peers");
+	char *tunnel = values(mdcs, "peers/tunnel-mode-peers");
+
+	if (peers && tunnel)
+		fprintf(out, "  %-16s %s, %s in tunnel mode\n", "peers", peers,
+			tunnel);
+	free(peers);
+	free(tunnel);
+}
+
 static void print_summary(FILE *out, const struct lyd_node *inst,
 			  const struct lyd_node *mdcs)
 {
@@ -234,6 +249,7 @@ static void print_summary(FILE *out, const struct lyd_node *inst,
 		count(mdcs, "channel"), count(mdcs, "tunnel"));
 	fprintf(out, "  %-16s %u\n", "subscriptions",
 		count(mdcs, "subscription"));
+	print_peers_line(out, mdcs);
 }
 
 /* The nodes of the view (the whole mdcs container without one) with their

@@ -232,6 +232,10 @@ static void add_state(void)
 		  "forwarded/copies",
 		  "41" },
 		{ "statistics/publications", "3" },
+		{ "peers/peers", "5" },
+		{ "peers/tunnel-mode-peers", "2" },
+		{ "peers/interface[name='rp1-eth0']/peers", "5" },
+		{ "peers/interface[name='rp1-eth0']/tunnel-mode-peers", "2" },
 	};
 	char path[512];
 
@@ -273,9 +277,15 @@ START_TEST(show_tables)
 	out = show("show mdcs statistics");
 	ck_assert_ptr_nonnull(strstr(out, "publications 3"));
 	free(out);
+	out = show("show mdcs peers");
+	ck_assert_ptr_nonnull(strstr(out, "  interface rp1-eth0\n"
+					  "    peers 5\n"
+					  "    tunnel-mode-peers 2\n"));
+	free(out);
 	out = show("show mdcs");
 	ck_assert_ptr_nonnull(strstr(out, "RP rp1"));
 	ck_assert_ptr_nonnull(strstr(out, "2, 1 up"));
+	ck_assert_ptr_nonnull(strstr(out, "5, 2 in tunnel mode"));
 	free(out);
 }
 END_TEST
@@ -314,7 +324,7 @@ START_TEST(show_refuses_unknown)
 	ck_assert_ptr_nonnull(strstr(err, "no RP is configured"));
 	ck_assert_int_eq(apply(lines), 0);
 	ck_assert_ptr_null(
-		cli_show(config, "show mdcs peers", err, sizeof(err)));
+		cli_show(config, "show mdcs neighbors", err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "show mdcs has no"));
 }
 END_TEST

@@ -2,8 +2,10 @@
  * The gossip baseline (baseline/gossip.c, baseline/mdcs-gossip): its
  * datagrams byte by byte, malformed ones dropped, the choice of who gets
  * a message in full and who its id, duplicates, REQUESTs and their
- * timeouts, the stores' bounds; then 12 nodes gossiping over UDP sockets
- * on ::1 within the test, and the tool run as 4 processes on ::1.
+ * timeouts, the stores' bounds; the gossipsub-style mesh's GRAFT, PRUNE
+ * and IHAVE, its mending and gossip; then 12 nodes gossiping over UDP
+ * sockets on ::1 within the test, both ways, and the tool run as 4
+ * processes on ::1.
  */
 #define _GNU_SOURCE /* pipe2 */
 #include <check.h>
@@ -175,7 +177,7 @@ static const char *const malformed_kinds[] = {
 	"version 0",
 	"version 2",
 	"type 0",
-	"type 4",
+	"type 7",
 	"reserved octet 2",
 	"reserved octet 3",
 	"FULL whose message is not its id's",
@@ -204,7 +206,7 @@ static size_t malformed(uint8_t *buf, int kind)
 		return len;
 	case 5:
 	case 6:
-		buf[1] = kind == 5 ? 0 : 4;
+		buf[1] = kind == 5 ? 0 : 7;
 		return len;
 	case 7:
 	case 8:
@@ -606,6 +608,222 @@ START_TEST(pending_bounded)
 }
 END_TEST
 
+/* --- The gossipsub-style mesh --- */
+
+/* What out sends: per peer, how many datagrams of type it gets. */
+static unsigned sends_of(uint8_t type, unsigned counts[GOSSIP_MAX_PEERS])
+{
+	unsigned n = 0;
+
+	memset(counts, 0, GOSSIP_MAX_PEERS * sizeof(counts[0]));
+	for (size_t i = 0; i < out.n; i++)
+		if (out.send[i].type == type) {
+			counts[out.send[i].peer]++;
+			n++;
+		}
+	return n;
+}
+
+/* A GRAFT, PRUNE or IHAVE of ids (an IHAVE with ids[i] all id_octets[i])
+ * into buf; its length. */
+static size_t control(uint8_t *buf, uint8_t type, const uint8_t *id_octets,
+		      unsigned ids)
+{
+	struct mdcs_gossip_hdr h = { .version = MDCS_GOSSIP_VERSION,
+				     .type = type };
+
+	memcpy(buf, &h, HDR_LEN);
+	for (unsigned i = 0; i < ids; i++)
+		memset(buf + HDR_LEN + i * MDCS_GOSSIP_ID_LEN, id_octets[i],
+		       MDCS_GOSSIP_ID_LEN);
+	return HDR_LEN + ids * MDCS_GOSSIP_ID_LEN;
+}
+
+/* Mesh datagrams that are malformed: dropped and counted, the mesh
+ * unchanged. */
+START_TEST(mesh_malformed_dropped)
+{
+	static struct gossip g;
+	static uint8_t buf[HDR_LEN + 66 * MDCS_GOSSIP_ID_LEN];
+	uint8_t ids[66];
+	size_t len;
+
+	memset(ids, 7, sizeof(ids));
+	ck_assert_int_eq(gossip_init(&g, 10, 3, 1), 0);
+	ck_assert_int_eq(gossip_use_mesh(&g, 4, 0), 0);
+	for (int kind = 0; kind < 7; kind++) {
+		switch (kind) {
+		case 0: /* a GRAFT with an id */
+		case 1: /* a PRUNE with an id */
+			len = control(buf,
+				      kind ? MDCS_GOSSIP_PRUNE
+					   : MDCS_GOSSIP_GRAFT,
+				      ids, 1);
+			memcpy(buf + 4, buf + HDR_LEN, MDCS_GOSSIP_ID_LEN);
+			len = HDR_LEN;
+			break;
+		case 2: /* a GRAFT too long */
+			len = control(buf, MDCS_GOSSIP_GRAFT, ids, 1);
+			break;
+		case 3: /* an IHAVE of no id */
+			len = control(buf, MDCS_GOSSIP_IHAVE, ids, 0);
+			break;
+		case 4: /* an IHAVE with a part of an id */
+			len = control(buf, MDCS_GOSSIP_IHAVE, ids, 2) - 1;
+			break;
+		case 5: /* an IHAVE of 65 ids */
+			len = control(buf, MDCS_GOSSIP_IHAVE, ids,
+				      MDCS_GOSSIP_IHAVE_MAX + 1);
+			break;
+		default: /* an IHAVE whose header has an id */
+			len = control(buf, MDCS_GOSSIP_IHAVE, ids, 1);
+			buf[4] = 1;
+		}
+		ck_assert_int_eq(gossip_input(&g, 1, buf, len, 0, &out), -1);
+		ck_assert_int_eq(errno, EBADMSG);
+		ck_assert_uint_eq(out.n, 0);
+	}
+	ck_assert_uint_eq(g.stats.received[GOSSIP_MALFORMED].datagrams, 7);
+	ck_assert_uint_eq(g.mesh->n, 0);
+	gossip_destroy(&g);
+}
+END_TEST
+
+/* The first heartbeat grafts d peers; a message goes in full to them
+ * alone, never announced; d of 0 or more than the peers is refused. */
+START_TEST(mesh_grafts_and_spreads)
+{
+	static struct gossip g;
+	static unsigned grafted[GOSSIP_MAX_PEERS], full[GOSSIP_MAX_PEERS];
+	uint8_t buf[128];
+	size_t len = full_of(buf, "block");
+
+	ck_assert_int_eq(gossip_init(&g, 20, 5, 3), 0);
+	ck_assert_int_eq(gossip_use_mesh(&g, 0, 0), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(gossip_use_mesh(&g, 21, 0), -1);
+	ck_assert_int_eq(gossip_use_mesh(&g, 8, 100), 0);
+	ck_assert_int_eq(gossip_due_ms(&g, 40), 60);
+	gossip_tick(&g, 100, &out);
+	ck_assert_uint_eq(sends_of(MDCS_GOSSIP_GRAFT, grafted), 8);
+	ck_assert_uint_eq(out.n, 8); /* nothing to gossip yet */
+	for (size_t i = 0; i < out.n; i++) {
+		ck_assert_uint_eq(out.send[i].len, HDR_LEN);
+		ck_assert(sodium_is_zero(out.send[i].buf + 4,
+					 MDCS_GOSSIP_ID_LEN));
+	}
+	ck_assert_uint_eq(g.mesh->n, 8);
+	ck_assert_int_eq(gossip_due_ms(&g, 100), GOSSIPSUB_HEARTBEAT_MS);
+	/* from a mesh peer: in full to the 7 others of the mesh */
+	for (unsigned p = 0; p < 20; p++)
+		if (grafted[p]) {
+			ck_assert_int_eq(
+				gossip_input(&g, p, buf, len, 200, &out), 0);
+			ck_assert(out.deliver);
+			ck_assert_uint_eq(sends_of(MDCS_GOSSIP_FULL, full), 7);
+			ck_assert_uint_eq(out.n, 7);
+			for (unsigned q = 0; q < 20; q++)
+				ck_assert_uint_eq(full[q],
+						  grafted[q] && q != p);
+			break;
+		}
+	gossip_destroy(&g);
+}
+END_TEST
+
+/* Above d_hi (12 for 8) a heartbeat prunes the mesh back to 8, below
+ * d_lo (6) it grafts it back to 8; GRAFT and PRUNE from peers change it
+ * at once. */
+START_TEST(mesh_mended)
+{
+	static struct gossip g;
+	static unsigned changed[GOSSIP_MAX_PEERS];
+	uint8_t buf[64];
+	size_t graft = control(buf, MDCS_GOSSIP_GRAFT, NULL, 0);
+
+	ck_assert_int_eq(gossip_init(&g, 20, 5, 4), 0);
+	ck_assert_int_eq(gossip_use_mesh(&g, 8, 0), 0);
+	for (unsigned p = 0; p < 13; p++)
+		ck_assert_int_eq(gossip_input(&g, p, buf, graft, 0, &out), 0);
+	ck_assert_uint_eq(g.mesh->n, 13);
+	gossip_tick(&g, 0, &out);
+	ck_assert_uint_eq(sends_of(MDCS_GOSSIP_PRUNE, changed), 5);
+	for (unsigned p = 0; p < 20; p++)
+		ck_assert(!changed[p] || p < 13);
+	ck_assert_uint_eq(g.mesh->n, 8);
+	/* 3 of the mesh leave: 5 < 6, mended at the next heartbeat */
+	buf[1] = MDCS_GOSSIP_PRUNE;
+	for (unsigned p = 0, left = 0; left < 3; p++)
+		if (g.mesh->in[p]) {
+			ck_assert_int_eq(
+				gossip_input(&g, p, buf, graft, 10, &out), 0);
+			left++;
+		}
+	ck_assert_uint_eq(g.mesh->n, 5);
+	gossip_tick(&g, 10, &out);
+	ck_assert_uint_eq(out.n, 0); /* not due yet */
+	gossip_tick(&g, GOSSIPSUB_HEARTBEAT_MS, &out);
+	ck_assert_uint_eq(sends_of(MDCS_GOSSIP_GRAFT, changed), 3);
+	ck_assert_uint_eq(g.mesh->n, 8);
+	gossip_destroy(&g);
+}
+END_TEST
+
+/* A heartbeat sends the ids of the last 3 heartbeats' messages in one
+ * IHAVE to 6 peers outside the mesh; an IHAVE's ids lacked are asked for
+ * with a REQUEST each, those had are not. */
+START_TEST(mesh_gossips_ids)
+{
+	static struct gossip g;
+	static unsigned got[GOSSIP_MAX_PEERS];
+	uint8_t full[128], ihave[HDR_LEN + 2 * MDCS_GOSSIP_ID_LEN];
+	uint8_t ids[2] = { 0x11, 0x22 };
+	struct in6_addr pub = addr("2001:db8:1::7");
+	size_t len;
+
+	ck_assert_int_eq(gossip_init(&g, 20, 5, 5), 0);
+	ck_assert_int_eq(gossip_use_mesh(&g, 8, 0), 0);
+	gossip_tick(&g, 0, &out);
+	ck_assert_int_eq(gossip_publish(&g, &pub, 40000, "block", 5, &out), 0);
+	ck_assert_uint_eq(out.n, 8);
+	full_of(full, "block");
+	for (int64_t t = 1; t <= 3; t++) {
+		gossip_tick(&g, t * GOSSIPSUB_HEARTBEAT_MS, &out);
+		ck_assert_uint_eq(sends_of(MDCS_GOSSIP_IHAVE, got), 6);
+		for (size_t i = 0; i < out.n; i++) {
+			const struct gossip_send *s = &out.send[i];
+
+			ck_assert(!g.mesh->in[s->peer]);
+			ck_assert_uint_eq(s->len, HDR_LEN + MDCS_GOSSIP_ID_LEN);
+			ck_assert(
+				sodium_is_zero(s->buf + 4, MDCS_GOSSIP_ID_LEN));
+			ck_assert_mem_eq(s->buf + HDR_LEN, full + 4,
+					 MDCS_GOSSIP_ID_LEN);
+		}
+	}
+	/* the fourth heartbeat has no message to gossip left */
+	gossip_tick(&g, 4 * GOSSIPSUB_HEARTBEAT_MS, &out);
+	ck_assert_uint_eq(out.n, 0);
+
+	len = control(ihave, MDCS_GOSSIP_IHAVE, ids, 2);
+	ck_assert_int_eq(gossip_input(&g, 19, ihave, len, 5000, &out), 0);
+	ck_assert_uint_eq(sends_of(MDCS_GOSSIP_REQUEST, got), 2);
+	ck_assert_uint_eq(got[19], 2);
+	ck_assert_mem_eq(out.send[0].buf + 4, ihave + HDR_LEN,
+			 MDCS_GOSSIP_ID_LEN);
+	ck_assert_mem_eq(out.send[1].buf + 4,
+			 ihave + HDR_LEN + MDCS_GOSSIP_ID_LEN,
+			 MDCS_GOSSIP_ID_LEN);
+	/* the id had is not asked for */
+	memcpy(ihave + HDR_LEN, full + 4, MDCS_GOSSIP_ID_LEN);
+	ck_assert_int_eq(gossip_input(&g, 18, ihave,
+				      HDR_LEN + MDCS_GOSSIP_ID_LEN, 5000, &out),
+			 0);
+	ck_assert_uint_eq(out.n, 0);
+	gossip_destroy(&g);
+}
+END_TEST
+
 /* --- Over UDP on ::1 --- */
 
 #define NODES	 12
@@ -652,6 +870,7 @@ struct net {
 	uint16_t port[NODES];
 	unsigned delivered[NODES][MESSAGES];
 	uint64_t retries[NODES]; /* REQUESTs sent by gossip_tick */
+	bool mesh;		 /* gossipsub-style: no check_forward */
 };
 
 /* Send what node i's last call said, each datagram whole. */
@@ -712,7 +931,8 @@ static void net_receive(struct net *net, unsigned i)
 			ck_assert(IN6_IS_ADDR_LOOPBACK(&out.msg.publisher));
 			ck_assert_uint_eq(out.msg.publisher_port, net->port[0]);
 			net->delivered[i][m]++;
-			check_forward(i, j);
+			if (!net->mesh)
+				check_forward(i, j);
 		}
 		net_send(net, i);
 	}
@@ -740,62 +960,97 @@ static bool net_delivered(const struct net *net)
 	return true;
 }
 
-/*
- * 12 nodes, each with its own socket on ::1 and the other 11 as peers;
- * node 0 publishes 5 messages.  The nodes run until every message is
- * delivered everywhere and every datagram sent was received (5 s at
- * most).  Then: each node but the publisher delivered each message
- * once; each forwarded it as check_forward says; and the counts agree
- * with the protocol, node by node.
- */
-START_TEST(nodes_over_udp)
+/* Run the nodes until every message is delivered everywhere and every
+ * datagram sent was received, within ms. */
+static void net_run(struct net *net, long long ms)
 {
-	static struct net net;
-	struct in6_addr lo = IN6ADDR_LOOPBACK_INIT;
-	long long end = now_ms() + 5000;
-	uint64_t full_total = 0, dup_total = 0;
+	long long end = now_ms() + ms;
 
-	for (unsigned i = 0; i < NODES; i++) {
-		net.fd[i] = loopback_socket(&net.port[i]);
-		ck_assert_int_eq(gossip_init(&net.g[i], NODES - 1,
-					     gossip_sqrt_fanout(NODES - 1),
-					     100 + i),
-				 0);
-	}
-	for (unsigned m = 0; m < MESSAGES; m++) {
-		char text[8];
-
-		snprintf(text, sizeof(text), "block %u", m);
-		ck_assert_int_eq(gossip_publish(&net.g[0], &lo, net.port[0],
-						text, 7, &out),
-				 0);
-		check_spread(&out, NODES - 1, NO_PEER, 4);
-		net_send(&net, 0);
-	}
-	while (!net_delivered(&net) ||
-	       net_sum(&net, true) != net_sum(&net, false)) {
+	while (!net_delivered(net) ||
+	       net_sum(net, true) != net_sum(net, false)) {
 		struct pollfd p[NODES];
 		int wait = 50;
 
-		ck_assert_msg(now_ms() < end, "not done within 5 s");
+		ck_assert_msg(now_ms() < end, "not done within %lld ms", ms);
 		for (unsigned i = 0; i < NODES; i++) {
-			int due = gossip_due_ms(&net.g[i], now_ms());
+			int due = gossip_due_ms(&net->g[i], now_ms());
 
 			if (due == 0) {
-				gossip_tick(&net.g[i], now_ms(), &out);
-				net.retries[i] += out.n;
-				net_send(&net, i);
+				gossip_tick(&net->g[i], now_ms(), &out);
+				net->retries[i] += out.n;
+				net_send(net, i);
 			} else if (due > 0 && due < wait) {
 				wait = due;
 			}
-			p[i] = (struct pollfd){ .fd = net.fd[i],
+			p[i] = (struct pollfd){ .fd = net->fd[i],
 						.events = POLLIN };
 		}
 		ck_assert_int_ge(poll(p, NODES, wait), 0);
 		for (unsigned i = 0; i < NODES; i++)
 			if (p[i].revents & POLLIN)
-				net_receive(&net, i);
+				net_receive(net, i);
 	}
+}
+
+/* 12 nodes, each with its own socket on ::1 and the other 11 as peers,
+ * seeded from seed; with d, in gossipsub-style meshes of d. */
+static void net_open(struct net *net, unsigned d, uint64_t seed)
+{
+	memset(net, 0, sizeof(*net));
+	net->mesh = d > 0;
+	for (unsigned i = 0; i < NODES; i++) {
+		net->fd[i] = loopback_socket(&net->port[i]);
+		ck_assert_int_eq(gossip_init(&net->g[i], NODES - 1,
+					     gossip_sqrt_fanout(NODES - 1),
+					     seed + i),
+				 0);
+		if (d)
+			ck_assert_int_eq(
+				gossip_use_mesh(&net->g[i], d, now_ms()), 0);
+	}
+}
+
+static void net_close(struct net *net)
+{
+	for (unsigned i = 0; i < NODES; i++) {
+		gossip_destroy(&net->g[i]);
+		close(net->fd[i]);
+	}
+}
+
+/* Node 0 publishes the MESSAGES messages. */
+static void net_publish(struct net *net)
+{
+	struct in6_addr lo = IN6ADDR_LOOPBACK_INIT;
+
+	for (unsigned m = 0; m < MESSAGES; m++) {
+		char text[8];
+
+		snprintf(text, sizeof(text), "block %u", m);
+		ck_assert_int_eq(gossip_publish(&net->g[0], &lo, net->port[0],
+						text, 7, &out),
+				 0);
+		if (!net->mesh)
+			check_spread(&out, NODES - 1, NO_PEER, 4);
+		net_send(net, 0);
+	}
+}
+
+/*
+ * Node 0 of the 12 publishes 5 messages.  The nodes run until every
+ * message is delivered everywhere and every datagram sent was received
+ * (5 s at most).  Then: each node but the publisher delivered each
+ * message once; each forwarded it as check_forward says; and the counts
+ * agree with the protocol, node by node.
+ */
+START_TEST(nodes_over_udp)
+{
+	static struct net net;
+	uint64_t full_total = 0, dup_total = 0;
+
+	net_open(&net, 0, 100);
+	net_publish(&net);
+	net_run(&net, 5000);
 
 	for (unsigned i = 0; i < NODES; i++) {
 		const struct gossip_stats *st = &net.g[i].stats;
@@ -846,10 +1101,39 @@ START_TEST(nodes_over_udp)
 		ck_assert_uint_eq(sent, received);
 	}
 	ck_assert_uint_eq(full_total, (NODES - 1) * MESSAGES + dup_total);
+	net_close(&net);
+}
+END_TEST
+
+/*
+ * The same 12 nodes in gossipsub-style meshes of 4: once the first
+ * heartbeats have grafted the meshes, node 0 publishes; every node but
+ * the publisher delivers each message once, every FULL went to a mesh
+ * peer or answered a REQUEST, and no ANNOUNCE was sent.
+ */
+START_TEST(mesh_nodes_over_udp)
+{
+	static struct net net;
+
+	net_open(&net, 4, 200);
 	for (unsigned i = 0; i < NODES; i++) {
-		gossip_destroy(&net.g[i]);
-		close(net.fd[i]);
+		gossip_tick(&net.g[i], now_ms(), &out);
+		net_send(&net, i);
 	}
+	net_publish(&net);
+	net_run(&net, 5000);
+	for (unsigned i = 0; i < NODES; i++) {
+		const struct gossip_stats *st = &net.g[i].stats;
+
+		for (unsigned m = 0; m < MESSAGES; m++)
+			ck_assert_uint_eq(net.delivered[i][m], i ? 1 : 0);
+		ck_assert_uint_ge(net.g[i].mesh->n, 3);
+		ck_assert_uint_eq(st->sent[MDCS_GOSSIP_ANNOUNCE].datagrams, 0);
+		ck_assert_uint_le(st->sent[MDCS_GOSSIP_FULL].datagrams,
+				  MESSAGES * (NODES - 1) + st->answered);
+		ck_assert_uint_eq(st->received[GOSSIP_MALFORMED].datagrams, 0);
+	}
+	net_close(&net);
 }
 END_TEST
 
@@ -955,6 +1239,23 @@ static void tool_peers(char *path, char port[TOOLS][8])
  * ANNOUNCE, and a FULL for each REQUEST; every datagram is as long as
  * its type says.
  */
+/* The tool printed the line want (NULL: none) and nothing more, exited
+ * with status 0, and its counters into st; the streams are closed. */
+static void tool_ended(pid_t pid, FILE *out_f, FILE *err_f, const char *want,
+		       struct tool_stats *st)
+{
+	char line[256];
+
+	if (want) {
+		ck_assert_ptr_nonnull(fgets(line, sizeof(line), out_f));
+		ck_assert_str_eq(line, want);
+	}
+	ck_assert_ptr_null(fgets(line, sizeof(line), out_f));
+	fclose(out_f);
+	ck_assert_int_eq(exit_status(pid), 0);
+	tool_stats(err_f, st);
+}
+
 START_TEST(tool_gossips)
 {
 	static const char msg[] = "blo\\ck\x01";
@@ -990,12 +1291,7 @@ START_TEST(tool_gossips)
 	snprintf(want, sizeof(want), "- - [::1]:%s 7 blo\\x5cck\\x01\n",
 		 port[0]);
 	for (unsigned i = 1; i < TOOLS; i++) {
-		ck_assert_ptr_nonnull(fgets(line, sizeof(line), outs[i]));
-		ck_assert_str_eq(line, want);
-		ck_assert_ptr_null(fgets(line, sizeof(line), outs[i]));
-		fclose(outs[i]);
-		ck_assert_int_eq(exit_status(pid[i]), 0);
-		tool_stats(errs[i], &st);
+		tool_ended(pid[i], outs[i], errs[i], want, &st);
 		ck_assert_uint_ge(st.full, 1);
 		ck_assert_uint_eq(st.malformed, 0);
 		ck_assert_uint_eq(st.received_datagrams,
@@ -1017,6 +1313,42 @@ START_TEST(tool_gossips)
 			  (2 + st.request) * (FULL_LEN + 7) + HDR_LEN);
 	ck_assert_uint_eq(st.received_datagrams,
 			  st.full + st.announce + st.request);
+}
+END_TEST
+
+/* With -m, the tools gossip in meshes: every listener prints the
+ * message, and no ANNOUNCE goes anywhere. */
+START_TEST(tool_gossips_in_mesh)
+{
+	char path[] = "/tmp/test_gossip.XXXXXX", port[TOOLS][8], want[128],
+	     line[256];
+	FILE *outs[TOOLS], *errs[TOOLS];
+	pid_t pid[TOOLS];
+	struct tool_stats st;
+
+	tool_peers(path, port);
+	for (unsigned i = TOOLS; i-- > 0;) {
+		/* the listeners first, each until it has the message */
+		const char *const args[] = { "mdcs-gossip", "-p",
+					     port[i],	    "-s",
+					     "::1",	    "-m",
+					     "2",	    "-t",
+					     i ? "5" : "2", "-n",
+					     i ? "1" : "0", "-P",
+					     path,	    i ? NULL : "block",
+					     NULL };
+
+		pid[i] = tool(args, &outs[i], &errs[i]);
+		ck_assert_ptr_nonnull(fgets(line, sizeof(line), outs[i]));
+		ck_assert_str_eq(line, "listening\n");
+	}
+	unlink(path);
+	snprintf(want, sizeof(want), "- - [::1]:%s 5 block\n", port[0]);
+	for (unsigned i = 0; i < TOOLS; i++) {
+		tool_ended(pid[i], outs[i], errs[i], i ? want : NULL, &st);
+		ck_assert_uint_eq(st.announce, 0);
+		ck_assert_uint_eq(st.malformed, 0);
+	}
 }
 END_TEST
 
@@ -1154,16 +1486,22 @@ static Suite *gossip_suite(void)
 	tcase_add_test(p, seen_bounded);
 	tcase_add_test(p, kept_bounded);
 	tcase_add_test(p, pending_bounded);
+	tcase_add_test(p, mesh_malformed_dropped);
+	tcase_add_test(p, mesh_grafts_and_spreads);
+	tcase_add_test(p, mesh_mended);
+	tcase_add_test(p, mesh_gossips_ids);
 	/* thousands of messages hashed: slow under valgrind */
 	tcase_set_timeout(p, 60);
 	suite_add_tcase(s, p);
 
 	tcase_add_test(u, nodes_over_udp);
+	tcase_add_test(u, mesh_nodes_over_udp);
 	tcase_set_timeout(u, 20);
 	suite_add_tcase(s, u);
 
 	/* the publisher runs for 2 s, the lone listener 1 s */
 	tcase_add_test(t, tool_gossips);
+	tcase_add_test(t, tool_gossips_in_mesh);
 	tcase_add_test(t, tool_publishes_at_signal);
 	tcase_add_test(t, tool_times_out);
 	tcase_add_test(t, tool_refuses);

@@ -1,4 +1,5 @@
-/* The gossip baseline's datagrams: Ethereum-style iterative diffusion. */
+/* The gossip baseline's datagrams: iterative diffusion, gossipsub-style meshes.
+ */
 #ifndef MDCS_PROTO_GOSSIP_H
 #define MDCS_PROTO_GOSSIP_H
 
@@ -12,7 +13,11 @@
  * FULL goes on with the publisher, as a channel message names it
  * (proto/publish.h), and the message.  The id is BLAKE2b-256, unkeyed,
  * of everything in the FULL after the header: publisher address,
- * publisher port, message.  docs/baseline.md describes every byte.
+ * publisher port, message.  The gossipsub-style mesh adds GRAFT and
+ * PRUNE (the header alone, its id zero), which make and end mesh links,
+ * and IHAVE, a header with a zero id followed by 1 to
+ * MDCS_GOSSIP_IHAVE_MAX ids, answered by a REQUEST per id lacked.
+ * docs/baseline.md describes every byte.
  */
 
 #include <linux/types.h>
@@ -26,7 +31,13 @@ enum mdcs_gossip_type {
 	MDCS_GOSSIP_FULL = 1,	  /* the message in full */
 	MDCS_GOSSIP_ANNOUNCE = 2, /* the sender has the message of this id */
 	MDCS_GOSSIP_REQUEST = 3,  /* send me the message of this id */
+	MDCS_GOSSIP_GRAFT = 4,	  /* you are in my mesh now */
+	MDCS_GOSSIP_PRUNE = 5,	  /* you are no longer in my mesh */
+	MDCS_GOSSIP_IHAVE = 6,	  /* the sender has the messages of these ids */
 };
+
+/* Ids in one IHAVE at most. */
+#define MDCS_GOSSIP_IHAVE_MAX 64
 
 struct mdcs_gossip_hdr {
 	__u8 version;		     /* MDCS_GOSSIP_VERSION */

@@ -1,12 +1,13 @@
 """
-mdcs against the iterative-diffusion baseline in a lab (lab.py), with the
-same peers and the same messages: every peer publishes its messages,
-first through mdcs (tunnel-mode peers of their RPs), then by mdcs-gossip
-among all peers.  nftables counters on one end of every inter-AS link
-(and on every member's side of an IXP) count the IPv6 packets each scheme
-sent across: for mdcs its AMT data messages and, apart, all its traffic
-on the tunnel port (control included); for the baseline all its
-datagrams.  The tables give per AS what its peers received, and per
+mdcs against the gossip baselines in a lab (lab.py), with the same peers
+and the same messages: every peer publishes its messages, first through
+mdcs (tunnel-mode peers of their RPs), then by mdcs-gossip among all
+peers, as iterative diffusion and, given more than 8 peers, in
+gossipsub-style meshes of 8.  nftables counters on one end of every
+inter-AS link (and on every member's side of an IXP) count the IPv6
+packets each scheme sent across: for mdcs its AMT data messages and,
+apart, all its traffic on the tunnel port (control included); for the
+baselines all their datagrams.  The tables give per AS what its peers received, and per
 scheme octets per message on all inter-AS links and per link, copies
 received more than once per peer, the delivery ratio, and the time until
 the last other peer has a message (the tools' -T times, on the one wall
@@ -42,6 +43,8 @@ KINDS = {
     "gossip": "udp dport {}".format(GOSSIP_PORT),
 }
 MDCS, BASELINE = "mdcs (tunnel-mode peers)", "iterative diffusion"
+MESH_D = 8  # the gossipsub-style meshes' degree, gossipsub's default
+MESH = "gossipsub-style mesh (D = {})".format(MESH_D)
 
 
 def install_counters(net):
@@ -152,9 +155,12 @@ def gossip_stats(output):
     return None
 
 
-def run_gossip(net, texts):
+def run_gossip(net, texts, mesh_d=0):
     """Every peer publishes texts(h) by iterative diffusion among all
-    peers: all start, then all publish at once (SIGUSR1)."""
+    peers, or with mesh_d in gossipsub-style meshes of mesh_d: all start,
+    then all publish at once (SIGUSR1)."""
+    mesh = ["-m", str(mesh_d)] if mesh_d else []
+    name = "gossipsub-" if mesh_d else "gossip-"
     hosts = net.inet.hosts()
     path = os.path.join(net.workdir, "gossip-peers")
     with open(path, "w") as f:
@@ -164,8 +170,8 @@ def run_gossip(net, texts):
         h: NodeProcess(net.gears[h],
                        [GOSSIP, "-p", str(GOSSIP_PORT), "-s", host_address(h),
                         "-t", str(GOSSIP_SECONDS), "-u", "-T", "-P", path] +
-                       texts(h),
-                       net.workdir, "gossip-" + h)
+                       mesh + texts(h),
+                       net.workdir, name + h)
         for h in hosts
     }
     for h, n in nodes.items():
@@ -253,16 +259,20 @@ def comparison_table(net, rows, want):
         if r.overflowed:
             lines.append("{}: {} datagrams dropped by its peers' full "
                          "socket buffers.".format(name, r.overflowed))
-    lines.append("iterative diffusion / mdcs, all inter-AS octets per "
-                 "message: {:.2f}".format(per_message[BASELINE] /
-                                          per_message[MDCS]))
+    for name in rows:
+        if name != MDCS:
+            lines.append("{} / mdcs, all inter-AS octets per message: "
+                         "{:.2f}".format(name, per_message[name] /
+                                         per_message[MDCS]))
     return lines
 
 
 def compare(net, messages, size, outdir=None):
-    """Both schemes over the same peers and messages; the tables printed
-    and, with outdir, written there (results.md) with the figures
-    (plots.py).  Returns {scheme: Result} and the messages wanted."""
+    """mdcs and the baselines over the same peers and messages (the
+    gossipsub-style meshes where a peer has MESH_D others at least); the
+    tables printed and, with outdir, written there (results.md) with the
+    figures (plots.py).  Returns {scheme: Result} and the messages
+    wanted."""
     def texts(h):
         return ["msg-{}-{}-".format(h, n).ljust(size, "x")
                 for n in range(messages)]
@@ -270,10 +280,12 @@ def compare(net, messages, size, outdir=None):
     install_counters(net)
     want = wanted(net, texts)
     rows = {MDCS: run_mdcs(net, texts), BASELINE: run_gossip(net, texts)}
+    if len(net.inet.hosts()) > MESH_D:
+        rows[MESH] = run_gossip(net, texts, MESH_D)
     report = ([environment(net, messages, size), "",
                "Delivery through mdcs, per AS:", ""] +
               delivery_table(net, rows[MDCS], want) +
-              ["", "mdcs and the baseline side by side:", ""] +
+              ["", "mdcs and the baselines side by side:", ""] +
               comparison_table(net, rows, want))
     print("\n" + "\n".join(report))
     if outdir:

@@ -17,6 +17,7 @@ import signal
 import pytest
 
 from mdcs_topo.netconf import config, mdcs_values, session, subtree
+from mdcs_topo.peers import TunnelListener
 from mdcs_topo.poll import wait_for
 from mdcs_topo.stream import joined, stream_through
 
@@ -96,6 +97,25 @@ def test_show_commands(net):
     assert rc == 0 and "RP rp1" in out, out
     rc, out = vtysh(router, "show mdcs statistics")
     assert rc == 0 and "control-messages" in out, out
+
+
+def test_show_peers(net):
+    "A tunnel-mode peer announcing itself to rp1 shows in show mdcs peers."
+    router = net.gears["rp1"]
+    rp1 = net.rps["rp1"]
+    ear = TunnelListener(net.gears["src"], rp1.tunnel,
+                         [(net.channel_source, "ff3e::3333")], net.workdir,
+                         "frr-peer")
+    try:
+        # src is behind r1, on rp1-eth0; the tunnel address is on rp1-eth1.
+        wait_for(lambda: "  interface rp1-eth0\n    peers 1\n"
+                 "    tunnel-mode-peers 1\n" in
+                 vtysh(router, "show mdcs peers")[1], 30,
+                 "rp1 to count the peer in show mdcs peers")
+        rc, out = vtysh(router, "show mdcs")
+        assert rc == 0 and "1, 1 in tunnel mode" in out, out
+    finally:
+        ear.stop()
 
 
 def test_refused_command_changes_nothing(net):
