@@ -399,7 +399,8 @@ static int add_peers(struct lyd_node *top, const struct peer_census *c)
 
 		snprintf(entry, sizeof(entry), "peers/interface[name='%s']",
 			 in->name);
-		rc |= set_leaves(top, entry, counts, 2);
+		rc |= set_leaves(top, entry, counts,
+				 sizeof(counts) / sizeof(counts[0]));
 		tunnel += in->tunnel_peers;
 	}
 	const struct number_leaf leaves[] = {

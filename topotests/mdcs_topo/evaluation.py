@@ -113,11 +113,12 @@ def latencies(sent, heard):
     """Per message, the seconds from its publication until the last other
     peer had it: sent maps each peer to when it published its messages
     and which; heard each peer to its arrivals {message: time}.  Messages
-    some other peer never got are left out (delivery says so)."""
+    some other peer never got (not in its arrivals) are left out
+    (delivery says so)."""
     out = []
     for h, (at, messages) in sent.items():
         for m in messages:
-            times = [a[m] for p, a in heard.items() if p != h]
+            times = [a.get(m) for p, a in heard.items() if p != h]
             if all(t is not None for t in times):
                 out.append(max(times) - at)
     return out
@@ -142,7 +143,6 @@ def run_mdcs(net, texts):
     everything = since(net, before, "mdcs-all")
     got = {h: tagged(e.stop(), "msg") for h, e in ears.items()}
     heard = {h: e.arrivals() for h, e in ears.items()}
-    heard = {h: {m: a.get(m) for m in want} for h, a in heard.items()}
     return Result(everything, data, {h: set(g) for h, g in got.items()},
                   {h: len(g) - len(set(g)) for h, g in got.items()},
                   latencies(sent, heard))
@@ -185,18 +185,17 @@ def run_gossip(net, texts, mesh_d=0):
                  GOSSIP_SECONDS + 30, "mdcs-gossip on {} to end".format(h))
     octets = since(net, before, "gossip")
     want = wanted(net, texts)
+    outputs = {h: n.output() for h, n in nodes.items()}
     sent, heard, got = {}, {}, {}
-    for h, n in nodes.items():
-        out = n.output()
+    for h, out in outputs.items():
         sent[h] = (published_at(out),
                    [(host_address(h), t) for t in texts(h)])
         heard[h] = {m: a for m, a in arrivals(out, GOSSIP_GROUPS).items()
                     if m in want}
         # Its own messages it had at once.
         got[h] = set(heard[h]) | set(sent[h][1])
-    stats = [gossip_stats(n.output()) for n in nodes.values()]
-    dups = {h: int(s["dup"]) for h, s in zip(nodes, stats)}
-    heard = {h: {m: a.get(m) for m in want} for h, a in heard.items()}
+    stats = [gossip_stats(out) for out in outputs.values()]
+    dups = {h: int(s["dup"]) for h, s in zip(outputs, stats)}
     return Result(octets, octets, got, dups, latencies(sent, heard),
                   sum(int(s["overflowed"]) for s in stats))
 
