@@ -3,11 +3,15 @@
  * channels joined with MLDv2, or through the RP as an AMT relay.
  *
  *   mdcs-peer publish [-T] [-s LOCAL] [-p PORT] RP GROUP [MESSAGE...]
+ *   mdcs-peer publish [-T] -D [-d ADDRESS] [-s LOCAL] [-p PORT] GROUP
+ *                     [MESSAGE...]
  *   mdcs-peer listen [-T] [-i IFNAME] [-p PORT] [-c COUNT] [-t SECONDS]
  *                    [-a RP] [-A SECONDS] SOURCE GROUP [SOURCE GROUP...]
  *   mdcs-peer listen [-T] -r RELAY [-P RELAYPORT] [-s LOCAL] [-p PORT]
  *                    [-c COUNT] [-t SECONDS] [-a RP] [-A SECONDS]
  *                    SOURCE GROUP [SOURCE GROUP...]
+ *   mdcs-peer listen ... -g GROUP [-G SECONDS] [-u] [-d ADDRESS]
+ *   mdcs-peer discover [-d ADDRESS] [-r RP] [-s LOCAL]
  */
 #define _GNU_SOURCE /* ppoll */
 #include <stdbool.h>
@@ -24,13 +28,17 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "dirwatch.h"
 #include "peer.h"
 #include "proto/announce.h"
+#include "proto/directory.h"
 #include "proto/publish.h"
 #include "proto/tunnel.h"
 
 #define MAX_CHANNELS 64
 #define MAX_SECONDS  (366UL * 24 * 3600)
+/* How often -g asks the RP for its directory again, by default. */
+#define DIRECTORY_INTERVAL_S 30
 
 /* -T: lines begin with the wall clock's time (mdcs_peer_stamp). */
 static bool stamped;
@@ -49,6 +57,11 @@ static int usage(void)
 		"                        [-c COUNT] [-t SECONDS] [-a RP] "
 		"[-A SECONDS] SOURCE GROUP\n"
 		"                        [SOURCE GROUP...]\n"
+		"       mdcs-peer publish [-T] -D [-d ADDRESS] [-s LOCAL] "
+		"[-p PORT] GROUP [MESSAGE...]\n"
+		"       mdcs-peer listen ... -g GROUP [-G SECONDS] [-u] "
+		"[-d ADDRESS]\n"
+		"       mdcs-peer discover [-d ADDRESS] [-r RP] [-s LOCAL]\n"
 		"publish sends each MESSAGE, or each line of standard input, "
 		"to the channel\n(RP, GROUP) through the RP whose channel "
 		"source is RP; listen joins the\nchannels and prints each "
@@ -60,7 +73,14 @@ static int usage(void)
 		"RP (-a), by default in tunnel mode to RELAY.  With -T, each "
 		"line begins with\nthe time (seconds since the epoch), and "
 		"publish prints one line, the time\nand `published', before "
-		"it sends.\n");
+		"it sends.\n"
+		"An RP not given is found by AMT relay discovery at ADDRESS "
+		"(" MDCS_DISCOVERY_ADDRESS ").\nWith -D, "
+		"publish sends through the RP found; with -g, listen joins "
+		"(S, GROUP)\nfor every channel source S in the RP's directory, "
+		"asked again every SECONDS\n(30), with -u in tunnel mode "
+		"through the RP found.  discover prints the RP\n(rp ADDRESS) "
+		"and its directory (channel-source S, own for its own).\n");
 	return 2;
 }
 
@@ -103,27 +123,93 @@ static int group_arg(const char *s, struct in6_addr *g)
 	return -1;
 }
 
+/* The tunnel address of the RP that answers AMT relay discovery at `at`. */
+static int discover_rp(const struct in6_addr *at, const struct in6_addr *local,
+		       struct in6_addr *rp)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!mdcs_relay_discover(at, MDCS_TUNNEL_PORT, local, rp))
+		return 0;
+	fprintf(stderr, "mdcs-peer: no RP answered at [%s]:%u: %s\n",
+		inet_ntop(AF_INET6, at, a, sizeof(a)), MDCS_TUNNEL_PORT,
+		strerror(errno));
+	return -1;
+}
+
+/* The directory of the RP whose tunnel address is rp, in entries (room
+ * for MDCS_DIRECTORY_MAX_TOTAL); how many, or -1 (said). */
+static ssize_t directory_of(const struct in6_addr *rp,
+			    const struct in6_addr *local,
+			    struct in6_addr *entries, bool *own)
+{
+	char a[INET6_ADDRSTRLEN];
+	ssize_t n =
+		mdcs_directory_fetch(rp, MDCS_DIRECTORY_PORT, local, entries,
+				     MDCS_DIRECTORY_MAX_TOTAL, own);
+
+	if (n < 0)
+		fprintf(stderr, "mdcs-peer: directory of [%s]: %s\n",
+			inet_ntop(AF_INET6, rp, a, sizeof(a)), strerror(errno));
+	return n;
+}
+
+/* -D: the channel source of the RP found at `at`, which publications go
+ * to: the first entry of its directory, marked as its own. */
+static int find_channel_source(const struct in6_addr *at,
+			       const struct in6_addr *local,
+			       struct in6_addr *source)
+{
+	static struct in6_addr entries[MDCS_DIRECTORY_MAX_TOTAL];
+	struct in6_addr rp;
+	bool own;
+	ssize_t n;
+
+	if (discover_rp(at, local, &rp))
+		return -1;
+	n = directory_of(&rp, local, entries, &own);
+	if (n < 0)
+		return -1;
+	if (!n || !own) {
+		fprintf(stderr, "mdcs-peer: the RP found publishes no "
+				"channel\n");
+		return -1;
+	}
+	*source = entries[0];
+	return 0;
+}
+
 static int cmd_publish(int argc, char **argv)
 {
-	struct in6_addr local, rp, group;
+	struct in6_addr local, rp, group, at;
 	uint16_t port = MDCS_PUBLISH_PORT;
-	bool bound = false;
+	bool bound = false, discover = false;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	int opt, fd, rc = 0;
+	int opt, fd, rc = 0, first;
 
-	while ((opt = getopt(argc, argv, "Ts:p:")) != -1) {
+	inet_pton(AF_INET6, MDCS_DISCOVERY_ADDRESS, &at);
+	while ((opt = getopt(argc, argv, "TDd:s:p:")) != -1) {
 		if (opt == 'T')
 			stamped = true;
+		else if (opt == 'D')
+			discover = true;
 		else if (opt == 's' && !addr_arg(optarg, &local))
 			bound = true;
+		else if (opt == 'd' && !addr_arg(optarg, &at))
+			continue;
 		else if (opt != 'p' || port_arg(optarg, &port))
 			return usage();
 	}
-	if (argc - optind < 2)
+	/* the messages follow RP and GROUP, or GROUP alone with -D */
+	first = optind + (discover ? 1 : 2);
+	if (argc < first)
 		return usage();
-	if (addr_arg(argv[optind], &rp) || group_arg(argv[optind + 1], &group))
+	if ((!discover && addr_arg(argv[optind], &rp)) ||
+	    group_arg(argv[first - 1], &group))
+		return 1;
+	if (discover && find_channel_source(&at, bound ? &local : NULL, &rp))
 		return 1;
 	fd = mdcs_peer_publisher(bound ? &local : NULL);
 	if (fd < 0) {
@@ -135,11 +221,10 @@ static int cmd_publish(int argc, char **argv)
 		printf("published\n");
 		fflush(stdout);
 	}
-	for (int i = optind + 2; i < argc && !rc; i++)
+	for (int i = first; i < argc && !rc; i++)
 		rc = publish_one(fd, &rp, port, &group, argv[i],
 				 strlen(argv[i]));
-	while (argc - optind == 2 && !rc &&
-	       (n = getline(&line, &cap, stdin)) > 0)
+	while (argc == first && !rc && (n = getline(&line, &cap, stdin)) > 0)
 		rc = publish_one(fd, &rp, port, &group, line,
 				 (size_t)n - (line[n - 1] == '\n'));
 	free(line);
@@ -159,10 +244,20 @@ static int announce_due(struct mdcs_announcer *ann)
 	return mdcs_announcer_due_ms(ann);
 }
 
+/* The milliseconds until the announcer or the directory's watch is due
+ * next, after doing what is due now; never 0. */
+static int others_due(struct mdcs_announcer *ann, struct dirwatch *watch)
+{
+	int announce = announce_due(ann), dir = dirwatch_due(watch);
+
+	return announce < dir ? announce : dir;
+}
+
 /* Print what arrives until count messages (0: any number) or the end,
- * announcing the peer with ann if not NULL. */
+ * announcing the peer with ann and keeping the directory's channels
+ * joined with watch, each if not NULL. */
 static int receive(int fd, unsigned long count, long long end,
-		   struct mdcs_announcer *ann)
+		   struct mdcs_announcer *ann, struct dirwatch *watch)
 {
 	static uint8_t buf[65536];
 	unsigned long got = 0, bad = 0;
@@ -171,7 +266,7 @@ static int receive(int fd, unsigned long count, long long end,
 
 	while (!count || got < count) {
 		long long left = end - mdcs_peer_now_ms();
-		int wait = announce_due(ann), ready;
+		int wait = others_due(ann, watch), ready;
 
 		if (left <= 0)
 			break;
@@ -208,6 +303,40 @@ static int receive(int fd, unsigned long count, long long end,
 
 static volatile sig_atomic_t stop_signal;
 
+/* How the directory's channels are joined and left, in each mode. */
+static int gateway_join(void *gw, const struct in6_addr *s,
+			const struct in6_addr *g)
+{
+	return mdcs_gateway_join(gw, s, g);
+}
+
+static int gateway_leave(void *gw, const struct in6_addr *s,
+			 const struct in6_addr *g)
+{
+	return mdcs_gateway_leave(gw, s, g);
+}
+
+struct native {
+	int fd;
+	unsigned ifindex;
+};
+
+static int native_join(void *arg, const struct in6_addr *s,
+		       const struct in6_addr *g)
+{
+	const struct native *nat = arg;
+
+	return mdcs_peer_join(nat->fd, nat->ifindex, s, g);
+}
+
+static int native_leave(void *arg, const struct in6_addr *s,
+			const struct in6_addr *g)
+{
+	const struct native *nat = arg;
+
+	return mdcs_peer_leave(nat->fd, nat->ifindex, s, g);
+}
+
 static void on_stop(int sig)
 {
 	stop_signal = sig;
@@ -227,14 +356,15 @@ static void die_of_stop_signal(const sigset_t *mask)
  * [relay]:relay_port as its AMT gateway, and print what arrives, as
  * receive does, until count messages (0: any number) or the end,
  * announcing the peer with ann if not NULL, which it closes at the end
- * (the RP hears that the peer leaves).  `listening` once the first
- * Updates are sent.
+ * (the RP hears that the peer leaves), and with the directory's channels
+ * kept joined by watch if not NULL.  `listening` once the first Updates
+ * are sent.
  */
 static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 		  const struct in6_addr *local, uint16_t port,
 		  const struct mdcs_peer_channel *ch, size_t n,
 		  unsigned long count, long long end,
-		  struct mdcs_announcer *ann)
+		  struct mdcs_announcer *ann, struct dirwatch *watch)
 {
 	static struct mdcs_gateway gw;
 	static uint8_t buf[65536];
@@ -260,6 +390,10 @@ static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 			mdcs_gateway_close(&gw);
 			return 1;
 		}
+	if (watch && dirwatch_start(watch, gateway_join, gateway_leave, &gw)) {
+		mdcs_gateway_close(&gw);
+		return 1;
+	}
 	/* SIGINT and SIGTERM end the loop, so that the Teardown goes out;
 	 * they are let in only while ppoll waits, so none is missed. */
 	sigemptyset(&stops);
@@ -273,14 +407,14 @@ static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 		struct pollfd p = { .fd = gw.fd, .events = POLLIN };
 		long long left = end - mdcs_peer_now_ms();
 		int due = mdcs_gateway_due_ms(&gw), ready;
-		int announce = announce_due(ann);
+		int others = others_due(ann, watch);
 		struct mdcs_peer_msg m;
 		struct timespec ts;
 
 		if (left <= 0)
 			break;
-		if (due && announce < due)
-			due = announce; /* never 0: the next is scheduled */
+		if (due && others < due)
+			due = others; /* never 0: the next is scheduled */
 		if (!due) {
 			if (!mdcs_gateway_request(&gw))
 				continue;
@@ -382,23 +516,30 @@ static int cmd_listen(int argc, char **argv)
 {
 	static struct mdcs_peer_channel ch[MAX_CHANNELS];
 	static struct mdcs_announcer announcer;
+	static struct dirwatch watch;
 	uint16_t port = MDCS_CHANNEL_PORT, relay_port = MDCS_TUNNEL_PORT;
 	unsigned long count = 0, seconds = 60;
 	unsigned long interval = MDCS_ANNOUNCE_INTERVAL_S;
-	struct in6_addr relay, local, announce_to;
+	unsigned long dir_interval = DIRECTORY_INTERVAL_S;
+	struct in6_addr relay, local, announce_to, at;
 	bool tunnel_mode = false, bound = false, relay_port_set = false;
-	bool announce = false;
-	unsigned ifindex = 0;
+	bool announce = false, relay_set = false, from_directory = false;
+	struct native nat = { .fd = -1 };
+	struct dirwatch *w = NULL;
+	long long end;
 	size_t n = 0;
-	char *end;
-	int opt, fd, rc;
+	char *stop;
+	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "Ti:p:c:t:r:P:s:a:A:")) != -1) {
+	inet_pton(AF_INET6, MDCS_DISCOVERY_ADDRESS, &at);
+	while ((opt = getopt(argc, argv, "Ti:p:c:t:r:P:s:a:A:g:G:ud:")) != -1) {
 		if (opt == 'T') {
 			stamped = true;
+		} else if (opt == 'u') {
+			tunnel_mode = true;
 		} else if (opt == 'i') {
-			ifindex = if_nametoindex(optarg);
-			if (!ifindex) {
+			nat.ifindex = if_nametoindex(optarg);
+			if (!nat.ifindex) {
 				fprintf(stderr,
 					"mdcs-peer: %s: no such "
 					"interface\n",
@@ -409,86 +550,145 @@ static int cmd_listen(int argc, char **argv)
 			if (port_arg(optarg, opt == 'p' ? &port : &relay_port))
 				return usage();
 			relay_port_set |= opt == 'P';
-		} else if (opt == 'r' || opt == 's' || opt == 'a') {
+		} else if (opt == 'r' || opt == 's' || opt == 'a' ||
+			   opt == 'd') {
 			if (addr_arg(optarg, opt == 'r'	  ? &relay
 					     : opt == 's' ? &local
-							  : &announce_to))
+					     : opt == 'a' ? &announce_to
+							  : &at))
 				return usage();
-			tunnel_mode |= opt == 'r';
+			relay_set |= opt == 'r';
 			bound |= opt == 's';
 			announce |= opt == 'a';
-		} else if (opt == 'c' || opt == 't' || opt == 'A') {
-			unsigned long v = strtoul(optarg, &end, 10);
+		} else if (opt == 'g') {
+			if (group_arg(optarg, &watch.group))
+				return 1;
+			from_directory = true;
+		} else if (opt == 'c' || opt == 't' || opt == 'A' ||
+			   opt == 'G') {
+			unsigned long v = strtoul(optarg, &stop, 10);
 
 			/* a year at most: the end stays a number of ms */
-			if (!*optarg || *end || v > MAX_SECONDS ||
+			if (!*optarg || *stop || v > MAX_SECONDS ||
 			    (opt != 'c' && !v) ||
 			    (opt == 'A' && v > MDCS_ANNOUNCE_MAX_HOLD / 3))
 				return usage();
 			*(opt == 'c'   ? &count
 			  : opt == 't' ? &seconds
-				       : &interval) = v;
+			  : opt == 'A' ? &interval
+				       : &dir_interval) = v;
 		} else {
 			return usage();
 		}
 	}
-	if (tunnel_mode && ifindex) {
-		fprintf(stderr, "mdcs-peer: -i and -r exclude each other: "
-				"channels are joined on an interface or "
-				"through a relay\n");
+	tunnel_mode |= relay_set;
+	if (tunnel_mode && nat.ifindex) {
+		fprintf(stderr, "mdcs-peer: -i and -r or -u exclude each "
+				"other: channels are joined on an interface "
+				"or through a relay\n");
 		return 2;
 	}
 	if (!tunnel_mode && (bound || relay_port_set)) {
 		fprintf(stderr, "mdcs-peer: -s and -P are for tunnel mode, "
-				"with -r\n");
+				"with -r or -u\n");
 		return 2;
 	}
-	if (argc - optind < 2 || (argc - optind) % 2 ||
-	    (argc - optind) / 2 > MAX_CHANNELS)
+	if (from_directory ? argc != optind
+			   : (argc - optind < 2 || (argc - optind) % 2 ||
+			      (argc - optind) / 2 > MAX_CHANNELS))
 		return usage();
 	for (int i = optind; i < argc; i += 2, n++)
 		if (addr_arg(argv[i], &ch[n].source) ||
 		    group_arg(argv[i + 1], &ch[n].group))
 			return 1;
+	/* The RP: the relay, or the one announced to, or the one found. */
+	if (tunnel_mode && !relay_set) {
+		if (discover_rp(&at, bound ? &local : NULL, &relay))
+			return 1;
+	} else if (!tunnel_mode && from_directory && !announce) {
+		if (discover_rp(&at, NULL, &announce_to))
+			return 1;
+		announce = true;
+	}
 	if (tunnel_mode && !announce)
 		announce_to = relay;
+	if (from_directory) {
+		w = &watch;
+		w->rp = announce_to;
+		w->bound = bound;
+		w->local = local;
+		w->interval_ms = (unsigned)dir_interval * 1000;
+	}
+	end = mdcs_peer_now_ms() + (long long)seconds * 1000;
 	if (tunnel_mode) {
 		if (open_announcer(&announcer, &announce_to,
 				   bound ? &local : NULL, interval, true))
 			return 1;
 		return tunnel(&relay, relay_port, bound ? &local : NULL, port,
-			      ch, n, count,
-			      mdcs_peer_now_ms() + (long long)seconds * 1000,
-			      &announcer);
+			      ch, n, count, end, &announcer, w);
 	}
 
-	fd = mdcs_peer_listener(port);
-	if (fd < 0) {
+	nat.fd = mdcs_peer_listener(port);
+	if (nat.fd < 0) {
 		fprintf(stderr, "mdcs-peer: listen: %s\n", strerror(errno));
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (mdcs_peer_join(fd, ifindex, &ch[i].source, &ch[i].group)) {
+		if (native_join(&nat, &ch[i].source, &ch[i].group)) {
 			fprintf(stderr, "mdcs-peer: join (%s,%s): %s\n",
 				argv[optind + 2 * i], argv[optind + 2 * i + 1],
 				strerror(errno));
-			close(fd);
+			close(nat.fd);
 			return 1;
 		}
 	}
-	if (announce &&
-	    open_announcer(&announcer, &announce_to, NULL, interval, false)) {
-		close(fd);
+	if ((w && dirwatch_start(w, native_join, native_leave, &nat)) ||
+	    (announce &&
+	     open_announcer(&announcer, &announce_to, NULL, interval, false))) {
+		close(nat.fd);
 		return 1;
 	}
 	printf("listening\n");
 	fflush(stdout);
-	rc = receive(fd, count, mdcs_peer_now_ms() + (long long)seconds * 1000,
-		     announce ? &announcer : NULL);
-	close(fd);
+	rc = receive(nat.fd, count, end, announce ? &announcer : NULL, w);
+	close(nat.fd);
 	if (announce && mdcs_announcer_close(&announcer))
 		fprintf(stderr, "mdcs-peer: announce: %s\n", strerror(errno));
 	return rc;
+}
+
+/* The RP found (or given), and its directory. */
+static int cmd_discover(int argc, char **argv)
+{
+	static struct in6_addr entries[MDCS_DIRECTORY_MAX_TOTAL];
+	struct in6_addr at, rp, local;
+	bool given = false, bound = false, own;
+	char a[INET6_ADDRSTRLEN];
+	ssize_t n;
+	int opt;
+
+	inet_pton(AF_INET6, MDCS_DISCOVERY_ADDRESS, &at);
+	while ((opt = getopt(argc, argv, "d:r:s:")) != -1) {
+		if (opt == '?' || addr_arg(optarg, opt == 'd'	? &at
+						   : opt == 'r' ? &rp
+								: &local))
+			return usage();
+		given |= opt == 'r';
+		bound |= opt == 's';
+	}
+	if (argc != optind)
+		return usage();
+	if (!given && discover_rp(&at, bound ? &local : NULL, &rp))
+		return 1;
+	printf("rp %s\n", inet_ntop(AF_INET6, &rp, a, sizeof(a)));
+	n = directory_of(&rp, bound ? &local : NULL, entries, &own);
+	if (n < 0)
+		return 1;
+	for (ssize_t i = 0; i < n; i++)
+		printf("channel-source %s%s\n",
+		       inet_ntop(AF_INET6, &entries[i], a, sizeof(a)),
+		       !i && own ? " own" : "");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -499,5 +699,7 @@ int main(int argc, char **argv)
 		return cmd_publish(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "listen"))
 		return cmd_listen(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "discover"))
+		return cmd_discover(argc - 1, argv + 1);
 	return usage();
 }

@@ -116,6 +116,45 @@ int mdcs_announcer_send(struct mdcs_announcer *a);
  * the send fails: then -1). */
 int mdcs_announcer_close(struct mdcs_announcer *a);
 
+/* --- Finding the RP, and the RPs whose channels there are --- */
+
+/*
+ * A peer that is not told its RP finds it by AMT relay discovery (RFC
+ * 7450, 5.2.3.1): it sends a Relay Discovery to an anycast address that
+ * its AS routes to its RP (MDCS_DISCOVERY_ADDRESS unless configured
+ * otherwise), and the RP answers with a Relay Advertisement naming its
+ * tunnel address.  There the peer asks the RP for its directory: the
+ * channel-source addresses of the RPs it knows, its own first
+ * (proto/directory.h).  A peer joins (S, G) for every S listed and its
+ * consensus system's group G.  Questions are asked up to
+ * MDCS_ASK_TRIES times, MDCS_ASK_WAIT_MS apart, each with a new nonce.
+ */
+
+/* An address of 2001:3::/32, the prefix RFC 7450 set aside for AMT relay
+ * discovery by anycast. */
+#define MDCS_DISCOVERY_ADDRESS "2001:3::1"
+#define MDCS_ASK_TRIES	       3
+#define MDCS_ASK_WAIT_MS       1000
+
+/* The tunnel address of the RP that answers at [addr]:port (the AMT port,
+ * MDCS_TUNNEL_PORT), asked from local (NULL: any address), into relay; -1
+ * with ETIMEDOUT if no Advertisement with the Discovery's nonce came from
+ * there. */
+int mdcs_relay_discover(const struct in6_addr *addr, uint16_t port,
+			const struct in6_addr *local, struct in6_addr *relay);
+
+/*
+ * The directory of the RP whose tunnel address is rp, at port
+ * (MDCS_DIRECTORY_PORT), asked from local (NULL: any address), into out
+ * (max entries); *own says whether out[0] is that RP's own channel
+ * source.  How many entries, or -1 with ETIMEDOUT if a page went
+ * unanswered, ENOBUFS if the directory has more than max entries, ESTALE
+ * if it changed while its pages came, three times over.
+ */
+ssize_t mdcs_directory_fetch(const struct in6_addr *rp, uint16_t port,
+			     const struct in6_addr *local, struct in6_addr *out,
+			     size_t max, bool *own);
+
 /* --- Tunnel mode --- */
 
 /*

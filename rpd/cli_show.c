@@ -206,18 +206,24 @@ static unsigned count(const struct lyd_node *n, const char *xpath)
 	return c;
 }
 
-/* How many peers announced themselves, and how many of them are in
- * tunnel mode. */
+/* How many peers announced themselves, how many of them are in tunnel
+ * mode, and how many channel sources the directory lists for them. */
 static void print_peers_line(FILE *out, const struct lyd_node *mdcs)
 {
 	char *peers = values(mdcs, "peers/peers");
 	char *tunnel = values(mdcs, "peers/tunnel-mode-peers");
 
+	char *listed = values(mdcs, "directory/entries");
+
 	if (peers && tunnel)
 		fprintf(out, "  %-16s %s, %s in tunnel mode\n", "peers", peers,
 			tunnel);
+	if (listed)
+		fprintf(out, "  %-16s %s channel sources\n", "directory",
+			listed);
 	free(peers);
 	free(tunnel);
+	free(listed);
 }
 
 static void print_summary(FILE *out, const struct lyd_node *inst,
@@ -226,6 +232,7 @@ static void print_summary(FILE *out, const struct lyd_node *inst,
 	static const struct column rows[] = {
 		{ "tunnel address", "rp/tunnel-address" },
 		{ "tunnel port", "rp/tunnel-port" },
+		{ "discovery", "rp/discovery-address" },
 		{ "uplink", "rp/uplink-interface" },
 		{ "overlay", "rp/overlay-interface" },
 		{ "rpd on overlay", "rp/overlay-address" },

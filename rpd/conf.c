@@ -155,6 +155,16 @@ static int load_rp(struct loader *ld, const struct lyd_node *m,
 		     "private-key-file"))
 		return -1;
 	c->tunnel_port = leaf_uint(rp, "tunnel-port");
+	if (leaf(rp, "discovery-address")) {
+		if (parse_addr(ld, &c->discovery_addr, rp, "discovery-address"))
+			return -1;
+		if (!memcmp(&c->discovery_addr, &c->tunnel_addr,
+			    sizeof(c->tunnel_addr)))
+			return fail(ld, "rp/discovery-address is the tunnel "
+					"address: it must be an anycast "
+					"address of its own");
+		c->has_discovery_addr = true;
+	}
 	c->hop_limit = leaf_uint(rp, "hop-limit");
 	c->traffic_class = leaf_uint(rp, "traffic-class");
 	c->inner_mtu = leaf_uint(rp, "inner-mtu");

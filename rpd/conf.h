@@ -37,6 +37,10 @@ struct rpd_conf {
 	char instance[64];
 	struct in6_addr tunnel_addr;
 	uint16_t tunnel_port;
+	/* An anycast address the AS routes here, where its peers find the RP
+	 * by AMT relay discovery: none unless has_discovery_addr. */
+	bool has_discovery_addr;
+	struct in6_addr discovery_addr;
 	char uplink[IF_NAMESIZE];
 	char overlay[IF_NAMESIZE];
 	struct in6_addr overlay_addr;

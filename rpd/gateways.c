@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <sodium.h>
 
@@ -13,6 +14,7 @@
 #include "netlink.h"
 #include "proto/amt.h"
 #include "proto/publish.h"
+#include "udpsock.h"
 
 #define SWEEP_MS 1000
 /* Max Response Delay told to gateways, ms; they answer at once anyway. */
@@ -88,12 +90,18 @@ static bool allowed(struct gateways *g, const struct in6_addr *addr)
 	return false;
 }
 
+static void send_from(int sock, const struct sockaddr_in6 *to, const void *buf,
+		      size_t len)
+{
+	if (sendto(sock, buf, len, 0, (const struct sockaddr *)to,
+		   sizeof(*to)) < 0)
+		log_debug("relay: sendto: %m");
+}
+
 static void send_to(struct gateways *g, const struct sockaddr_in6 *to,
 		    const void *buf, size_t len)
 {
-	if (sendto(g->sock, buf, len, 0, (const struct sockaddr *)to,
-		   sizeof(*to)) < 0)
-		log_debug("relay: sendto: %m");
+	send_from(g->sock, to, buf, len);
 }
 
 /* --- gateways and their channels --- */
@@ -323,8 +331,11 @@ static bool may_answer(struct gateways *g)
 	return true;
 }
 
-static void on_discovery(struct gateways *g, const struct sockaddr_in6 *from,
-			 const uint8_t *buf, size_t len)
+/* A Relay Discovery that came to sock, answered from there: the gateway
+ * takes the Advertisement from the address it asked. */
+static void on_discovery(struct gateways *g, int sock,
+			 const struct sockaddr_in6 *from, const uint8_t *buf,
+			 size_t len)
 {
 	struct amt_discovery d;
 	struct amt_advertisement a = { .version_type = AMT_OCTET0(
@@ -340,7 +351,7 @@ static void on_discovery(struct gateways *g, const struct sockaddr_in6 *from,
 	a.nonce = d.nonce;
 	memcpy(a.relay, &g->conf->tunnel_addr, 16);
 	g->stats.discoveries++;
-	send_to(g, from, &a, sizeof(a));
+	send_from(sock, from, &a, sizeof(a));
 }
 
 /* A General Query for all channels, with the gateway's own address. */
@@ -470,7 +481,7 @@ void gateways_input(struct gateways *g, const struct sockaddr_in6 *from,
 {
 	switch (buf[0] & 0x0f) {
 	case AMT_TYPE_RELAY_DISCOVERY:
-		on_discovery(g, from, buf, len);
+		on_discovery(g, g->sock, from, buf, len);
 		break;
 	case AMT_TYPE_REQUEST:
 		on_request(g, from, buf, len);
@@ -484,6 +495,55 @@ void gateways_input(struct gateways *g, const struct sockaddr_in6 *from,
 	default:
 		g->stats.malformed++;
 	}
+}
+
+/* Datagrams to the discovery address: Relay Discovery alone is taken. */
+static void on_discovery_readable(void *arg)
+{
+	struct gateways *g = arg;
+	uint8_t buf[sizeof(struct amt_discovery) + 1]; /* longer is wrong */
+
+	for (;;) {
+		struct sockaddr_in6 from;
+		socklen_t from_len = sizeof(from);
+		ssize_t n = recvfrom(g->discovery_sock, buf, sizeof(buf),
+				     MSG_DONTWAIT, (struct sockaddr *)&from,
+				     &from_len);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_debug("relay: discovery: %m");
+			return;
+		}
+		if (n && buf[0] == AMT_OCTET0(AMT_TYPE_RELAY_DISCOVERY))
+			on_discovery(g, g->discovery_sock, &from, buf,
+				     (size_t)n);
+		else
+			g->stats.malformed++;
+	}
+}
+
+/* A socket on the discovery address, which may not be configured yet:
+ * the AS's routes bring Discoveries once it is. */
+static int open_discovery(struct gateways *g)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	g->discovery_sock = -1;
+	if (!g->conf->has_discovery_addr)
+		return 0;
+	g->discovery_sock =
+		udp_socket(&g->conf->discovery_addr, g->conf->tunnel_port);
+	if (g->discovery_sock >= 0 &&
+	    !loop_watch(g->loop, g->discovery_sock, on_discovery_readable, g))
+		return 0;
+	log_err("relay: discovery address [%s]:%u: %m",
+		addr6_str(&g->conf->discovery_addr, addr),
+		g->conf->tunnel_port);
+	if (g->discovery_sock >= 0)
+		close(g->discovery_sock);
+	g->discovery_sock = -1;
+	return -1;
 }
 
 /* --- expiry, start and stop --- */
@@ -523,9 +583,16 @@ int gateways_start(struct gateways *g, struct loop *loop,
 	g->sock = sock;
 	rekey(g);
 	rekey(g);
-	if (chantab_init(&g->by_end) ||
-	    idpool_init(&g->slots, MDCS_MAX_GATEWAYS))
+	if (chantab_init(&g->by_end)) {
+		g->loop = NULL;
 		return -1;
+	}
+	if (idpool_init(&g->slots, MDCS_MAX_GATEWAYS) || open_discovery(g)) {
+		idpool_fini(&g->slots);
+		chantab_fini(&g->by_end, NULL);
+		g->loop = NULL; /* nothing for gateways_stop */
+		return -1;
+	}
 	/* An earlier rpd's gateways ask again; their slots are free. */
 	for (uint32_t s = MDCS_GATEWAY_SLOT0; s < MDCS_MAX_SLOTS; s++) {
 		struct mdcs_rp in;
@@ -543,6 +610,10 @@ void gateways_stop(struct gateways *g)
 	if (!g->loop)
 		return;
 	timer_cancel(g->loop, &g->sweep_timer);
+	if (g->discovery_sock >= 0) {
+		loop_unwatch(g->loop, g->discovery_sock);
+		close(g->discovery_sock);
+	}
 	for (uint32_t s = 0; s < MDCS_MAX_GATEWAYS; s++)
 		if (g->by_slot[s])
 			destroy(g, g->by_slot[s]);

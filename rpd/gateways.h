@@ -59,6 +59,7 @@ struct gateways {
 	struct datapath *dp;
 	struct channels *cs;
 	int sock;	       /* the tunnel port's, shared with the mesh */
+	int discovery_sock;    /* on rp/discovery-address, or -1 */
 	struct chantab by_end; /* struct gateway, by address and port */
 	struct gateway *by_slot[MDCS_MAX_GATEWAYS];
 	struct idpool slots;
@@ -71,8 +72,9 @@ struct gateways {
 	struct gateways_stats stats;
 };
 
-/* Start relaying on sock, with no gateways; slots an earlier rpd left in
- * the datapath are cleared. */
+/* Start relaying on sock, with no gateways, and answering Relay Discovery
+ * on rp/discovery-address if configured; slots an earlier rpd left in the
+ * datapath are cleared. */
 int gateways_start(struct gateways *g, struct loop *loop,
 		   const struct rpd_conf *conf, struct datapath *dp,
 		   struct channels *cs, int sock);

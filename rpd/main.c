@@ -18,6 +18,7 @@
 #include "datastore.h"
 #include "gateways.h"
 #include "peer_census.h"
+#include "peer_directory.h"
 #include "identity.h"
 #include "log.h"
 #include "loop.h"
@@ -43,6 +44,7 @@ struct rpd {
 	struct channels channels;
 	struct gateways gateways;
 	struct peer_census census;
+	struct directory directory;
 	struct ncops ncops;
 	struct netconf netconf;
 	struct cli_socket cli;
@@ -226,8 +228,9 @@ static void fini_process(struct rpd *r)
 static int add_state(void *arg, struct lyd_node **tree, struct ds_error *err)
 {
 	struct rpd *r = arg;
-	struct state_source src = { &r->conf, &r->dp,	    &r->channels,
-				    &r->mesh, &r->gateways, &r->census };
+	struct state_source src = { &r->conf,	  &r->dp,	&r->channels,
+				    &r->mesh,	  &r->gateways, &r->census,
+				    &r->directory };
 
 	return r->up ? state_add(&src, r->ctx, tree, err) : 0;
 }
@@ -316,6 +319,7 @@ static void rps_changed(void *arg)
  */
 static void stop_rp(struct rpd *r, bool withdraw, bool keep_programs)
 {
+	directory_stop(&r->directory);
 	census_stop(&r->census);
 	gateways_stop(&r->gateways);
 	if (r->channels.loop)
@@ -352,6 +356,21 @@ static void relay_input(void *arg, const struct sockaddr_in6 *from,
 	gateways_input(&r->gateways, from, buf, len);
 }
 
+/* The directory's other entries: the channel sources of the remote RPs
+ * that told theirs. */
+static size_t remote_channel_sources(void *arg, struct in6_addr *out,
+				     size_t max)
+{
+	struct rpd *r = arg;
+	struct remote_rp *rp;
+	size_t n = 0;
+
+	mesh_each_rp (&r->mesh, rp)
+		if (n < max && !IN6_IS_ADDR_UNSPECIFIED(&rp->channel_source))
+			out[n++] = rp->channel_source;
+	return n;
+}
+
 static int start_rp(struct rpd *r)
 {
 	const struct rpd_conf *c = &r->conf;
@@ -381,6 +400,8 @@ static int start_rp(struct rpd *r)
 	    gateways_start(&r->gateways, &r->loop, c, &r->dp, &r->channels,
 			   r->mesh.sock) ||
 	    census_start(&r->census, &r->loop, c, MDCS_ANNOUNCE_PORT) ||
+	    directory_start(&r->directory, &r->loop, c, MDCS_DIRECTORY_PORT,
+			    remote_channel_sources, r) ||
 	    sync_overlay_routes(r) ||
 	    pimlink_start(&r->pim, &r->loop, &r->overlay, &c->overlay_addr,
 			  c->hello_interval, &channels_pim_ops, &r->channels))

@@ -234,9 +234,17 @@ void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
 	bool fresh = !rp, moved, listed;
 	uint8_t *copy;
 
-	if (rp && (rp->conf || !desc_newer(d->incarnation, d->issued,
-					   rp->incarnation, rp->issued)))
+	if (rp &&
+	    !desc_newer(d->incarnation, d->issued, rp->incarnation, rp->issued))
 		return;
+	/* A configured RP is what the configuration says; its channel
+	 * source, which the configuration does not give, is taken. */
+	if (rp && rp->conf) {
+		rp->incarnation = d->incarnation;
+		rp->issued = d->issued;
+		rp->channel_source = d->channel_source;
+		return;
+	}
 	if (d->flags & MDCS_DESC_F_LEAVING) {
 		if (rp)
 			forget(m, rp, "it left the mesh");
@@ -260,6 +268,7 @@ void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
 		 memcmp(prefixes, rp->learned_prefixes, n * sizeof(*prefixes));
 	rp->advertised = d->endpoints[0];
 	rp->nat = d->nat;
+	rp->channel_source = d->channel_source;
 	if (moved)
 		rp->punched = false;
 	if (moved && !rp->relayed.on)

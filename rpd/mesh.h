@@ -23,6 +23,9 @@ struct remote_rp {
 	uint16_t port;
 	const struct prefix6 *prefixes; /* the sources it serves */
 	unsigned n_prefixes;
+	/* Where its channels come from, as its newest descriptor says
+	 * (:: if it publishes none, or none came yet): what peers join. */
+	struct in6_addr channel_source;
 	const struct conf_remote *conf; /* NULL if learned */
 	uint32_t slot;			/* in the datapath's remote_rps map */
 	uint64_t last_ts;		/* newest timestamp accepted from it */

@@ -418,6 +418,22 @@ static int add_peers(struct lyd_node *top, const struct peer_census *c)
 			       sizeof(leaves) / sizeof(leaves[0]));
 }
 
+/* The directory's size now, and its counters. */
+static int add_directory(struct lyd_node *top, struct directory *d)
+{
+	const struct directory_stats *st = &d->stats;
+	bool own;
+	const struct number_leaf leaves[] = {
+		{ "entries", directory_build(d, &own) },
+		{ "answered", st->answered },
+		{ "malformed", st->malformed },
+		{ "not-allowed", st->not_allowed },
+	};
+
+	return set_leaves(top, "directory", leaves,
+			  sizeof(leaves) / sizeof(leaves[0]));
+}
+
 int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	      struct lyd_node **tree, struct ds_error *err)
 {
@@ -451,6 +467,9 @@ int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	if (add_peers(c.rp, src->census))
 		return ds_fail(err, "operation-failed", NULL,
 			       "the peers could not be listed");
+	if (add_directory(c.rp, src->directory))
+		return ds_fail(err, "operation-failed", NULL,
+			       "the directory could not be read");
 	channels_each(src->channels, add_subscription, &c);
 	if (c.rc)
 		return ds_fail(err, "operation-failed", NULL,

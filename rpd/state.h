@@ -9,6 +9,7 @@
 #include "datastore.h"
 #include "gateways.h"
 #include "peer_census.h"
+#include "peer_directory.h"
 #include "mesh.h"
 
 /* Where an RP's state comes from. */
@@ -19,10 +20,11 @@ struct state_source {
 	struct mesh *mesh;
 	struct gateways *gateways;
 	struct peer_census *census;
+	struct directory *directory;
 };
 
 /* Add the RP's config false nodes to tree: statistics, the remote RPs'
- * state, the membership view, subscriptions, tunnels and the peers. */
+ * state, the membership view, subscriptions, tunnels, the peers and the directory. */
 int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	      struct lyd_node **tree, struct ds_error *err);
 

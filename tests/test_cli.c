@@ -234,6 +234,7 @@ static void add_state(void)
 		{ "statistics/publications", "3" },
 		{ "peers/peers", "5" },
 		{ "peers/tunnel-mode-peers", "2" },
+		{ "directory/entries", "3" },
 		{ "peers/interface[name='rp1-eth0']/peers", "5" },
 		{ "peers/interface[name='rp1-eth0']/tunnel-mode-peers", "2" },
 	};
@@ -286,6 +287,8 @@ START_TEST(show_tables)
 	ck_assert_ptr_nonnull(strstr(out, "RP rp1"));
 	ck_assert_ptr_nonnull(strstr(out, "2, 1 up"));
 	ck_assert_ptr_nonnull(strstr(out, "5, 2 in tunnel mode"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "directory        3 channel sources"));
 	free(out);
 }
 END_TEST

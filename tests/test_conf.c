@@ -29,6 +29,7 @@ static const char full_json[] =
 	"    \"rp\": {\n"
 	"     \"tunnel-address\": \"2001:db8:ff::1\",\n"
 	"     \"tunnel-port\": 3000,\n"
+	"     \"discovery-address\": \"2001:3::1\",\n"
 	"     \"uplink-interface\": \"eth1\",\n"
 	"     \"overlay-interface\": \"ov7\",\n"
 	"     \"overlay-address\": \"fe80::7\",\n"
@@ -73,6 +74,7 @@ static const char full_xml[] =
 	"    <rp>\n"
 	"     <tunnel-address>2001:db8:ff::1</tunnel-address>\n"
 	"     <tunnel-port>3000</tunnel-port>\n"
+	"     <discovery-address>2001:3::1</discovery-address>\n"
 	"     <uplink-interface>eth1</uplink-interface>\n"
 	"     <overlay-interface>ov7</overlay-interface>\n"
 	"     <overlay-address>fe80::7</overlay-address>\n"
@@ -261,6 +263,8 @@ static void expect_full(const struct rpd_conf *c)
 	ck_assert_str_eq(c->instance, "rp-west");
 	expect_addr(&c->tunnel_addr, "2001:db8:ff::1");
 	ck_assert_uint_eq(c->tunnel_port, 3000);
+	ck_assert(c->has_discovery_addr);
+	expect_addr(&c->discovery_addr, "2001:3::1");
 	ck_assert_str_eq(c->uplink, "eth1");
 	ck_assert_str_eq(c->overlay, "ov7");
 	expect_addr(&c->overlay_addr, "fe80::7");
@@ -340,6 +344,7 @@ START_TEST(applies_defaults)
 	ck_assert_str_eq(c.instance, "rp1");
 	expect_addr(&c.tunnel_addr, "2001:db8:ff::9");
 	ck_assert_uint_eq(c.tunnel_port, 2268);
+	ck_assert(!c.has_discovery_addr);
 	ck_assert_str_eq(c.uplink, "up0");
 	ck_assert_str_eq(c.overlay, "mdcs0");
 	expect_addr(&c.overlay_addr, "fe80::2");
@@ -400,6 +405,12 @@ static const struct {
 	  "\"address\": \"2001:db8:ff::1\"",
 	  { "north" } },
 	{ "\"tunnel-port\": 3000", "\"tunnel-port\": 0", { "tunnel-port" } },
+	{ "\"discovery-address\": \"2001:3::1\"",
+	  "\"discovery-address\": \"2001:db8:ff::1\"",
+	  { "discovery-address", "tunnel address" } },
+	{ "\"discovery-address\": \"2001:3::1\"",
+	  "\"discovery-address\": \"2001:3::x\"",
+	  { "discovery-address" } },
 	{ "\"source\": \"2001:db8:1::5\"",
 	  "\"source\": \"2001:db8:2::5\"",
 	  { "2001:db8:2::5", "source-prefix" } },

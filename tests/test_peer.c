@@ -25,10 +25,12 @@
 #include <sys/wait.h>
 
 #include "csum.h"
+#include "directory.h"
 #include "mld.h"
 #include "peer.h"
 #include "proto/amt.h"
 #include "proto/announce.h"
+#include "proto/directory.h"
 #include "proto/publish.h"
 #include "proto/tunnel.h"
 #include "runner.h"
@@ -1220,6 +1222,26 @@ START_TEST(announcer_announces_and_leaves)
 }
 END_TEST
 
+/* The tool's Request with nonce, from the gateway at from, answered on fd
+ * with a Query to me: the tool prints `listening', then reports its
+ * channels in an Update, n of them into got. */
+static void query_tool(int fd, FILE *out, uint32_t nonce,
+		       struct sockaddr_in6 *from, const struct in6_addr *me,
+		       struct mdcs_peer_channel *got, size_t *n)
+{
+	uint8_t buf[2048];
+	char line[256];
+	size_t len = query_msg(buf, AMT_QUERY_G, test_mac, nonce, 30, me,
+			       ntohs(from->sin6_port));
+
+	relay_send(fd, from, buf, len);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+	ck_assert_str_eq(line, "listening\n");
+	len = relay_recv(fd, buf, sizeof(buf), from);
+	update_channels(buf, len, test_mac, nonce, MLD2_MODE_IS_INCLUDE, got,
+			n);
+}
+
 START_TEST(tool_listens_through_relay)
 {
 	static const char *const listen[] = { "mdcs-peer",
@@ -1258,14 +1280,7 @@ START_TEST(tool_listens_through_relay)
 	 * printed before the Query */
 	nonce = relay_request(fd, &from);
 	ck_assert(nothing_within(fileno(out), 0));
-	len = query_msg(buf, AMT_QUERY_G, test_mac, nonce, 30, &me,
-			ntohs(from.sin6_port));
-	relay_send(fd, &from, buf, len);
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
-	ck_assert_str_eq(line, "listening\n");
-	len = relay_recv(fd, buf, sizeof(buf), &from);
-	update_channels(buf, len, test_mac, nonce, MLD2_MODE_IS_INCLUDE, got,
-			&n);
+	query_tool(fd, out, nonce, &from, &me, got, &n);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_mem_eq(&got[0].source, &s, 16);
 	ck_assert_mem_eq(&got[0].group, &g, 16);
@@ -1285,6 +1300,141 @@ START_TEST(tool_listens_through_relay)
 	expect_announcement(census, &me, MDCS_ANNOUNCE_TUNNEL, 0, buf);
 	ck_assert_mem_eq(buf, id, sizeof(id));
 	close(census);
+	close(fd);
+}
+END_TEST
+
+/* The RP's side of finding it, played by the test: a Relay Discovery on
+ * fd, answered first with another nonce (not taken), then with the RP's
+ * tunnel address rp. */
+static void answer_discovery(int fd, const struct in6_addr *rp)
+{
+	struct amt_advertisement adv = { .version_type = 0x02 };
+	struct sockaddr_in6 from;
+	uint8_t buf[64];
+
+	ck_assert_uint_eq(relay_recv(fd, buf, sizeof(buf), &from), 8);
+	ck_assert_mem_eq(buf, "\x01\x00\x00\x00", 4);
+	memcpy(adv.relay, rp, 16);
+	memcpy(&adv.nonce, buf + 4, 4);
+	adv.nonce ^= 1;
+	relay_send(fd, &from, &adv, sizeof(adv));
+	adv.nonce ^= 1;
+	relay_send(fd, &from, &adv, sizeof(adv));
+}
+
+/* A directory request on fd from me, answered with the n entries, the
+ * first the RP's own. */
+static void answer_directory(int fd, const struct in6_addr *me,
+			     const struct in6_addr *entries, size_t n)
+{
+	uint8_t buf[MDCS_DIRECTORY_MAX_LEN + 1], answer[MDCS_DIRECTORY_MAX_LEN];
+	struct sockaddr_in6 from;
+	uint8_t nonce[8];
+	uint16_t start;
+	size_t len = relay_recv(fd, buf, sizeof(buf), &from);
+
+	ck_assert_mem_eq(&from.sin6_addr, me, 16);
+	ck_assert(directory_request_parse(buf, len, &start, nonce));
+	ck_assert_uint_eq(start, 0);
+	len = directory_answer_build(answer, len, 0, nonce, entries, n, true);
+	relay_send(fd, &from, answer, len);
+}
+
+/*
+ * With -u and -g, the tool finds its RP by relay discovery at -d, asks its
+ * directory, and joins (S, G) through it for every S listed; discover
+ * prints the RP and its directory; publish -D publishes to the channel
+ * source that the RP's directory lists as its own.
+ */
+START_TEST(tool_finds_its_rp)
+{
+	static const char *const listen[] = { "mdcs-peer",
+					      "listen",
+					      "-u",
+					      "-d",
+					      "2001:db8:ff::1",
+					      "-s",
+					      "2001:db8:1::7",
+					      "-g",
+					      "ff3e::1234",
+					      "-c",
+					      "1",
+					      "-t",
+					      "8",
+					      NULL };
+	static const char *const discover[] = { "mdcs-peer", "discover", "-d",
+						"2001:db8:ff::1", NULL };
+	static const char *const publish[] = { "mdcs-peer",
+					       "publish",
+					       "-D",
+					       "-d",
+					       "2001:db8:ff::1",
+					       "-s",
+					       "2001:db8:1::7",
+					       "ff3e::1234",
+					       "block",
+					       NULL };
+	struct in6_addr rp = addr("2001:db8:ff::1"), me = addr("2001:db8:1::7"),
+			g = addr("ff3e::1234");
+	struct in6_addr entries[2] = { addr("2001:db8:ff::1"),
+				       addr("2001:db8:2:ffff::1") };
+	int fd = bound("2001:db8:ff::1", MDCS_TUNNEL_PORT);
+	int dir = bound("2001:db8:ff::1", MDCS_DIRECTORY_PORT);
+	int census = bound("2001:db8:ff::1", MDCS_ANNOUNCE_PORT);
+	int pub = bound("2001:db8:ff::1", MDCS_PUBLISH_PORT);
+	struct mdcs_peer_channel got[4];
+	struct sockaddr_in6 from;
+	uint8_t buf[2048], id[8];
+	char line[256];
+	size_t len, n = 0;
+	pid_t pid;
+	FILE *out = tool(&pid, listen);
+
+	answer_discovery(fd, &rp);
+	answer_directory(dir, &me, entries, 2);
+	expect_announcement(census, &me, MDCS_ANNOUNCE_TUNNEL, 30, id);
+	query_tool(fd, out, relay_request(fd, &from), &from, &me, got, &n);
+	/* both, in the gateway's order: by group, then source */
+	ck_assert_uint_eq(n, 2);
+	ck_assert_mem_eq(&got[0].source, &entries[1], 16);
+	ck_assert_mem_eq(&got[1].source, &entries[0], 16);
+	ck_assert_mem_eq(&got[0].group, &g, 16);
+	len = data_msg(buf, &entries[1], &g, MDCS_CHANNEL_PORT, "block 2");
+	relay_send(fd, &from, buf, len);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+	ck_assert_str_eq(line, "2001:db8:2:ffff::1 ff3e::1234 "
+			       "[2001:db8:1::7]:40000 7 block 2\n");
+	fclose(out);
+	ck_assert_int_eq(exit_status(pid), 0);
+	ck_assert_uint_eq(relay_recv(fd, buf, sizeof(buf), &from), 30);
+	ck_assert_uint_eq(buf[0], 0x07); /* the Teardown */
+
+	out = tool(&pid, discover);
+	answer_discovery(fd, &rp);
+	answer_directory(dir, &rp, entries, 2);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+	ck_assert_str_eq(line, "rp 2001:db8:ff::1\n");
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+	ck_assert_str_eq(line, "channel-source 2001:db8:ff::1 own\n");
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+	ck_assert_str_eq(line, "channel-source 2001:db8:2:ffff::1\n");
+	fclose(out);
+	ck_assert_int_eq(exit_status(pid), 0);
+
+	out = tool(&pid, publish);
+	answer_discovery(fd, &rp);
+	answer_directory(dir, &me, entries, 2);
+	len = relay_recv(pub, buf, sizeof(buf), &from);
+	ck_assert_mem_eq(&from.sin6_addr, &me, 16);
+	ck_assert_uint_eq(len, 25);
+	ck_assert_mem_eq(buf + 4, &g, 16);
+	ck_assert_mem_eq(buf + 20, "block", 5);
+	fclose(out);
+	ck_assert_int_eq(exit_status(pid), 0);
+	close(pub);
+	close(census);
+	close(dir);
 	close(fd);
 }
 END_TEST
@@ -1365,6 +1515,7 @@ static Suite *peer_suite(void)
 	tcase_add_test(tk, announcer_announces_and_leaves);
 	tcase_add_test(tk, tool_listens_through_relay);
 	tcase_add_test(tk, tool_relay_silent);
+	tcase_add_test(tk, tool_finds_its_rp);
 	suite_add_tcase(s, tk);
 	return s;
 }

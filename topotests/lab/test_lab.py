@@ -2,15 +2,21 @@
 The 10-AS lab (conftest.py draws it) checked: BGP carries only routes the
 business relations allow, the route server passes routes on untouched,
 the walls in front of AS7's and AS9's RPs drop what nobody asked for, the
-NATed RP is known by its public address, every peer hears every AS, and
-every RP counts the peers that announce themselves to it.
+NATed RP is known by its public address, peers find their own AS's RP
+at the anycast discovery address and its directory of every RP, every
+peer hears every AS, and every RP counts the peers that announce
+themselves to it.
 """
+
+import ipaddress
 
 import pytest
 
 from mdcs_topo import internet
+from mdcs_topo.internet import channel_source, rp_tunnel
 from mdcs_topo.lab_peers import every_peer_hears_every_as, listeners
 from mdcs_topo.netconf import learned_rps, mdcs_values, session, subtree
+from mdcs_topo.peers import PEER
 from mdcs_topo.poll import wait_for
 from mdcs_topo.ssm import send_udp
 
@@ -82,6 +88,33 @@ def test_nated_rp_known_by_its_public_address(net):
         wait_for(lambda: learned_rps(rp).get(rp9.public_key, ("",))[0] ==
                  internet.nat_public(9), 60,
                  "{} to learn rp9 at its public address".format(name))
+
+
+def discovered(host):
+    """What mdcs-peer discover prints on host: the RP found, and the
+    channel sources of its directory, the own one marked."""
+    return host.cmd_raises([PEER, "discover"]).splitlines()
+
+
+def test_peers_find_their_rp(net):
+    """A peer in every stub AS, behind open, firewalled and NATed RPs
+    alike, finds its own AS's RP at the one anycast discovery address, and
+    that RP's directory lists every RP's channel source, its own first;
+    the RPs count the Discoveries they answered."""
+    inet = net.inet
+    for k in inet.stubs:
+        others = sorted((channel_source(j) for j in inet.stubs if j != k),
+                        key=ipaddress.IPv6Address)
+        want = (["rp " + rp_tunnel(k),
+                 "channel-source {} own".format(channel_source(k))] +
+                ["channel-source " + s for s in others])
+        host = net.gears[inet.hosts(k)[0]]
+        wait_for(lambda: discovered(host) == want, 60,
+                 "a peer of AS{} to find its RP and every RP".format(k),
+                 interval=1)
+        with session(net.rps[inet.rp(k)]) as m:
+            reply = m.get(filter=subtree("<tunnel-peers/>")).data_xml
+        assert int(mdcs_values(reply, "tunnel-peers/discoveries")[0]) > 0
 
 
 def test_every_peer_hears_every_as(net):

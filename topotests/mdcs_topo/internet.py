@@ -13,6 +13,9 @@ beside it, and a stateful firewall or NAT66 in front of some RPs.
          rpk ::2, tunnel        hk-1 ::11, hk-2 ::12, ...  peer hosts
          and uplink rpk-eth0
 
+Every stub AS routes the anycast address 2001:3::1 to its RP, where its
+peers find the RP by AMT relay discovery.
+
 Inter-AS link j (in the order of providers, then peerings) is
 2001:db8:100:j::/64, ::1 on the provider's side (the lower AS's for
 peers), ::2 on the other; the IXP's LAN is 2001:db8:100:ff::/64, member k
@@ -58,6 +61,11 @@ def rp_link(k):
 
 def channel_source(k):
     return "2001:db8:{}:ffff::1".format(k)
+
+
+# Where peers find their RP by AMT relay discovery: every stub AS routes
+# this anycast address to its own RP, and announces it to no other AS.
+DISCOVERY = "2001:3::1"
 
 
 def nat_public(k):
@@ -239,6 +247,8 @@ class Internet:
         if self.ases[k] == STUB:
             lines.append("ipv6 route 2001:db8:{}:ffff::/64 {}".format(
                 k, rp_tunnel(k)))
+            lines.append("ipv6 route {}/128 {}".format(DISCOVERY,
+                                                       rp_tunnel(k)))
             if self.wall(k) == NAT66:
                 networks.append(nat_public(k).replace("::1", "::/64"))
             else:
@@ -284,6 +294,7 @@ class Internet:
         rp = self.rp(k)
         return [
             "ipv6 route ::/0 2001:db8:ff:{}::1".format(k),
+            "interface lo", " ipv6 address {}/128".format(DISCOVERY), "!",
             "interface {}-eth0".format(rp),
             " ipv6 address {}/64".format(rp_tunnel(k)),
             " ipv6 pim", "!",

@@ -5,7 +5,7 @@ import contextlib
 import time
 from collections import namedtuple
 
-from .internet import OPEN, as_prefix, channel_source, rp_tunnel
+from .internet import DISCOVERY, OPEN, as_prefix, channel_source, rp_tunnel
 from .netconf import learned_rps
 from .poll import wait_for
 from .rp import Rp
@@ -41,7 +41,8 @@ def make_rps(g, inet, workdir, seeds):
         publishing = {"channel-source-address": channel_source(k),
                       "rate": 1000, "burst": 100}
         rps[name] = Rp(g[name], workdir, rp_tunnel(k), name + "-eth0",
-                       [as_prefix(k)], TIMERS, publishing, MEMBERSHIP)
+                       [as_prefix(k)], TIMERS, publishing, MEMBERSHIP,
+                       discovery=DISCOVERY)
     known = [rps[inet.rp(k)] for k in seeds] if seeds else list(rps.values())
     for rp in rps.values():
         rp.configure([r for r in known if r is not rp])
@@ -65,12 +66,16 @@ def knows_all(rp, rps, configured):
 
 
 @contextlib.contextmanager
-def lab_up(inet, name, seeds=(), speak=False):
+def lab_up(inet, name, seeds=(), speak=False, times=None):
     """inet up, with its RPs: the peers' hosts send finished UDP checksums,
     as behind a real NIC; yields a Net once every RP reaches every RP in
     the open and, with seeds, has learned of every other RP.  Everything
-    is torn down afterwards, also on failure."""
+    is torn down afterwards, also on failure.  A dict given as times gets
+    the wall clock's time (time.time(), as rpd's log has it) of each step:
+    "rpd" as rpd starts, "bgp" when BGP has converged, "mesh" when the
+    mesh is complete (each as the poll first saw it)."""
     say = Progress(speak)
+    times = {} if times is None else times
     say("{} ASes ({} stub ASes with an RP and {} peers each): making "
         "namespaces and links".format(len(inet.ases), len(inet.stubs),
                                       inet.peers))
@@ -87,10 +92,12 @@ def lab_up(inet, name, seeds=(), speak=False):
         raise
     say("starting FRR in {} routers and hosts, rpd on {} RPs".format(
         len(tgen.routers()), len(rps)))
+    times["rpd"] = time.time()
     with running(tgen, rps):
         say("waiting for BGP to connect every RP to every RP in the open")
         wait_for(lambda: not unreachable(inet, rps), 180,
                  "BGP to connect every AS to every other", interval=1)
+        times["bgp"] = time.time()
         say("BGP has converged")
         if seeds:
             say("waiting for every RP to learn of the {} others by peer "
@@ -99,6 +106,7 @@ def lab_up(inet, name, seeds=(), speak=False):
             wait_for(lambda: all(knows_all(rp, rps, configured)
                                  for rp in rps.values()),
                      120, "every RP to learn of every other", interval=1)
+            times["mesh"] = time.time()
             say("the RP mesh is complete")
         yield Net(tgen, g, rps, workdir, inet)
         say("tearing down")

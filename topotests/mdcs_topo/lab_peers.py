@@ -1,33 +1,41 @@
 """The lab's peers: who they are, what they listen to, how they publish,
-and how to know that every one of them hears every AS."""
+and how to know that every one of them hears every AS.  They find their RP
+by relay discovery and join the channels its directory lists."""
 
-from .internet import as_of, channel_source, host_address, rp_tunnel
+from .internet import as_of, channel_source, host_address
+from .netconf import mdcs_values, session, subtree
 from .peers import TunnelListener, publish
 from .poll import wait_for
 
 GROUP = "ff3e::4444"
 
 
-def channels(inet):
-    """Every RP's channel: all the peers' messages, from every AS."""
-    return [(channel_source(k), GROUP) for k in inet.stubs]
+def directory_entries(rp):
+    """How many channel sources rp's directory lists now."""
+    with session(rp) as m:
+        reply = m.get(filter=subtree("<directory/>")).data_xml
+    return int(mdcs_values(reply, "directory/entries")[0])
 
 
 def listeners(net, tag):
-    """A tunnel-mode listener on every peer host, for every RP's channel,
-    through its own AS's RP."""
+    """A tunnel-mode listener on every peer host, through the RP it finds,
+    for every RP's channel its directory lists, once every directory
+    lists every RP."""
+    wait_for(lambda: all(directory_entries(rp) == len(net.inet.stubs)
+                         for rp in net.rps.values()), 60,
+             "every RP's directory to list every RP", interval=1)
     return {
-        h: TunnelListener(net.gears[h], rp_tunnel(as_of(h)),
-                          channels(net.inet), net.workdir,
+        h: TunnelListener(net.gears[h], None, GROUP, net.workdir,
                           "{}-{}".format(h, tag))
         for h in net.inet.hosts()
     }
 
 
-def publish_from(net, h, texts):
-    """Publish texts from peer h through its RP; when they went."""
-    return publish(net.gears[h], host_address(h), channel_source(as_of(h)),
-                   GROUP, texts)
+def publish_from(net, h, texts, find=False):
+    """Publish texts from peer h through its RP, or with find through the
+    RP it finds by relay discovery; when they went."""
+    return publish(net.gears[h], host_address(h),
+                   None if find else channel_source(as_of(h)), GROUP, texts)
 
 
 def tagged(messages, tag):
@@ -35,12 +43,13 @@ def tagged(messages, tag):
 
 
 def every_peer_hears_every_as(net, ears, tag, timeout=90):
-    """Probe from one peer of each AS until every peer has heard each."""
+    """Probe from one peer of each AS, through the RP it finds, until every
+    peer has heard each."""
     senders = [net.inet.hosts(k)[0] for k in net.inet.stubs]
 
     def heard():
         for h in senders:
-            publish_from(net, h, ["{}-{}".format(tag, h)])
+            publish_from(net, h, ["{}-{}".format(tag, h)], find=True)
         return all(
             {m[0] for m in tagged(e.messages(), tag)} ==
             {host_address(h) for h in senders}

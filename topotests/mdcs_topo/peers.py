@@ -56,16 +56,24 @@ def published_at(output):
 class TunnelListener:
     """mdcs-peer listen -T -r: joins channels (source, group) through the
     RP whose tunnel address is relay, announces itself to it, and prints
-    what the channels carry, with the time it arrived."""
+    what the channels carry, with the time it arrived.  With relay None,
+    it finds its RP by relay discovery (-u); with channels a group alone,
+    it joins that group's channel of every RP the RP's directory lists
+    (-g)."""
 
     def __init__(self, router, relay, channels, workdir, name, seconds=180):
-        argv = [PEER, "listen", "-T", "-r", relay, "-t", str(seconds)]
-        for source, group in channels:
-            argv += [source, group]
-        self.groups = {group for _, group in channels}
+        argv = [PEER, "listen", "-T", "-t", str(seconds)]
+        argv += ["-r", relay] if relay else ["-u"]
+        if isinstance(channels, str):
+            argv += ["-g", channels]
+            self.groups = {channels}
+        else:
+            for source, group in channels:
+                argv += [source, group]
+            self.groups = {group for _, group in channels}
         self.proc = NodeProcess(router, argv, workdir, name)
         wait_for(lambda: "listening" in self.proc.output(), 20,
-                 "{} to listen through {}".format(name, relay))
+                 "{} to listen through {}".format(name, relay or "its RP"))
 
     def messages(self):
         """(publisher address, message) of every channel message so far."""
@@ -83,7 +91,9 @@ class TunnelListener:
 
 def publish(router, local, channel_source, group, messages):
     """Publish each message through the RP whose channel source is
-    channel_source, from local; the time just before the first went."""
+    channel_source (None: the RP found by relay discovery, -D), from
+    local; the time just before the first went."""
+    to = [channel_source] if channel_source else ["-D"]
     return published_at(router.cmd_raises(
-        [PEER, "publish", "-T", "-s", local, channel_source, group] +
+        [PEER, "publish", "-T", "-s", local] + to + [group] +
         list(messages)))

@@ -43,8 +43,10 @@ class Rp:
     starts without configuration and listens on its CLI socket)."""
 
     def __init__(self, router, workdir, tunnel, uplink, prefixes, timers=None,
-                 publishing=None, membership=None, via_vtysh=False):
+                 publishing=None, membership=None, via_vtysh=False,
+                 discovery=None):
         self.router = router
+        self.discovery = discovery
         self.via_vtysh = via_vtysh
         self.name = router.name
         self.tunnel = tunnel
@@ -103,6 +105,8 @@ class Rp:
                 for r in remotes
             ],
         }
+        if self.discovery:
+            mdcs["rp"]["discovery-address"] = self.discovery
         with open(self.config_file, "w") as f:
             json.dump(instance_config(self.name, mdcs), f, indent=2)
 
