@@ -214,6 +214,22 @@ static unsigned foreign_prefixes(const struct mesh *m, const struct desc *d,
 	return n;
 }
 
+/*
+ * The channel source a descriptor gives, if it lies in the prefixes the RP
+ * serves (as this RP takes them), else ::.  Peers join what the directory
+ * lists, so an RP cannot list an address of another RP's sources as its
+ * own.
+ */
+static struct in6_addr served_channel_source(const struct desc *d,
+					     const struct prefix6 *prefixes,
+					     unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (prefix6_contains(&prefixes[i], &d->channel_source))
+			return d->channel_source;
+	return in6addr_any;
+}
+
 /* Send to rp at addr and port from now on, data included. */
 static void reach(struct mesh *m, struct remote_rp *rp,
 		  const struct in6_addr *addr, uint16_t port)
@@ -242,7 +258,8 @@ void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
 	if (rp && rp->conf) {
 		rp->incarnation = d->incarnation;
 		rp->issued = d->issued;
-		rp->channel_source = d->channel_source;
+		rp->channel_source =
+			served_channel_source(d, rp->prefixes, rp->n_prefixes);
 		return;
 	}
 	if (d->flags & MDCS_DESC_F_LEAVING) {
@@ -268,7 +285,7 @@ void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
 		 memcmp(prefixes, rp->learned_prefixes, n * sizeof(*prefixes));
 	rp->advertised = d->endpoints[0];
 	rp->nat = d->nat;
-	rp->channel_source = d->channel_source;
+	rp->channel_source = served_channel_source(d, prefixes, n);
 	if (moved)
 		rp->punched = false;
 	if (moved && !rp->relayed.on)
