@@ -368,11 +368,10 @@ static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 {
 	static struct mdcs_gateway gw;
 	static uint8_t buf[65536];
-	struct sigaction sa = { .sa_handler = on_stop };
 	char name[INET6_ADDRSTRLEN];
 	unsigned long got = 0, bad = 0;
 	bool listening = false;
-	sigset_t stops, mask;
+	sigset_t mask;
 	int rc = 0;
 
 	inet_ntop(AF_INET6, relay, name, sizeof(name));
@@ -394,14 +393,8 @@ static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 		mdcs_gateway_close(&gw);
 		return 1;
 	}
-	/* SIGINT and SIGTERM end the loop, so that the Teardown goes out;
-	 * they are let in only while ppoll waits, so none is missed. */
-	sigemptyset(&stops);
-	sigaddset(&stops, SIGINT);
-	sigaddset(&stops, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stops, &mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* SIGINT and SIGTERM end the loop, so that the Teardown goes out */
+	mdcs_peer_catch_stops(on_stop, &mask);
 
 	while (!stop_signal && (!count || got < count)) {
 		struct pollfd p = { .fd = gw.fd, .events = POLLIN };

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* struct in6_pktinfo */
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -232,4 +233,17 @@ int mdcs_port_parse(const char *s, uint16_t *port)
 	}
 	*port = (uint16_t)v;
 	return 0;
+}
+
+void mdcs_peer_catch_stops(void (*handler)(int), sigset_t *mask)
+{
+	struct sigaction sa = { .sa_handler = handler };
+	sigset_t stops;
+
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stops, mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <netinet/in.h>
 #include <sys/types.h>
@@ -78,6 +79,12 @@ int mdcs_port_parse(const char *s, uint16_t *port);
 
 /* Milliseconds of the monotonic clock, which the gateway's timers use. */
 int64_t mdcs_peer_now_ms(void);
+
+/* Have SIGINT and SIGTERM call handler, and block them but while the
+ * caller waits with *mask (ppoll, epoll_pwait), which is the mask before:
+ * a tool that must say goodbye (a Teardown) on its way out sees every stop
+ * signal between two waits, and misses none. */
+void mdcs_peer_catch_stops(void (*handler)(int), sigset_t *mask);
 
 /* --- Announcing the peer to its RP --- */
 

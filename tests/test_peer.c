@@ -1323,8 +1323,8 @@ static void answer_discovery(int fd, const struct in6_addr *rp)
 	relay_send(fd, &from, &adv, sizeof(adv));
 }
 
-/* A directory request on fd from me, answered with the n entries, the
- * first the RP's own. */
+/* A directory request on fd from me (NULL: from anywhere), answered with
+ * the n entries, the first the RP's own. */
 static void answer_directory(int fd, const struct in6_addr *me,
 			     const struct in6_addr *entries, size_t n)
 {
@@ -1334,7 +1334,8 @@ static void answer_directory(int fd, const struct in6_addr *me,
 	uint16_t start;
 	size_t len = relay_recv(fd, buf, sizeof(buf), &from);
 
-	ck_assert_mem_eq(&from.sin6_addr, me, 16);
+	if (me)
+		ck_assert_mem_eq(&from.sin6_addr, me, 16);
 	ck_assert(directory_request_parse(buf, len, &start, nonce));
 	ck_assert_uint_eq(start, 0);
 	len = directory_answer_build(answer, len, 0, nonce, entries, n, true);
@@ -1439,6 +1440,40 @@ START_TEST(tool_finds_its_rp)
 }
 END_TEST
 
+/* Natively, with -g, the tool joins on its interface the channels of the
+ * directory of the RP given with -a, and receives them. */
+START_TEST(tool_joins_directory_natively)
+{
+	static const char *const listen[] = {
+		"mdcs-peer", "listen",	   "-i", "pv1", "-a", "2001:db8:ff::1",
+		"-g",	     "ff3e::1234", "-c", "1",	"-t", "5",
+		NULL
+	};
+	struct in6_addr g = addr("ff3e::1234");
+	struct in6_addr entries[2] = { addr("2001:db8:2:ffff::1"),
+				       addr("2001:db8:ff::1") };
+	int dir = bound("2001:db8:ff::1", MDCS_DIRECTORY_PORT);
+	int census = bound("2001:db8:ff::1", MDCS_ANNOUNCE_PORT);
+	uint8_t body[64];
+	char line[256];
+	pid_t pid;
+	FILE *out = tool(&pid, listen);
+
+	answer_directory(dir, NULL, entries, 2);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+	ck_assert_str_eq(line, "listening\n");
+	send_channel("2001:db8:ff::1", &g, MDCS_CHANNEL_PORT, body,
+		     channel_message(body, "block 3"));
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+	ck_assert_str_eq(line, "2001:db8:ff::1 ff3e::1234 "
+			       "[2001:db8:1::7]:40000 7 block 3\n");
+	fclose(out);
+	ck_assert_int_eq(exit_status(pid), 0);
+	close(census);
+	close(dir);
+}
+END_TEST
+
 /* A relay that never answers: the tool gives up after its Requests, with
  * exit status 1, printing nothing and sending no Teardown; -i with -r is
  * refused before anything is sent. */
@@ -1493,6 +1528,7 @@ static Suite *peer_suite(void)
 	tcase_add_test(k, join_needs_ssm_group);
 	tcase_add_test(k, tool_listens_and_publishes);
 	tcase_add_test(k, tool_stamps_lines);
+	tcase_add_test(k, tool_joins_directory_natively);
 	suite_add_tcase(s, k);
 
 	tcase_add_test(tw, amt_request_bytes);
