@@ -343,6 +343,14 @@ static const char *subscriber_name(const struct channels *cs, uint32_t slot)
 	return rp ? rp->name : "?";
 }
 
+/* How loud a subscriber's channels are logged: a remote RP's at notice; a
+ * gateway's at debug, as an RP may serve thousands, and gateways.c logs
+ * each one's first and last channel at info. */
+static int subscriber_level(uint32_t slot)
+{
+	return slot >= MDCS_GATEWAY_SLOT0 ? LOG_DEBUG : LOG_NOTICE;
+}
+
 /*
  * Add the subscriber in slot to a sent channel or refresh it there, until
  * expires (ms on the loop's clock; CHANNEL_MAPPED: until the mapping
@@ -393,9 +401,9 @@ static int tx_add(struct channels *cs, uint32_t slot,
 			tx_forget(cs, ch);
 		return MDCS_CTL_TABLE_FULL;
 	}
-	log_notice("%s %s %s", name,
-		   expires == CHANNEL_MAPPED ? "mapped to" : "subscribed to",
-		   chan_str(ch, c, sizeof(c)));
+	log_msg(subscriber_level(slot), "%s %s %s", name,
+		expires == CHANNEL_MAPPED ? "mapped to" : "subscribed to",
+		chan_str(ch, c, sizeof(c)));
 	tell(cs, ch, name, true, expires, CHANNEL_ADDED);
 	return MDCS_CTL_ACCEPTED;
 }
@@ -459,7 +467,8 @@ static void tx_drop(struct channels *cs, const struct mdcs_channel *ch,
 
 	if (at < 0 || tx->sub[at].expires_ms == CHANNEL_MAPPED)
 		return;
-	log_notice("%s %s %s", name, what, chan_str(ch, c, sizeof(c)));
+	log_msg(subscriber_level(slot), "%s %s %s", name, what,
+		chan_str(ch, c, sizeof(c)));
 	tell(cs, ch, name, true, tx->sub[at].expires_ms, CHANNEL_REMOVED);
 	tx_remove(cs, ch, tx, (unsigned)at);
 }
@@ -602,8 +611,9 @@ static void sweep_tx(void *arg, const struct mdcs_channel *ch, void *data)
 		if (tx->sub[i].expires_ms > now)
 			continue;
 		name = subscriber_name(cs, tx->sub[i].slot);
-		log_notice("subscription of %s to %s expired", name,
-			   chan_str(ch, c, sizeof(c)));
+		log_msg(subscriber_level(tx->sub[i].slot),
+			"subscription of %s to %s expired", name,
+			chan_str(ch, c, sizeof(c)));
 		tell(cs, ch, name, true, tx->sub[i].expires_ms,
 		     CHANNEL_EXPIRED);
 		if (tx_remove(cs, ch, tx, i))
