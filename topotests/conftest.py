@@ -7,7 +7,8 @@ The library expects a complete FRR in /usr/lib/frr and a kernel with
 loadable modules; three adjustments fit it to this project's minimal FRR
 build and to kernels without /proc/modules.  A fourth skips, with the
 reason, the tests whose channels need the kernel's IPv6 multicast routing
-where the kernel was built without it.
+where the kernel was built without it.  A fifth keeps a session from
+killing the namespaces of another that runs beside it.
 """
 
 import grp
@@ -34,7 +35,7 @@ if not os.path.isfile(os.path.join(FRR_TOPOTESTS, "lib", "topogen.py")):
 sys.path.insert(0, FRR_TOPOTESTS)
 os.environ["PATH"] = "{0}/bin:{0}/sbin:{1}".format(FRR_PREFIX, os.environ["PATH"])
 
-from lib import topogen, topotest  # noqa: E402  (FRR's library)
+from lib import micronet_compat, topogen, topotest  # noqa: E402  (FRR's)
 
 # 1. Daemons live in the private prefix, not in /usr/lib/frr; the library
 #    keeps that default in two places.
@@ -124,3 +125,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "mroute6" in item.keywords:
             item.add_marker(skip)
+
+
+# 5. A session reaps, as it starts, the namespaces' processes earlier
+#    sessions left behind; but FRR's test for a session that still runs
+#    looks for the session's pid among its own children, so it also kills
+#    the namespaces of every session running beside it (two topotest runs
+#    at once, on one machine).  Reap only those of sessions that are gone.
+_frr_other_pids = micronet_compat._get_other_pids
+
+
+def _other_pids():
+    return {upid: pids for upid, pids in _frr_other_pids().items()
+            if not os.path.exists("/proc/{}".format(upid))}
+
+
+micronet_compat._get_other_pids = _other_pids

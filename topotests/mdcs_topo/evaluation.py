@@ -200,6 +200,15 @@ def run_gossip(net, texts, mesh_d=0):
                   sum(int(s["overflowed"]) for s in stats))
 
 
+def message_texts(messages, size):
+    """texts(h): peer h's messages, size octets each, which say whose and
+    which they are (run_mdcs tells them from its probes by "msg-")."""
+    def texts(h):
+        return ["msg-{}-{}-".format(h, n).ljust(size, "x")
+                for n in range(messages)]
+    return texts
+
+
 def wanted(net, texts):
     return {(host_address(h), t) for h in net.inet.hosts() for t in texts(h)}
 
@@ -272,10 +281,7 @@ def compare(net, messages, size, outdir=None):
     tables printed and, with outdir, written there (results.md) with the
     figures (plots.py).  Returns {scheme: Result} and the messages
     wanted."""
-    def texts(h):
-        return ["msg-{}-{}-".format(h, n).ljust(size, "x")
-                for n in range(messages)]
-
+    texts = message_texts(messages, size)
     install_counters(net)
     want = wanted(net, texts)
     rows = {MDCS: run_mdcs(net, texts), BASELINE: run_gossip(net, texts)}

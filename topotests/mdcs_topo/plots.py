@@ -1,6 +1,7 @@
 """The evaluation's figures (evaluation.py): what each scheme put on every
 inter-AS link per message, and how long messages took to reach every
-peer, as PNG files."""
+peer; and the RP mesh's against its number of RPs (mesh_scale.py); as
+PNG files."""
 
 import os
 
@@ -69,3 +70,49 @@ def draw(rows, labels, n_messages, outdir):
     octets_per_link(rows, labels, n_messages, paths[0])
     time_to_all(rows, paths[1])
     return paths
+
+
+def mesh_scale(rows, path):
+    """The RP mesh against its number of RPs (mesh_scale.py's rows): the
+    time to a complete mesh, the upkeep per RP, what a message costs on
+    the inter-AS links, and rpd's memory and CPU, one panel each."""
+    plt = _pyplot()
+    ns = [r.n for r in rows]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7.5))
+    (mesh, upkeep), (octets, rpd) = axes
+    mesh.plot(ns, [r.mesh_after_start for r in rows], "o-",
+              label="after rpd started (poll)")
+    mesh.plot(ns, [r.learned_after_start if r.learned_after_start is not None
+                   else float("nan") for r in rows], "s--",
+              label="after rpd started (rpd logs)")
+    mesh.plot(ns, [r.mesh_after_bgp for r in rows], "^-",
+              label="after BGP converged (poll)")
+    mesh.set_ylabel("s until every RP knows every other")
+    mesh.set_title("Time to a complete mesh")
+    upkeep.plot(ns, [r.upkeep for r in rows], "o-")
+    upkeep.set_ylabel("octets/s per RP, inter-AS links")
+    upkeep.set_title("Mesh upkeep, nothing published")
+    octets.plot(ns, [r.octets_per_message for r in rows], "o-",
+                label="all inter-AS links")
+    octets.plot(ns, [r.octets_per_link for r in rows], "s--",
+                label="per link")
+    octets.set_ylabel("octets per message (IPv6 packets)")
+    octets.set_title("Data plane")
+    rpd.plot(ns, [r.rss_mib for r in rows], "o-", color="C0")
+    rpd.set_ylabel("VmRSS, MiB (mean over RPs)", color="C0")
+    cpu = rpd.twinx()
+    cpu.plot(ns, [r.run_cpu for r in rows], "s--", color="C1")
+    cpu.set_ylabel("CPU s over the run (mean over RPs)", color="C1")
+    rpd.set_title("rpd")
+    for ax in (mesh, upkeep, octets, rpd):
+        ax.set_xlabel("RPs")
+        ax.set_xticks(ns)
+        ax.grid(True, alpha=0.3)
+    for ax in (mesh, upkeep, octets, rpd, cpu):
+        # From 0, with room above the highest point.
+        ax.set_ylim(0, 1.1 * ax.get_ylim()[1])
+    mesh.legend(fontsize="small")
+    octets.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
