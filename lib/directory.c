@@ -70,6 +70,9 @@ size_t directory_answer_build(uint8_t *buf, size_t req_len, uint16_t start,
 	size_t count = start < n ? n - start : 0;
 	size_t room = (req_len - ANSWER_HLEN) / MDCS_DIRECTORY_ENTRY_LEN;
 
+	if (req_len < ANSWER_HLEN + MDCS_DIRECTORY_ENTRY_LEN ||
+	    req_len > MDCS_DIRECTORY_MAX_LEN || n > MDCS_DIRECTORY_MAX_TOTAL)
+		return 0;
 	if (count > room)
 		count = room;
 	if (count > MDCS_DIRECTORY_MAX_ENTRIES)

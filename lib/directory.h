@@ -38,7 +38,9 @@ bool directory_request_parse(const uint8_t *buf, size_t len, uint16_t *start,
 /* The answer to a request of req_len octets for the entries from start on,
  * out of the n of the whole directory (entry 0 this RP's own if own), into
  * buf, which holds req_len octets: as many entries as fit in req_len, and
- * MDCS_DIRECTORY_MAX_ENTRIES at most.  Its length, never above req_len. */
+ * MDCS_DIRECTORY_MAX_ENTRIES at most; none for a start at or beyond n.
+ * Its length, never above req_len; 0 for a req_len no request has, or n
+ * over MDCS_DIRECTORY_MAX_TOTAL. */
 size_t directory_answer_build(uint8_t *buf, size_t req_len, uint16_t start,
 			      const uint8_t nonce[8],
 			      const struct in6_addr *entries, size_t n,

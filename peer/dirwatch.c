@@ -28,33 +28,41 @@ static void say(const char *what, const struct in6_addr *s,
 		inet_ntop(AF_INET6, g, ga, sizeof(ga)));
 }
 
+ssize_t dirwatch_fetch(const struct in6_addr *rp, const struct in6_addr *local,
+		       const struct in6_addr **out, bool *own)
+{
+	static struct in6_addr entries[MDCS_DIRECTORY_MAX_TOTAL];
+	char a[INET6_ADDRSTRLEN];
+	ssize_t n =
+		mdcs_directory_fetch(rp, MDCS_DIRECTORY_PORT, local, entries,
+				     MDCS_DIRECTORY_MAX_TOTAL, own);
+
+	if (n < 0)
+		fprintf(stderr, "mdcs-peer: directory of [%s]: %s\n",
+			inet_ntop(AF_INET6, rp, a, sizeof(a)), strerror(errno));
+	*out = entries;
+	return n;
+}
+
 /* Join what the directory lists and was not joined, leave what the last
- * two did not list; the first DIRWATCH_MAX entries count. */
+ * two did not list; the first DIRWATCH_MAX entries count for joining. */
 static int refresh(struct dirwatch *w)
 {
-	static struct in6_addr fresh[MDCS_DIRECTORY_MAX_TOTAL];
 	struct in6_addr kept[DIRWATCH_MAX];
-	bool missed[DIRWATCH_MAX];
-	char rp[INET6_ADDRSTRLEN];
+	const struct in6_addr *fresh;
+	bool missed[DIRWATCH_MAX], own;
 	size_t n_kept = 0;
-	ssize_t n;
-	bool own;
+	ssize_t n = dirwatch_fetch(&w->rp, w->bound ? &w->local : NULL, &fresh,
+				   &own);
 
-	n = mdcs_directory_fetch(&w->rp, MDCS_DIRECTORY_PORT,
-				 w->bound ? &w->local : NULL, fresh,
-				 MDCS_DIRECTORY_MAX_TOTAL, &own);
-	if (n < 0) {
-		fprintf(stderr, "mdcs-peer: directory of [%s]: %s\n",
-			inet_ntop(AF_INET6, &w->rp, rp, sizeof(rp)),
-			strerror(errno));
+	if (n < 0)
 		return -1;
-	}
-	if ((size_t)n > DIRWATCH_MAX) {
+	if ((size_t)n > DIRWATCH_MAX && !w->capped) {
 		fprintf(stderr,
 			"mdcs-peer: the directory lists %zd RPs; the "
 			"first %d are joined\n",
 			n, DIRWATCH_MAX);
-		n = DIRWATCH_MAX;
+		w->capped = true;
 	}
 	for (size_t i = 0; i < w->n; i++) {
 		bool gone = !listed(&w->sources[i], fresh, (size_t)n);
@@ -67,7 +75,8 @@ static int refresh(struct dirwatch *w)
 		missed[n_kept] = gone;
 		kept[n_kept++] = w->sources[i];
 	}
-	for (ssize_t i = 0; i < n && n_kept < DIRWATCH_MAX; i++) {
+	for (ssize_t i = 0; i < n && i < DIRWATCH_MAX && n_kept < DIRWATCH_MAX;
+	     i++) {
 		if (listed(&fresh[i], kept, n_kept))
 			continue;
 		if (w->join(w->arg, &fresh[i], &w->group)) {
@@ -107,5 +116,5 @@ int dirwatch_due(struct dirwatch *w)
 		w->next_ms = mdcs_peer_now_ms() + w->interval_ms;
 	}
 	left = w->next_ms - mdcs_peer_now_ms();
-	return left > 0 ? (int)left : 0;
+	return left > 0 ? (left < INT_MAX ? (int)left : INT_MAX) : 0;
 }

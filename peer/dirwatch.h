@@ -8,6 +8,8 @@
 
 /* Channels the tool joins from the directory at most. */
 #define DIRWATCH_MAX 64
+/* How often the directory is asked again at most, in seconds. */
+#define DIRWATCH_MAX_INTERVAL_S 86400
 
 typedef int (*dirwatch_fn)(void *arg, const struct in6_addr *source,
 			   const struct in6_addr *group);
@@ -21,7 +23,8 @@ struct dirwatch {
 	bool bound;
 	struct in6_addr local; /* asked from it if bound */
 	struct in6_addr group;
-	unsigned interval_ms;
+	unsigned interval_ms; /* DIRWATCH_MAX_INTERVAL_S at most */
+	bool capped;	      /* said that only DIRWATCH_MAX are joined */
 	long long next_ms;
 	size_t n;
 	struct in6_addr sources[DIRWATCH_MAX]; /* joined */
@@ -29,6 +32,12 @@ struct dirwatch {
 	dirwatch_fn join, leave;
 	void *arg;
 };
+
+/* The directory of the RP whose tunnel address is rp, asked from local
+ * (NULL: any address), in the tool's one array; how many entries (out),
+ * or -1 (said on standard error). */
+ssize_t dirwatch_fetch(const struct in6_addr *rp, const struct in6_addr *local,
+		       const struct in6_addr **out, bool *own);
 
 /* Ask the directory and join its channels with join; -1 if it could not
  * be had (said on standard error). */

@@ -137,37 +137,20 @@ static int discover_rp(const struct in6_addr *at, const struct in6_addr *local,
 	return -1;
 }
 
-/* The directory of the RP whose tunnel address is rp, in entries (room
- * for MDCS_DIRECTORY_MAX_TOTAL); how many, or -1 (said). */
-static ssize_t directory_of(const struct in6_addr *rp,
-			    const struct in6_addr *local,
-			    struct in6_addr *entries, bool *own)
-{
-	char a[INET6_ADDRSTRLEN];
-	ssize_t n =
-		mdcs_directory_fetch(rp, MDCS_DIRECTORY_PORT, local, entries,
-				     MDCS_DIRECTORY_MAX_TOTAL, own);
-
-	if (n < 0)
-		fprintf(stderr, "mdcs-peer: directory of [%s]: %s\n",
-			inet_ntop(AF_INET6, rp, a, sizeof(a)), strerror(errno));
-	return n;
-}
-
 /* -D: the channel source of the RP found at `at`, which publications go
  * to: the first entry of its directory, marked as its own. */
 static int find_channel_source(const struct in6_addr *at,
 			       const struct in6_addr *local,
 			       struct in6_addr *source)
 {
-	static struct in6_addr entries[MDCS_DIRECTORY_MAX_TOTAL];
+	const struct in6_addr *entries;
 	struct in6_addr rp;
 	bool own;
 	ssize_t n;
 
 	if (discover_rp(at, local, &rp))
 		return -1;
-	n = directory_of(&rp, local, entries, &own);
+	n = dirwatch_fetch(&rp, local, &entries, &own);
 	if (n < 0)
 		return -1;
 	if (!n || !own) {
@@ -183,7 +166,7 @@ static int cmd_publish(int argc, char **argv)
 {
 	struct in6_addr local, rp, group, at;
 	uint16_t port = MDCS_PUBLISH_PORT;
-	bool bound = false, discover = false;
+	bool bound = false, discover = false, at_set = false;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -198,9 +181,13 @@ static int cmd_publish(int argc, char **argv)
 		else if (opt == 's' && !addr_arg(optarg, &local))
 			bound = true;
 		else if (opt == 'd' && !addr_arg(optarg, &at))
-			continue;
+			at_set = true;
 		else if (opt != 'p' || port_arg(optarg, &port))
 			return usage();
+	}
+	if (at_set && !discover) {
+		fprintf(stderr, "mdcs-peer: -d is for -D\n");
+		return 2;
 	}
 	/* the messages follow RP and GROUP, or GROUP alone with -D */
 	first = optind + (discover ? 1 : 2);
@@ -248,7 +235,7 @@ static int announce_due(struct mdcs_announcer *ann)
  * next, after doing what is due now; never 0. */
 static int others_due(struct mdcs_announcer *ann, struct dirwatch *watch)
 {
-	int announce = announce_due(ann), dir = dirwatch_due(watch);
+	int dir = dirwatch_due(watch), announce = announce_due(ann);
 
 	return announce < dir ? announce : dir;
 }
@@ -265,8 +252,9 @@ static int receive(int fd, unsigned long count, long long end,
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	while (!count || got < count) {
-		long long left = end - mdcs_peer_now_ms();
+		/* first, as a directory's refresh may take seconds */
 		int wait = others_due(ann, watch), ready;
+		long long left = end - mdcs_peer_now_ms();
 
 		if (left <= 0)
 			break;
@@ -398,9 +386,10 @@ static int tunnel(const struct in6_addr *relay, uint16_t relay_port,
 
 	while (!stop_signal && (!count || got < count)) {
 		struct pollfd p = { .fd = gw.fd, .events = POLLIN };
+		/* first, as a directory's refresh may take seconds */
+		int others = others_due(ann, watch);
 		long long left = end - mdcs_peer_now_ms();
 		int due = mdcs_gateway_due_ms(&gw), ready;
-		int others = others_due(ann, watch);
 		struct mdcs_peer_msg m;
 		struct timespec ts;
 
@@ -514,9 +503,10 @@ static int cmd_listen(int argc, char **argv)
 	unsigned long count = 0, seconds = 60;
 	unsigned long interval = MDCS_ANNOUNCE_INTERVAL_S;
 	unsigned long dir_interval = DIRECTORY_INTERVAL_S;
-	struct in6_addr relay, local, announce_to, at;
+	struct in6_addr relay, local = in6addr_any, announce_to, at;
 	bool tunnel_mode = false, bound = false, relay_port_set = false;
 	bool announce = false, relay_set = false, from_directory = false;
+	bool at_set = false, dir_interval_set = false, finding;
 	struct native nat = { .fd = -1 };
 	struct dirwatch *w = NULL;
 	long long end;
@@ -553,6 +543,7 @@ static int cmd_listen(int argc, char **argv)
 			relay_set |= opt == 'r';
 			bound |= opt == 's';
 			announce |= opt == 'a';
+			at_set |= opt == 'd';
 		} else if (opt == 'g') {
 			if (group_arg(optarg, &watch.group))
 				return 1;
@@ -564,8 +555,10 @@ static int cmd_listen(int argc, char **argv)
 			/* a year at most: the end stays a number of ms */
 			if (!*optarg || *stop || v > MAX_SECONDS ||
 			    (opt != 'c' && !v) ||
-			    (opt == 'A' && v > MDCS_ANNOUNCE_MAX_HOLD / 3))
+			    (opt == 'A' && v > MDCS_ANNOUNCE_MAX_HOLD / 3) ||
+			    (opt == 'G' && v > DIRWATCH_MAX_INTERVAL_S))
 				return usage();
+			dir_interval_set |= opt == 'G';
 			*(opt == 'c'   ? &count
 			  : opt == 't' ? &seconds
 			  : opt == 'A' ? &interval
@@ -584,6 +577,14 @@ static int cmd_listen(int argc, char **argv)
 	if (!tunnel_mode && (bound || relay_port_set)) {
 		fprintf(stderr, "mdcs-peer: -s and -P are for tunnel mode, "
 				"with -r or -u\n");
+		return 2;
+	}
+	/* The RP is found when it is needed and not given. */
+	finding = (tunnel_mode && !relay_set) ||
+		  (!tunnel_mode && from_directory && !announce);
+	if ((at_set && !finding) || (dir_interval_set && !from_directory)) {
+		fprintf(stderr, "mdcs-peer: -d is for an RP to be found (-u "
+				"without -r, or -g without -a), -G for -g\n");
 		return 2;
 	}
 	if (from_directory ? argc != optind
@@ -606,8 +607,9 @@ static int cmd_listen(int argc, char **argv)
 	if (tunnel_mode && !announce)
 		announce_to = relay;
 	if (from_directory) {
+		/* the directory of the RP whose channels come through */
 		w = &watch;
-		w->rp = announce_to;
+		w->rp = tunnel_mode ? relay : announce_to;
 		w->bound = bound;
 		w->local = local;
 		w->interval_ms = (unsigned)dir_interval * 1000;
@@ -653,9 +655,9 @@ static int cmd_listen(int argc, char **argv)
 /* The RP found (or given), and its directory. */
 static int cmd_discover(int argc, char **argv)
 {
-	static struct in6_addr entries[MDCS_DIRECTORY_MAX_TOTAL];
+	const struct in6_addr *entries;
 	struct in6_addr at, rp, local;
-	bool given = false, bound = false, own;
+	bool given = false, bound = false, at_set = false, own;
 	char a[INET6_ADDRSTRLEN];
 	ssize_t n;
 	int opt;
@@ -668,13 +670,19 @@ static int cmd_discover(int argc, char **argv)
 			return usage();
 		given |= opt == 'r';
 		bound |= opt == 's';
+		at_set |= opt == 'd';
 	}
 	if (argc != optind)
 		return usage();
+	if (given && at_set) {
+		fprintf(stderr, "mdcs-peer: -d and -r exclude each other: the "
+				"RP is found at ADDRESS or given\n");
+		return 2;
+	}
 	if (!given && discover_rp(&at, bound ? &local : NULL, &rp))
 		return 1;
 	printf("rp %s\n", inet_ntop(AF_INET6, &rp, a, sizeof(a)));
-	n = directory_of(&rp, bound ? &local : NULL, entries, &own);
+	n = dirwatch_fetch(&rp, bound ? &local : NULL, &entries, &own);
 	if (n < 0)
 		return 1;
 	for (ssize_t i = 0; i < n; i++)

@@ -208,11 +208,10 @@ static unsigned count(const struct lyd_node *n, const char *xpath)
 
 /* How many peers announced themselves, how many of them are in tunnel
  * mode, and how many channel sources the directory lists for them. */
-static void print_peers_line(FILE *out, const struct lyd_node *mdcs)
+static void print_peer_lines(FILE *out, const struct lyd_node *mdcs)
 {
 	char *peers = values(mdcs, "peers/peers");
 	char *tunnel = values(mdcs, "peers/tunnel-mode-peers");
-
 	char *listed = values(mdcs, "directory/entries");
 
 	if (peers && tunnel)
@@ -256,7 +255,7 @@ static void print_summary(FILE *out, const struct lyd_node *inst,
 		count(mdcs, "channel"), count(mdcs, "tunnel"));
 	fprintf(out, "  %-16s %u\n", "subscriptions",
 		count(mdcs, "subscription"));
-	print_peers_line(out, mdcs);
+	print_peer_lines(out, mdcs);
 }
 
 /* The nodes of the view (the whole mdcs container without one) with their

@@ -14,6 +14,8 @@
 #include "netlink.h"
 #include "proto/amt.h"
 #include "proto/publish.h"
+#include "proto/tunnel.h"
+#include "rate.h"
 #include "udpsock.h"
 
 #define SWEEP_MS 1000
@@ -318,17 +320,11 @@ static void apply_report(struct gateways *g, struct gateway *gw,
  * of GATEWAY_ANSWERS_PER_S within any second); counted if not. */
 static bool may_answer(struct gateways *g)
 {
-	uint64_t now_us = loop_now_ms() * 1000, tat = g->answers_tat_us;
-	const uint64_t step_us = 1000000 / GATEWAY_ANSWERS_PER_S;
-
-	if (tat < now_us)
-		tat = now_us;
-	if (tat - now_us >= 1000000) {
-		g->stats.over_rate++;
-		return false;
-	}
-	g->answers_tat_us = tat + step_us;
-	return true;
+	if (rate_take(&g->answers_tat_us, loop_now_ms() * 1000,
+		      GATEWAY_ANSWERS_PER_S))
+		return true;
+	g->stats.over_rate++;
+	return false;
 }
 
 /* A Relay Discovery that came to sock, answered from there: the gateway
@@ -523,7 +519,8 @@ static void on_discovery_readable(void *arg)
 	}
 }
 
-/* A socket on the discovery address, which may not be configured yet:
+/* A socket on the discovery address at AMT's port, whatever the tunnel
+ * port (an Advertisement names no port), which may not be configured yet:
  * the AS's routes bring Discoveries once it is. */
 static int open_discovery(struct gateways *g)
 {
@@ -533,13 +530,12 @@ static int open_discovery(struct gateways *g)
 	if (!g->conf->has_discovery_addr)
 		return 0;
 	g->discovery_sock =
-		udp_socket(&g->conf->discovery_addr, g->conf->tunnel_port);
+		udp_socket(&g->conf->discovery_addr, MDCS_TUNNEL_PORT);
 	if (g->discovery_sock >= 0 &&
 	    !loop_watch(g->loop, g->discovery_sock, on_discovery_readable, g))
 		return 0;
 	log_err("relay: discovery address [%s]:%u: %m",
-		addr6_str(&g->conf->discovery_addr, addr),
-		g->conf->tunnel_port);
+		addr6_str(&g->conf->discovery_addr, addr), MDCS_TUNNEL_PORT);
 	if (g->discovery_sock >= 0)
 		close(g->discovery_sock);
 	g->discovery_sock = -1;

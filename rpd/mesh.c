@@ -254,12 +254,16 @@ void mesh_learn(struct mesh *m, const struct desc *d, const uint8_t *raw,
 	    !desc_newer(d->incarnation, d->issued, rp->incarnation, rp->issued))
 		return;
 	/* A configured RP is what the configuration says; its channel
-	 * source, which the configuration does not give, is taken. */
+	 * source, which the configuration does not give, is taken (none
+	 * once it says it leaves: peers need not join its channels). */
 	if (rp && rp->conf) {
 		rp->incarnation = d->incarnation;
 		rp->issued = d->issued;
 		rp->channel_source =
-			served_channel_source(d, rp->prefixes, rp->n_prefixes);
+			d->flags & MDCS_DESC_F_LEAVING
+				? in6addr_any
+				: served_channel_source(d, rp->prefixes,
+							rp->n_prefixes);
 		return;
 	}
 	if (d->flags & MDCS_DESC_F_LEAVING) {

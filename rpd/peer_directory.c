@@ -8,6 +8,7 @@
 #include "directory.h"
 #include "log.h"
 #include "peer_directory.h"
+#include "rate.h"
 #include "udpsock.h"
 
 static int addr_cmp(const void *a, const void *b)
@@ -55,18 +56,27 @@ size_t directory_answer(struct directory *d, const struct in6_addr *from,
 		d->stats.not_allowed++;
 		return 0;
 	}
+	if (!rate_take(&d->answers_tat_us, loop_now_ms() * 1000,
+		       DIRECTORY_ANSWERS_PER_S)) {
+		d->stats.over_rate++;
+		return 0;
+	}
 	n = directory_build(d, &own);
 	d->stats.answered++;
 	return directory_answer_build(out, len, start, nonce, d->entries, n,
 				      own);
 }
 
+/* Datagrams read at one wake-up at most: the rest wait for the next, so
+ * that a flood of requests leaves the loop's other work its turn. */
+#define READS_PER_WAKE 64
+
 static void on_readable(void *arg)
 {
 	struct directory *d = arg;
 	uint8_t buf[MDCS_DIRECTORY_MAX_LEN + 1], out[MDCS_DIRECTORY_MAX_LEN];
 
-	for (;;) {
+	for (unsigned i = 0; i < READS_PER_WAKE; i++) {
 		struct sockaddr_in6 from;
 		socklen_t from_len = sizeof(from);
 		ssize_t n = recvfrom(d->sock, buf, sizeof(buf), MSG_DONTWAIT,
@@ -91,6 +101,7 @@ int directory_start(struct directory *d, struct loop *loop,
 		    directory_list_fn list, void *arg)
 {
 	memset(&d->stats, 0, sizeof(d->stats));
+	d->answers_tat_us = 0;
 	d->conf = conf;
 	d->list = list;
 	d->list_arg = arg;

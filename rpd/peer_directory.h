@@ -24,10 +24,16 @@
 typedef size_t (*directory_list_fn)(void *arg, struct in6_addr *out,
 				    size_t max);
 
+/* Answers a second at most, in bursts of as many: each rebuilds the
+ * directory (up to some thousand entries sorted), and the source of a
+ * request is easily forged. */
+#define DIRECTORY_ANSWERS_PER_S 1024
+
 struct directory_stats {
 	uint64_t answered;
 	uint64_t malformed;   /* no request, or a wrong one */
 	uint64_t not_allowed; /* from outside the allowed prefixes */
+	uint64_t over_rate;   /* not answered: over DIRECTORY_ANSWERS_PER_S */
 };
 
 struct directory {
@@ -37,6 +43,7 @@ struct directory {
 	directory_list_fn list;
 	void *list_arg;
 	struct in6_addr entries[MDCS_DIRECTORY_MAX_TOTAL];
+	uint64_t answers_tat_us; /* the rate's (rate.h) */
 	struct directory_stats stats;
 };
 

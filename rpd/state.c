@@ -428,6 +428,7 @@ static int add_directory(struct lyd_node *top, struct directory *d)
 		{ "answered", st->answered },
 		{ "malformed", st->malformed },
 		{ "not-allowed", st->not_allowed },
+		{ "over-rate", st->over_rate },
 	};
 
 	return set_leaves(top, "directory", leaves,

@@ -24,7 +24,8 @@ struct state_source {
 };
 
 /* Add the RP's config false nodes to tree: statistics, the remote RPs'
- * state, the membership view, subscriptions, tunnels, the peers and the directory. */
+ * state, the membership view, subscriptions, tunnels, the peers and the
+ * directory. */
 int state_add(const struct state_source *src, const struct ly_ctx *ctx,
 	      struct lyd_node **tree, struct ds_error *err);
 

@@ -163,6 +163,15 @@ START_TEST(answer_bytes_and_pages)
 	ck_assert_uint_eq(len, ANSWER_HLEN);
 	ck_assert(directory_answer_parse(buf, len, &p));
 	ck_assert_uint_eq(p.count, 0);
+	/* no answer to what no request is, nor beyond the largest total */
+	ck_assert_uint_eq(directory_answer_build(buf, ANSWER_HLEN + 15, 0,
+						 nonce, remote, N_REMOTE,
+						 false),
+			  0);
+	ck_assert_uint_eq(
+		directory_answer_build(buf, REQUEST_LEN, 0, nonce, remote,
+				       MDCS_DIRECTORY_MAX_TOTAL + 1, false),
+		0);
 	/* the digest depends on the order */
 	ck_assert_uint_ne(directory_digest(remote, 2),
 			  directory_digest(remote + 1, 2));
@@ -265,6 +274,35 @@ static void fetch(struct fetch *f, size_t max, uint64_t want)
 	ck_assert_int_eq(pthread_join(f->thread, NULL), 0);
 }
 
+START_TEST(answers_bounded_by_rate)
+{
+	uint8_t buf[MDCS_DIRECTORY_MAX_LEN], out[MDCS_DIRECTORY_MAX_LEN];
+	size_t len = directory_request_build(buf, ANSWER_HLEN + 16, 0, nonce);
+
+	/* requests far faster than the rate (each cheap, the directory
+	 * short): a whole burst is answered before the first is refused,
+	 * and refused ones are counted */
+	n_remote = 1;
+	for (unsigned i = 0; i < 100000 && !dir.stats.over_rate; i++)
+		directory_answer(&dir, &in6addr_loopback, buf, len, out);
+	ck_assert_uint_ge(dir.stats.answered, DIRECTORY_ANSWERS_PER_S);
+	ck_assert_uint_eq(dir.stats.over_rate, 1);
+}
+END_TEST
+
+START_TEST(peer_fetches_an_empty_directory)
+{
+	static struct fetch f;
+
+	/* an RP that publishes nothing and knows no other */
+	conf.has_channel_source = false;
+	n_remote = 0;
+	fetch(&f, MDCS_DIRECTORY_MAX_TOTAL, 1);
+	ck_assert_int_eq(f.n, 0);
+	ck_assert(!f.own);
+}
+END_TEST
+
 START_TEST(peer_fetches_every_page)
 {
 	static struct fetch f;
@@ -318,6 +356,8 @@ static Suite *directory_suite(void)
 	tcase_add_test(tc, malformed_answers_refused);
 	tcase_add_test(tc, own_first_then_the_others_in_order);
 	tcase_add_test(tc, strangers_and_malformed_requests_not_answered);
+	tcase_add_test(tc, answers_bounded_by_rate);
+	tcase_add_test(tc, peer_fetches_an_empty_directory);
 	tcase_add_test(tc, peer_fetches_every_page);
 	tcase_add_test(tc, peer_refuses_a_directory_that_keeps_changing);
 	tcase_add_test(tc, peer_without_room_refuses);

@@ -1474,6 +1474,33 @@ START_TEST(tool_joins_directory_natively)
 }
 END_TEST
 
+/* Options that would do nothing where they are given are refused, with
+ * exit status 2, before anything is sent. */
+START_TEST(tool_refuses_misplaced_options)
+{
+	static const char *const refused[][10] = {
+		{ "mdcs-peer", "listen", "-G", "5", "2001:db8:ff::1",
+		  "ff3e::1234", NULL },
+		{ "mdcs-peer", "listen", "-g", "ff3e::1234", "-G", "86401",
+		  NULL },
+		{ "mdcs-peer", "listen", "-d", "2001:db8:ff::1",
+		  "2001:db8:ff::1", "ff3e::1234", NULL },
+		{ "mdcs-peer", "listen", "-r", "2001:db8:ff::1", "-d",
+		  "2001:db8:ff::1", "-g", "ff3e::1234", NULL },
+		{ "mdcs-peer", "publish", "-d", "2001:db8:ff::1",
+		  "2001:db8:ff::1", "ff3e::1234", "x", NULL },
+		{ "mdcs-peer", "discover", "-d", "2001:db8:ff::1", "-r",
+		  "2001:db8:ff::1", NULL },
+	};
+	pid_t pid;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		fclose(tool(&pid, refused[i]));
+		ck_assert_int_eq(exit_status(pid), 2);
+	}
+}
+END_TEST
+
 /* A relay that never answers: the tool gives up after its Requests, with
  * exit status 1, printing nothing and sending no Teardown; -i with -r is
  * refused before anything is sent. */
@@ -1552,6 +1579,7 @@ static Suite *peer_suite(void)
 	tcase_add_test(tk, tool_listens_through_relay);
 	tcase_add_test(tk, tool_relay_silent);
 	tcase_add_test(tk, tool_finds_its_rp);
+	tcase_add_test(tk, tool_refuses_misplaced_options);
 	suite_add_tcase(s, tk);
 	return s;
 }
