@@ -11,7 +11,9 @@ from .poll import wait_for
 from .rp import Rp
 from .topology import running, start
 
-Net = namedtuple("Net", "tgen gears rps workdir inet")
+# find: the peers find their RP by relay discovery and the channels in its
+# directory; without seeds they are given both (docs/lab.md says why).
+Net = namedtuple("Net", "tgen gears rps workdir inet find")
 
 TIMERS = {"subscription-refresh": 2, "subscription-hold": 6}
 MEMBERSHIP = {"keepalive-interval": 1, "shuffle-interval": 1}
@@ -108,6 +110,6 @@ def lab_up(inet, name, seeds=(), speak=False, times=None):
                      120, "every RP to learn of every other", interval=1)
             times["mesh"] = time.time()
             say("the RP mesh is complete")
-        yield Net(tgen, g, rps, workdir, inet)
+        yield Net(tgen, g, rps, workdir, inet, bool(seeds))
         say("tearing down")
     say("torn down")
