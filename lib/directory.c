@@ -63,21 +63,22 @@ size_t directory_answer_build(uint8_t *buf, size_t req_len, uint16_t start,
 		.h = { .version = MDCS_DIRECTORY_VERSION,
 		       .type = MDCS_DIRECTORY_ANSWER,
 		       .start = htons(start) },
-		.total = htons((uint16_t)n),
 		.flags = own ? MDCS_DIRECTORY_OWN : 0,
-		.digest = htonl(directory_digest(entries, n)),
 	};
-	size_t count = start < n ? n - start : 0;
-	size_t room = (req_len - ANSWER_HLEN) / MDCS_DIRECTORY_ENTRY_LEN;
+	size_t count = start < n ? n - start : 0, room;
 
+	/* before anything is read of entries */
 	if (req_len < ANSWER_HLEN + MDCS_DIRECTORY_ENTRY_LEN ||
 	    req_len > MDCS_DIRECTORY_MAX_LEN || n > MDCS_DIRECTORY_MAX_TOTAL)
 		return 0;
+	room = (req_len - ANSWER_HLEN) / MDCS_DIRECTORY_ENTRY_LEN;
 	if (count > room)
 		count = room;
 	if (count > MDCS_DIRECTORY_MAX_ENTRIES)
 		count = MDCS_DIRECTORY_MAX_ENTRIES;
+	a.total = htons((uint16_t)n);
 	a.count = (uint8_t)count;
+	a.digest = htonl(directory_digest(entries, n));
 	memcpy(a.h.nonce, nonce, sizeof(a.h.nonce));
 	memcpy(buf, &a, sizeof(a));
 	memcpy(buf + sizeof(a), entries + (count ? start : 0),
