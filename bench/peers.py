@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 
-from common import environment
+from common import Netns, environment
 
 # The configuration helper of the topotests.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -75,15 +75,13 @@ SETTLE = 60.0  # s at most for the relay to take every gateway
 DRAIN = 10.0  # s at most after the last publication
 
 
-def sh(*args, ns=None, **kw):
-    cmd = (["ip", "netns", "exec", NS[ns]] if ns else []) + list(args)
-    return subprocess.run(cmd, check=True, capture_output=True, text=True,
-                          **kw).stdout
+NETNS = Netns(NS)
+sh = NETNS.sh
 
 
 def setup():
     """The two namespaces and the link between them."""
-    teardown()
+    NETNS.delete()
     for ns in NS.values():
         sh("ip", "netns", "add", ns)
     sh("ip", "link", "add", "h0", "netns", NS["hosts"], "type", "veth", "peer",
@@ -101,11 +99,6 @@ def setup():
     # Publications reach the RP with finished checksums, as from a host
     # behind a NIC (docs/datapath.md, deferred checksums).
     sh("ethtool", "-K", "h0", "tx", "off", ns="hosts")
-
-
-def teardown():
-    for ns in NS.values():
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
 RUNNING = []  # processes started and not yet finished
@@ -131,8 +124,7 @@ def stop_all():
 
 
 def start(ns, *args, **kw):
-    p = subprocess.Popen(["ip", "netns", "exec", NS[ns]] + list(args),
-                         text=True, **kw)
+    p = subprocess.Popen(NETNS.argv(ns, args), text=True, **kw)
     RUNNING.append(p)
     return p
 
@@ -460,7 +452,7 @@ def main():
                       "us/publication".format(**row), flush=True)
     finally:
         stop_all()
-        teardown()
+        NETNS.delete()
     base = per_peer(rows)
     with open(os.path.join(args.out, "peers.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))

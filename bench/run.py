@@ -31,7 +31,7 @@ import subprocess
 import sys
 import time
 
-from common import environment, median
+from common import Netns, environment, median
 
 SOURCE = "2001:db8:1::10"
 GROUP = "ff3e::1234"
@@ -46,9 +46,8 @@ COPY_BUDGET = 100000  # copies per second, so that the relay keeps up
 REPEAT = 3  # runs of each kind per case; the median counts
 
 
-def sh(*args, ns=None, **kw):
-    cmd = (["ip", "netns", "exec", NS[ns]] if ns else []) + list(args)
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
+NETNS = Netns(NS)
+sh = NETNS.sh
 
 
 GEN_CPU, RP_CPU = 0, 1
@@ -121,14 +120,13 @@ def teardown():
         p.kill()
         p.wait()
     RUNNING.clear()
-    for ns in NS.values():
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    NETNS.delete()
 
 
 def start(ns, *args):
     """A tool in a namespace, once it has said it is ready."""
-    p = subprocess.Popen(["ip", "netns", "exec", NS[ns]] + list(args),
-                         stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen(NETNS.argv(ns, args), stdout=subprocess.PIPE,
+                         text=True)
     RUNNING.append(p)
     if p.stdout.readline().strip() != "ready":
         raise RuntimeError("{} did not start".format(args[0]))
