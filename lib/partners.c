@@ -218,14 +218,33 @@ void pss_keep_partners(struct pss *s, uint64_t wall)
 	}
 }
 
+/*
+ * Through one of the RP's partners, at random.  If this RP is one, it
+ * sends straight to where its client registered from, which the client's
+ * NAT keeps open toward it: a RELAY to itself would carry a message
+ * older than the RELAY it comes in, which the client refuses as replayed.
+ */
 bool pss_path_via_partner(struct pss *s, const struct desc *d, struct path *p)
 {
-	const struct desc_partner *z;
+	const struct desc_partner *others[MDCS_DESC_MAX_PARTNERS], *z;
+	const struct contact *client;
+	unsigned n = 0;
 
-	if (!d->n_partners)
-		return false;
-	z = &d->partners[rng_below(&s->rng, d->n_partners)];
 	memset(p, 0, sizeof(*p));
+	for (unsigned i = 0; i < d->n_partners; i++) {
+		if (!same_id(d->partners[i].id, s->self.id)) {
+			others[n++] = &d->partners[i];
+			continue;
+		}
+		client = contact_find(s->clients, s->n_clients, d->id);
+		if (client) {
+			p->to = client->endpoint;
+			return true;
+		}
+	}
+	if (!n)
+		return false;
+	z = others[rng_below(&s->rng, n)];
 	p->relayed = true;
 	p->to = z->endpoint;
 	memcpy(p->via, z->id, MDCS_CTL_KEY_LEN);
