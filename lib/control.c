@@ -228,7 +228,7 @@ ssize_t ctl_build_probe_reply(uint8_t *buf, size_t cap, uint64_t nonce,
 					  .observed = *observed,
 					  .flags = flags };
 
-	if (flags & ~MDCS_PROBE_REPLY_ALT ||
+	if (flags & ~MDCS_PROBE_REPLY_FLAGS ||
 	    off + sizeof(r) + MDCS_CTL_SIG_LEN > cap)
 		return -1;
 	memcpy(buf + off, &r, sizeof(r));
@@ -431,8 +431,8 @@ static enum ctl_error parse_probe(const uint8_t *body, size_t body_len,
 		m->nonce = be64toh(r->nonce);
 		m->endpoint = &r->observed;
 		m->flags = r->flags;
-		return m->flags & ~MDCS_PROBE_REPLY_ALT ? CTL_ERR_FIELD
-							: CTL_OK;
+		return m->flags & ~MDCS_PROBE_REPLY_FLAGS ? CTL_ERR_FIELD
+							  : CTL_OK;
 	}
 	if (body_len != sizeof(*p))
 		return CTL_ERR_LENGTH;

@@ -8,17 +8,25 @@
  *   2. PROBE to A asking that B answer: B, never sent to, answers m_A.  If
  *      that answer gets in, filtering is endpoint-independent (RFC 5780
  *      4.4, test II).
- *   3. Only then PROBE to B, asking for a second answer from another port:
- *      B answers m_B from its port, and again from another.  m_A == m_B
- *      means endpoint-independent mapping, else a mapping per destination
- *      (4.3; address-dependent is not told apart).  If the second answer
- *      gets in and the first test's did not, filtering is address-dependent
- *      (4.4, test III), else address- and port-dependent.
+ *   3. Only then PROBE to B with the second test's nonce, asking for a
+ *      second answer from another port: B answers m_B from its port, and
+ *      again from another.  m_A == m_B means endpoint-independent mapping,
+ *      else a mapping per destination (4.3; address-dependent is not told
+ *      apart).  If the second test's answer did not get in, B says whether
+ *      it sent one: if it did, this RP's filter kept it out, and filtering
+ *      is address-dependent if B's second answer gets in (4.4, test III),
+ *      else address- and port-dependent.  If it did not, A's request never
+ *      reached B (B's own filter keeps A out, as a firewalled helper's
+ *      does until it has sent to A), and filtering stays unknown: a server
+ *      of RFC 5780 is never behind a filter, helpers may be.
  *
  * The order matters: once the RP has sent to B, B gets in anyway.  Shuffles
  * and partners wait until the class is known, so that nothing else is sent
- * before.  Helpers that do not answer are replaced, in up to 8 rounds;
- * with no two helpers in the view, or after the last round, the class
+ * before, and B is always a helper the RP has not sent to.  An A that does
+ * not answer is replaced; a B that does not answer the third test is
+ * asked again, as a firewalled B answers only once it has sent to the RP.
+ * That takes up to 8 rounds, each waiting longer; with no two helpers in
+ * the view, none that is fresh for B, or after the last round, the class
  * stays unknown, which others take as reachable.
  *
  * A NAT may later map the RP elsewhere: it restarted, its mapping timed
@@ -37,10 +45,9 @@
 
 #include "pss_int.h"
 
-/* Rounds of probes: each waits twice as long for answers as the one
- * before, up to 16 times the first, so that an RP that starts before its
- * network is up rides it out (8 rounds: 79 times the first's wait). */
-#define TRIES	     8
+/* Each round of probes waits twice as long for answers as the one before,
+ * up to 16 times the first, so that an RP that starts before its network
+ * is up rides it out (8 rounds: 79 times the first's wait). */
 #define MAX_DOUBLING 4
 
 /* How long the current round waits for an answer. */
@@ -75,45 +82,80 @@ static bool helps(const struct pss_entry *e, bool known)
 	       (!known || (e->raw && MDCS_DESC_NAT_FILTERING(e->nat)));
 }
 
-/* Two RPs that take anyone's messages, at random, from the view and the
- * fallback cache (where the last RPs that answered wait while Cyclon
- * keeps them out of a small mesh's view): those that found so themselves
- * if there are two, else also those of unknown class, seeds included
- * (which includes RPs that do not classify). */
-static bool pick_helpers(struct pss *s, struct contact *a, struct contact *b)
+/* RPs that can help, from the view and the fallback cache (where the last
+ * RPs that answered wait while Cyclon keeps them out of a small mesh's
+ * view), with known set only those that found so themselves. */
+static unsigned gather(const struct pss *s, const struct pss_entry **cand,
+		       bool known)
 {
-	const struct pss_entry *cand[MAX_VIEW + MAX_OFFER], *e;
 	unsigned n = 0;
 
-	for (int known = 1; known >= 0 && n < 2; known--) {
-		n = 0;
-		for (unsigned i = 0; i < s->view_len; i++)
-			if (helps(&s->view[i], known))
-				cand[n++] = &s->view[i];
-		for (unsigned i = 0; i < s->fallback_len; i++) {
-			bool dup = false;
+	for (unsigned i = 0; i < s->view_len; i++)
+		if (helps(&s->view[i], known))
+			cand[n++] = &s->view[i];
+	for (unsigned i = 0; i < s->fallback_len; i++) {
+		const struct pss_entry *e = &s->fallback[i];
+		bool dup = false;
 
-			e = &s->fallback[i];
-			for (unsigned k = 0; k < n && !dup; k++)
-				dup = same_id(cand[k]->id, e->id);
-			if (!dup && helps(e, known) &&
-			    n < sizeof(cand) / sizeof(*cand))
-				cand[n++] = e;
+		for (unsigned k = 0; k < n && !dup; k++)
+			dup = same_id(cand[k]->id, e->id);
+		if (!dup && helps(e, known) && n < MAX_VIEW + MAX_OFFER)
+			cand[n++] = e;
+	}
+	return n;
+}
+
+static bool sent_to(const struct classify *c, const uint8_t *id)
+{
+	for (unsigned i = 0; i < c->n_sent; i++)
+		if (same_id(c->sent[i], id))
+			return true;
+	return false;
+}
+
+/* Note that the classification sent to h: h can no longer be B. */
+static void note_sent(struct classify *c, const struct contact *h)
+{
+	if (!sent_to(c, h->id) && c->n_sent < CLS_SENT_MAX)
+		memcpy(c->sent[c->n_sent++], h->id, MDCS_CTL_KEY_LEN);
+}
+
+static void take(struct contact *h, const struct pss_entry *e)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->id, e->id, MDCS_CTL_KEY_LEN);
+	h->endpoint = e->endpoint;
+}
+
+/*
+ * Two helpers at random: those that found themselves so if there are two,
+ * else also those of unknown class, seeds included (which includes RPs
+ * that do not classify).  With fresh, B is one the classification has not
+ * sent to, whose answer only an endpoint-independent filter lets in.
+ */
+static bool pick_helpers(struct pss *s, struct contact *a, struct contact *b,
+			 const struct classify *fresh)
+{
+	const struct pss_entry *cand[MAX_VIEW + MAX_OFFER], *e;
+	unsigned n = 0, n_fresh = 0, j;
+
+	for (int known = 1; known >= 0 && (n < 2 || !n_fresh); known--) {
+		n = gather(s, cand, known);
+		n_fresh = 0;
+		for (unsigned k = 0; k < n; k++) {
+			if (fresh && sent_to(fresh, cand[k]->id))
+				continue;
+			e = cand[k];
+			cand[k] = cand[n_fresh];
+			cand[n_fresh++] = e;
 		}
 	}
-	if (n < 2)
+	if (n < 2 || !n_fresh)
 		return false;
-	for (unsigned k = 0; k < 2; k++) {
-		unsigned j = k + (unsigned)rng_below(&s->rng, n - k);
-		struct contact *h = k ? b : a;
-
-		e = cand[j];
-		cand[j] = cand[k];
-		cand[k] = e;
-		memset(h, 0, sizeof(*h));
-		memcpy(h->id, e->id, MDCS_CTL_KEY_LEN);
-		h->endpoint = e->endpoint;
-	}
+	j = (unsigned)rng_below(&s->rng, n_fresh);
+	take(b, cand[j]);
+	cand[j] = cand[0];
+	take(a, cand[1 + rng_below(&s->rng, n - 1)]);
 	return true;
 }
 
@@ -121,13 +163,15 @@ static void start(struct pss *s, uint64_t mono, uint64_t wall)
 {
 	struct classify *c = &s->cls;
 
-	if (c->tries++ == TRIES || !pick_helpers(s, &c->a, &c->b)) {
+	if (c->tries++ == CLS_ROUNDS || !pick_helpers(s, &c->a, &c->b, c)) {
 		c->phase = CLS_DONE; /* unknown */
 		return;
 	}
-	for (unsigned k = 0; k < 3; k++)
+	note_sent(c, &c->a);
+	for (unsigned k = 0; k < 2; k++)
 		c->nonce[k] = rng_next(&s->rng);
 	c->got_a = c->got_via = c->got_b = c->got_alt = false;
+	c->answered_via = false;
 	probe(s, &c->a, c->nonce[0], 0, NULL, wall);
 	probe(s, &c->a, c->nonce[1], MDCS_PROBE_VIA_OTHER, &c->b, wall);
 	c->phase = CLS_MAPPING;
@@ -141,9 +185,10 @@ static void conclude(struct pss *s, uint64_t wall)
 	unsigned mapping = same_endpoint(&c->m_a, &c->m_b)
 				   ? MDCS_NAT_INDEPENDENT
 				   : MDCS_NAT_ADDRESS_PORT;
-	unsigned filtering = c->got_via	  ? MDCS_NAT_INDEPENDENT
-			     : c->got_alt ? MDCS_NAT_ADDRESS
-					  : MDCS_NAT_ADDRESS_PORT;
+	unsigned filtering = c->got_via		? MDCS_NAT_INDEPENDENT
+			     : !c->answered_via ? MDCS_NAT_UNKNOWN
+			     : c->got_alt	? MDCS_NAT_ADDRESS
+						: MDCS_NAT_ADDRESS_PORT;
 
 	s->self.nat = MDCS_DESC_NAT(mapping, filtering, translated);
 	/* others reach it where A saw it; behind a NAT, its own endpoint
@@ -174,17 +219,23 @@ static void advance(struct pss *s, uint64_t mono, uint64_t wall)
 			start(s, mono, wall);
 			return;
 		}
-		probe(s, &c->b, c->nonce[2], MDCS_PROBE_ALT_PORT, NULL, wall);
+		note_sent(c, &c->b);
+		probe(s, &c->b, c->nonce[1], MDCS_PROBE_ALT_PORT, NULL, wall);
 		c->phase = CLS_FILTERING;
 		c->deadline = mono + patience(s);
 	} else if (c->phase == CLS_FILTERING &&
 		   (late || (c->got_b && c->got_alt))) {
 		if (c->got_b) {
 			conclude(s, wall);
-			return;
+		} else if (c->tries++ < CLS_ROUNDS) {
+			/* B may keep strangers out until it has sent to this
+			 * RP; the second test stands, as B was fresh then */
+			probe(s, &c->b, c->nonce[1], MDCS_PROBE_ALT_PORT, NULL,
+			      wall);
+			c->deadline = mono + patience(s);
+		} else {
+			c->phase = CLS_DONE; /* unknown */
 		}
-		c->phase = CLS_START;
-		start(s, mono, wall);
 	}
 }
 
@@ -214,7 +265,7 @@ uint64_t pss_recheck_run(struct pss *s, uint64_t mono, uint64_t wall)
 	/* a new nonce first: late answers to the last check count for
 	 * nothing, even when no helpers are found this time */
 	r->nonce = rng_next(&s->rng);
-	if (!pick_helpers(s, &r->a, &r->b))
+	if (!pick_helpers(s, &r->a, &r->b, NULL))
 		return r->due;
 	probe(s, &r->a, r->nonce, 0, NULL, wall);
 	probe(s, &r->b, r->nonce, 0, NULL, wall);
@@ -259,7 +310,8 @@ static bool recheck_answered(struct pss *s, const struct ctl_msg *m,
 	struct recheck *r = &s->recheck;
 	bool *got = NULL;
 
-	if (m->nonce != r->nonce || (m->flags & MDCS_PROBE_REPLY_ALT))
+	if (m->nonce != r->nonce ||
+	    (m->flags & (MDCS_PROBE_REPLY_ALT | MDCS_PROBE_REPLY_VIA)))
 		return false;
 	if (same_id(m->sender, r->a.id) && !r->got_a) {
 		ep_from_wire(&r->m_a, m->endpoint);
@@ -276,12 +328,34 @@ static bool recheck_answered(struct pss *s, const struct ctl_msg *m,
 	return true;
 }
 
+/* A VIA answer's nonce, mixed with its requester's key. */
+static uint64_t via_tag(const uint8_t *requester, uint64_t nonce)
+{
+	uint64_t k;
+
+	memcpy(&k, requester, sizeof(k));
+	return k ^ nonce;
+}
+
+static bool answered_via(const struct pss *s, const uint8_t *requester,
+			 uint64_t nonce)
+{
+	uint64_t tag = via_tag(requester, nonce);
+
+	for (unsigned i = 0; i < ANSWERED_VIA; i++)
+		if (s->answered_via.tag[i] == tag)
+			return true;
+	return false;
+}
+
 void pss_probed(struct pss *s, const struct ctl_msg *m,
 		const struct desc_endpoint *from, uint64_t wall)
 {
+	struct answered_via *v = &s->answered_via;
+	const uint8_t *requester = m->sender;
 	struct mdcs_ctl_endpoint seen;
 	struct desc_endpoint to;
-	uint8_t buf[MDCS_CTL_MAX_LEN];
+	uint8_t buf[MDCS_CTL_MAX_LEN], flags = 0;
 	ssize_t len;
 
 	if (m->flags & MDCS_PROBE_VIA_OTHER) {
@@ -295,20 +369,28 @@ void pss_probed(struct pss *s, const struct ctl_msg *m,
 		return;
 	}
 	if (m->flags & MDCS_PROBE_FORWARDED) {
+		requester = m->peer;
 		seen = *m->endpoint;
 		ep_from_wire(&to, m->endpoint);
+		flags = MDCS_PROBE_REPLY_VIA;
 	} else {
 		ep_to_wire(&seen, from);
 		to = *from;
+		if (answered_via(s, requester, m->nonce))
+			flags = MDCS_PROBE_REPLY_ANSWERED_VIA;
 	}
-	len = ctl_build_probe_reply(
-		buf, sizeof(buf), m->nonce, &seen, 0, pss_next_ts(s, wall),
-		s->io.signer,
-		m->flags & MDCS_PROBE_FORWARDED ? m->peer : m->sender);
+	len = ctl_build_probe_reply(buf, sizeof(buf), m->nonce, &seen, flags,
+				    pss_next_ts(s, wall), s->io.signer,
+				    requester);
 	if (len <= 0)
 		return;
 	s->stats.probes_answered++;
 	pss_send(s, &to, buf, (size_t)len);
+	if (flags & MDCS_PROBE_REPLY_VIA) {
+		v->tag[v->next] = via_tag(requester, m->nonce);
+		v->next = (v->next + 1) % ANSWERED_VIA;
+		return;
+	}
 	if (!(m->flags & MDCS_PROBE_ALT_PORT) || !s->io.send_alt)
 		return;
 	len = ctl_build_probe_reply(buf, sizeof(buf), m->nonce, &seen,
@@ -323,21 +405,25 @@ void pss_probe_answered(struct pss *s, const struct ctl_msg *m, uint64_t mono,
 {
 	struct classify *c = &s->cls;
 	bool from_a = same_id(m->sender, c->a.id),
-	     from_b = same_id(m->sender, c->b.id);
+	     from_b = same_id(m->sender, c->b.id),
+	     via = m->flags & MDCS_PROBE_REPLY_VIA;
 
-	if (c->phase == CLS_MAPPING && m->nonce == c->nonce[0] && from_a) {
+	if (c->phase == CLS_MAPPING && m->nonce == c->nonce[0] && from_a &&
+	    !via) {
 		ep_from_wire(&c->m_a, m->endpoint);
 		c->got_a = true;
 	} else if (c->phase == CLS_MAPPING && m->nonce == c->nonce[1] &&
-		   from_b) {
+		   from_b && via) {
 		c->got_via = true;
-	} else if (c->phase == CLS_FILTERING && m->nonce == c->nonce[2] &&
-		   from_b) {
+	} else if (c->phase == CLS_FILTERING && m->nonce == c->nonce[1] &&
+		   from_b && !via) {
 		if (m->flags & MDCS_PROBE_REPLY_ALT) {
 			c->got_alt = true;
 		} else {
 			ep_from_wire(&c->m_b, m->endpoint);
 			c->got_b = true;
+			c->answered_via =
+				m->flags & MDCS_PROBE_REPLY_ANSWERED_VIA;
 		}
 	} else {
 		if (!recheck_answered(s, m, wall))

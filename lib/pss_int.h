@@ -44,14 +44,31 @@ struct contact {
 /* This RP's classification of its own NAT (natclass.c). */
 enum cls_phase { CLS_DONE, CLS_START, CLS_MAPPING, CLS_FILTERING };
 
+/* Rounds of probes at most; each sends to two helpers at most. */
+#define CLS_ROUNDS   8
+#define CLS_SENT_MAX (2 * CLS_ROUNDS)
+
 struct classify {
 	enum cls_phase phase;
 	unsigned tries;
+	uint8_t sent[CLS_SENT_MAX][MDCS_CTL_KEY_LEN]; /* helpers sent to */
+	unsigned n_sent;
 	uint64_t deadline; /* mono ms */
-	uint64_t nonce[3]; /* to A; to A for B to answer; to B */
+	uint64_t nonce[2]; /* to A; to A for B to answer, then to B */
 	struct contact a, b;
-	bool got_a, got_via, got_b, got_alt;
+	bool got_a, got_via, got_b, got_alt, answered_via;
 	struct desc_endpoint m_a, m_b; /* where A and B saw this RP */
+};
+
+/* VIA answers this RP sent lately, for their requesters' asking: a ring
+ * of the nonces, each mixed with its requester's key.  Classifying RPs
+ * ask within 16 answer timeouts; a busier helper forgets sooner, and its
+ * requesters then learn nothing of their filtering. */
+#define ANSWERED_VIA 256
+
+struct answered_via {
+	uint64_t tag[ANSWERED_VIA];
+	unsigned next;
 };
 
 /* Checking that a NAT still maps this RP where its descriptor says. */
@@ -104,6 +121,7 @@ struct pss {
 	uint64_t next_keepalive;    /* mono ms */
 	struct desc_endpoint local; /* the RP's own, as it was created */
 	struct classify cls;
+	struct answered_via answered_via;
 	struct recheck recheck;
 	struct replay *replay;
 	uint64_t next_period; /* mono ms; 0 before the first run */

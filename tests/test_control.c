@@ -422,14 +422,24 @@ START_TEST(probe_round_trip)
 					 &a, rp_b.pk),
 			 -1);
 	len = ctl_build_probe_reply(buf, sizeof(buf), 77, &seen,
-				    MDCS_PROBE_REPLY_ALT, 14, &a, rp_b.pk);
+				    MDCS_PROBE_REPLY_ALT |
+					    MDCS_PROBE_REPLY_ANSWERED_VIA,
+				    14, &a, rp_b.pk);
 	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_OK);
 	ck_assert_int_eq(ctl_verify(&m, rp_b.pk), CTL_OK);
 	ck_assert_uint_eq(m.nonce, 77);
-	ck_assert_uint_eq(m.flags, MDCS_PROBE_REPLY_ALT);
+	ck_assert_uint_eq(m.flags,
+			  MDCS_PROBE_REPLY_ALT | MDCS_PROBE_REPLY_ANSWERED_VIA);
 	ck_assert_uint_eq(m.endpoint->addr[15], 9);
-	/* unknown flags are refused */
-	buf[OFF_BODY + 8 + 18] = 0x80;
+	len = ctl_build_probe_reply(buf, sizeof(buf), 77, &seen,
+				    MDCS_PROBE_REPLY_VIA, 14, &a, rp_b.pk);
+	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_OK);
+	ck_assert_uint_eq(m.flags, MDCS_PROBE_REPLY_VIA);
+	/* unknown flags are refused, when built and when parsed */
+	ck_assert_int_eq(ctl_build_probe_reply(buf, sizeof(buf), 77, &seen,
+					       1 << 3, 14, &a, rp_b.pk),
+			 -1);
+	buf[OFF_BODY + 8 + 18] = 1 << 3;
 	ck_assert_int_eq(ctl_parse(buf, (size_t)len, &m), CTL_ERR_FIELD);
 }
 END_TEST

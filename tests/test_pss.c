@@ -726,6 +726,29 @@ START_TEST(relayed_through_partner)
 }
 END_TEST
 
+/* A, B's partner, shuffles with B straight to where B registered from,
+ * not through itself, and B takes the offer. */
+START_TEST(partner_reaches_client_straight)
+{
+	struct pss_params traverse;
+	const struct pss_stats *sa, *sb;
+
+	b_behind_a(&traverse);
+	sa = pss_stats(rps[A]);
+	sb = pss_stats(rps[B]);
+	knows(A, B);
+	period(A, T_MS + 1);
+	ck_assert_uint_eq(queued, 1);
+	ck_assert_uint_eq(queued_to(B, MDCS_CTL_SHUFFLE), 1);
+	drain(T_MS + 10);
+	ck_assert_uint_eq(sb->replayed, 0);
+	ck_assert_uint_eq(queued_to(A, MDCS_CTL_SHUFFLE_REPLY), 1);
+	drain(T_MS + 20);
+	ck_assert_uint_eq(sa->completed, 1);
+	ck_assert(has(B, A));
+}
+END_TEST
+
 /*
  * A, over its quota of one served message after serving B's shuffle,
  * answers C's BUSY and names B, the last RP behind a filter that
@@ -886,17 +909,55 @@ START_TEST(needs_relay_by_class)
 END_TEST
 
 /*
- * C classifies itself with A and B.  The in-memory network translates and
- * filters nothing; filters are played by dropping answers: B's answer
- * for A (before C ever sent to B) stands for an endpoint-independent
- * filter, B's answer from another port for an address-dependent one.
+ * C classifies itself with A and B, in whichever roles it gives them.  The
+ * in-memory network translates and filters nothing; C's box is played by
+ * dropping messages.  Its filter lets in only helpers C sent to, from any
+ * port (address-dependent), or, with the other port's answers dropped
+ * too, address- and port-dependent.  Dropping the request that the other
+ * helper answer stands for a filter in front of that helper, which leaves
+ * C's own filtering unknown.  The helper C sends to first may stay silent
+ * for the first round, behind C's address-dependent filter: C must not
+ * then ask it to answer on the other's behalf, which would get in.
  */
-enum { LOSE_NONE, LOSE_VIA, LOSE_VIA_AND_ALT };
+enum {
+	BOX_OPEN,
+	BOX_FILTER,
+	BOX_FILTER_PORT,
+	BOX_HELPER_FILTERED,
+	BOX_FIRST_SILENT
+};
 
-static uint8_t classify_c(int lose)
+struct box {
+	int kind;
+	bool sent[RPS];
+	int first; /* the helper C sent to first, or -1 */
+};
+
+static bool lost(struct box *x, const struct msg *m, uint64_t t)
+{
+	uint8_t type = m->buf[3], flags = m->buf[48 + 8];
+
+	if (m->from == C) {
+		if (x->first < 0)
+			x->first = (int)m->to;
+		x->sent[m->to] = true;
+	}
+	if (x->kind == BOX_HELPER_FILTERED)
+		return type == MDCS_CTL_PROBE && (flags & MDCS_PROBE_FORWARDED);
+	if (x->kind == BOX_FIRST_SILENT && (int)m->to == x->first &&
+	    t < params.timeout_ms)
+		return true;
+	if (x->kind == BOX_OPEN || m->to != C)
+		return false;
+	return !x->sent[m->from] ||
+	       (x->kind == BOX_FILTER_PORT && type == MDCS_CTL_PROBE_REPLY &&
+		(m->buf[48 + 8 + 18] & MDCS_PROBE_REPLY_ALT));
+}
+
+static uint8_t classify_c(int kind)
 {
 	struct pss_params classify = params;
-	bool c_sent_to_b = false;
+	struct box box = { .kind = kind, .first = -1 };
 	const uint8_t *raw;
 	struct desc d;
 	size_t len;
@@ -909,19 +970,9 @@ static uint8_t classify_c(int lose)
 	     t += 10) {
 		pss_run(rps[C], t, WALL0 + t * 1000);
 		for (int hop = 0; hop < 3; hop++) {
-			for (unsigned k = 0; k < queued; k++) {
-				struct msg *m = &queue[k];
-				bool reply = m->buf[3] == MDCS_CTL_PROBE_REPLY;
-				bool alt =
-					reply && m->buf[48 + 8 + 18] &
-							 MDCS_PROBE_REPLY_ALT;
-
-				c_sent_to_b |= m->from == C && m->to == B;
-				if (reply && m->from == B &&
-				    ((lose >= LOSE_VIA && !c_sent_to_b) ||
-				     (lose == LOSE_VIA_AND_ALT && alt)))
+			for (unsigned k = 0; k < queued; k++)
+				if (lost(&box, &queue[k], t))
 					queue[k--] = queue[--queued];
-			}
 			drain(t);
 		}
 	}
@@ -940,6 +991,8 @@ START_TEST(classifies_itself)
 		MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT, MDCS_NAT_ADDRESS, false),
 		MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT, MDCS_NAT_ADDRESS_PORT,
 			      false),
+		MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT, MDCS_NAT_UNKNOWN, false),
+		MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT, MDCS_NAT_ADDRESS, false),
 	};
 
 	ck_assert_uint_eq(classify_c(_i), want[_i]);
@@ -1075,12 +1128,13 @@ static Suite *pss_suite(void)
 	tcase_add_test(x, leaving_removes);
 	tcase_add_test(x, seeds_bootstrap);
 	tcase_add_test(x, relayed_through_partner);
+	tcase_add_test(x, partner_reaches_client_straight);
 	tcase_add_test(x, punched_through_partner);
 	tcase_add_test(x, meet_through_partner);
 	tcase_add_test(x, quota_sends_initiator_on);
 	tcase_add_test(x, needs_relay_by_class);
-	tcase_add_loop_test(x, classifies_itself, LOSE_NONE,
-			    LOSE_VIA_AND_ALT + 1);
+	tcase_add_loop_test(x, classifies_itself, BOX_OPEN,
+			    BOX_FIRST_SILENT + 1);
 	tcase_add_loop_test(x, follows_its_nat, FOLLOWS, LINK_LOCAL + 1);
 	tcase_add_test(x, replay_guard);
 	suite_add_tcase(s, x);

@@ -143,11 +143,25 @@ struct mdcs_ctl_probe {
 struct mdcs_ctl_probe_reply {
 	uint64_t nonce;
 	struct mdcs_ctl_endpoint observed; /* where the probe came from */
-	uint8_t flags; /* bit 0: sent from the alternate port */
+	uint8_t flags;			   /* enum mdcs_ctl_probe_reply_flags */
 	uint8_t reserved;
 } __attribute__((packed));
 
-#define MDCS_PROBE_REPLY_ALT 1
+/*
+ * ALT: sent from the alternate port.  VIA: the answer to a FORWARDED
+ * PROBE.  ANSWERED_VIA: the answerer sent the requester a VIA answer with
+ * this nonce lately, so a requester that did not get it knows its own
+ * filter kept it out, and not the answerer's the helper's request.
+ */
+enum mdcs_ctl_probe_reply_flags {
+	MDCS_PROBE_REPLY_ALT = 1 << 0,
+	MDCS_PROBE_REPLY_VIA = 1 << 1,
+	MDCS_PROBE_REPLY_ANSWERED_VIA = 1 << 2,
+};
+
+#define MDCS_PROBE_REPLY_FLAGS                                                 \
+	(MDCS_PROBE_REPLY_ALT | MDCS_PROBE_REPLY_VIA |                         \
+	 MDCS_PROBE_REPLY_ANSWERED_VIA)
 
 /*
  * Body of REGISTER and REGISTER_ACK.  An RP behind a NAT registers with
