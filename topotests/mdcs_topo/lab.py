@@ -11,9 +11,7 @@ from .poll import wait_for
 from .rp import Rp
 from .topology import running, start
 
-# find: the peers find their RP by relay discovery and the channels in its
-# directory; without seeds they are given both (docs/lab.md says why).
-Net = namedtuple("Net", "tgen gears rps workdir inet find")
+Net = namedtuple("Net", "tgen gears rps workdir inet")
 
 TIMERS = {"subscription-refresh": 2, "subscription-hold": 6}
 MEMBERSHIP = {"keepalive-interval": 1, "shuffle-interval": 1}
@@ -110,6 +108,6 @@ def lab_up(inet, name, seeds=(), speak=False, times=None):
                      120, "every RP to learn of every other", interval=1)
             times["mesh"] = time.time()
             say("the RP mesh is complete")
-        yield Net(tgen, g, rps, workdir, inet, bool(seeds))
+        yield Net(tgen, g, rps, workdir, inet)
         say("tearing down")
     say("torn down")

@@ -1,10 +1,8 @@
 """The lab's peers: who they are, what they listen to, how they publish,
-and how to know that every one of them hears every AS.  Where the RPs
-learn each other by peer sampling (net.find), the peers find their RP by
-relay discovery and join the channels its directory lists; otherwise
-they are given their RP and every RP's channel."""
+and how to know that every one of them hears every AS.  The peers find
+their RP by relay discovery and join the channels its directory lists."""
 
-from .internet import as_of, channel_source, host_address, rp_tunnel
+from .internet import as_of, channel_source, host_address
 from .netconf import mdcs_values, session, subtree
 from .peers import TunnelListener, publish
 from .poll import wait_for
@@ -19,22 +17,21 @@ def directory_entries(rp):
     return int(mdcs_values(reply, "directory/entries")[0])
 
 
+def directories_complete(net):
+    """Wait until every RP's directory lists every RP."""
+    wait_for(lambda: all(directory_entries(rp) == len(net.inet.stubs)
+                         for rp in net.rps.values()), 60,
+             "every RP's directory to list every RP", interval=1)
+
+
 def listeners(net, tag):
-    """A tunnel-mode listener on every peer host for every RP's channel:
-    with net.find, through the RP it finds, for the channels its directory
-    lists, once every directory lists every RP; else through its own AS's
-    RP, for the channels given."""
-    if net.find:
-        wait_for(lambda: all(directory_entries(rp) == len(net.inet.stubs)
-                             for rp in net.rps.values()), 60,
-                 "every RP's directory to list every RP", interval=1)
-        channels = GROUP
-    else:
-        channels = [(channel_source(k), GROUP) for k in net.inet.stubs]
+    """A tunnel-mode listener on every peer host for every RP's channel,
+    through the RP it finds, for the channels its directory lists, once
+    every directory lists every RP."""
+    directories_complete(net)
     return {
-        h: TunnelListener(net.gears[h],
-                          None if net.find else rp_tunnel(as_of(h)),
-                          channels, net.workdir, "{}-{}".format(h, tag))
+        h: TunnelListener(net.gears[h], None, GROUP, net.workdir,
+                          "{}-{}".format(h, tag))
         for h in net.inet.hosts()
     }
 
@@ -51,13 +48,13 @@ def tagged(messages, tag):
 
 
 def every_peer_hears_every_as(net, ears, tag, timeout=90):
-    """Probe from one peer of each AS (through the RP it finds, with
-    net.find) until every peer has heard each."""
+    """Probe from one peer of each AS, through the RP it finds, until
+    every peer has heard each."""
     senders = [net.inet.hosts(k)[0] for k in net.inet.stubs]
 
     def heard():
         for h in senders:
-            publish_from(net, h, ["{}-{}".format(tag, h)], find=net.find)
+            publish_from(net, h, ["{}-{}".format(tag, h)], find=True)
         return all(
             {m[0] for m in tagged(e.messages(), tag)} ==
             {host_address(h) for h in senders}

@@ -147,6 +147,25 @@ def mdcs_values(reply_xml, path):
             for n in n.findall(steps)]
 
 
+def membership(rp, container, leaves):
+    """The leaves of membership/<container> of rp: leaf -> its value, or
+    None where rp has none."""
+    with session(rp) as m:
+        reply = m.get(filter=subtree(
+            "<membership><{}/></membership>".format(container)))
+    path = "membership/{}/".format(container)
+    return {leaf: (mdcs_values(reply.data_xml, path + leaf) or [None])[0]
+            for leaf in leaves}
+
+
+def nat_class(rp):
+    """(translated, mapping, filtering) as rp found its box, or None."""
+    got = membership(rp, "nat", ("translated", "mapping", "filtering"))
+    if not all(got.values()):
+        return None
+    return (got["translated"] == "true", got["mapping"], got["filtering"])
+
+
 def learned_rps(rp):
     """{public key: (address, source prefixes)} of the RPs rp learned by
     peer sampling."""

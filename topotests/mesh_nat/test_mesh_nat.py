@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from mdcs_topo import natbox
-from mdcs_topo.netconf import MDCS, mdcs_values, session, subtree
+from mdcs_topo.netconf import MDCS, membership, nat_class, session, subtree
 from mdcs_topo.poll import wait_for
 from mdcs_topo.proc import NodeProcess
 from mdcs_topo.ssm import GROUP
@@ -36,29 +36,10 @@ RELAYED = [(i, j) for i, j in PAIRS
            if natbox.traversal(PROFILES[i], PROFILES[j]) == "relayed"]
 
 
-def membership(rp, container, leaves):
-    """The leaves of membership/<container> of rp: leaf -> its value, or
-    None where rp has none."""
-    with session(rp) as m:
-        reply = m.get(filter=subtree(
-            "<membership><{}/></membership>".format(container)))
-    path = "membership/{}/".format(container)
-    return {leaf: (mdcs_values(reply.data_xml, path + leaf) or [None])[0]
-            for leaf in leaves}
-
-
 def counters(rp, container, leaves):
     """The counters of membership/<container> of rp: leaf -> int."""
     return {leaf: int(value or 0)
             for leaf, value in membership(rp, container, leaves).items()}
-
-
-def nat(rp):
-    """(translated, mapping, filtering) as rp found its box."""
-    got = membership(rp, "nat", ("translated", "mapping", "filtering"))
-    if not all(got.values()):
-        return None
-    return (got["translated"] == "true", got["mapping"], got["filtering"])
 
 
 def learned(rp):
@@ -79,7 +60,7 @@ def test_each_rp_classifies_its_box(net):
     """RFC 5780's tests with the two seeds find each box's behaviour."""
     def wrong():
         return {"r{} {}".format(k, profile(k)): got for k, got in (
-            (k, nat(net.rps["r{}".format(k)])) for k in range(N_RPS))
+            (k, nat_class(net.rps["r{}".format(k)])) for k in range(N_RPS))
             if got != natbox.BEHAVIOUR[profile(k)]}
 
     try:

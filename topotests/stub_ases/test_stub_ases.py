@@ -15,14 +15,34 @@ import pytest
 
 from mdcs_topo import internet
 from mdcs_topo.internet import host_address
-from mdcs_topo.lab_peers import (every_peer_hears_every_as, listeners,
+from mdcs_topo.lab_peers import (directories_complete,
+                                 every_peer_hears_every_as, listeners,
                                  publish_from, tagged)
+from mdcs_topo.netconf import nat_class
 from mdcs_topo.poll import wait_for
 from mdcs_topo.ssm import Capture, send_udp
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.pim6d, pytest.mark.staticd]
 
 MESSAGES = 10  # per peer
+
+
+def test_rps_classify_their_walls(net):
+    """Classifying itself, an RP in the open may have the firewalled rp3
+    as the helper that is to answer it, which rp3's firewall keeps from
+    hearing the other helper: it never takes that silence for a filter of
+    its own.  Every RP has classified once the directories are complete:
+    an RP shuffles only after it has."""
+    directories_complete(net)
+    found = {k: nat_class(net.rps[net.inet.rp(k)]) for k in net.inet.stubs}
+    print("NAT classes (translated, mapping, filtering) by AS:", found)
+    for k, (translated, mapping, filtering) in found.items():
+        assert not translated and mapping == "endpoint-independent", found
+        if net.inet.wall(k) == internet.OPEN:
+            assert filtering in ("endpoint-independent", "unknown"), found
+        else:
+            assert filtering in ("address-and-port-dependent",
+                                 "unknown"), found
 
 
 def test_every_message_once_and_one_copy_per_rp(net):
