@@ -116,31 +116,34 @@ def test_leaving_stops_the_tunnel(net):
     g, rp1 = net.gears, net.rps["rp1"]
     receiver = joined(net, "iperf-server-3")
     sender = StreamSender(g["src"], net.workdir)
-    encapsulated = rp1.counters()["encap-packets"]
-    wait_for(
-        lambda: rp1.counters()["encap-packets"] > encapsulated,
-        20,
-        "rp1 to tunnel the stream",
-    )
-    receiver.leave()
-    # The leave travels as MLD, then as PIM Prunes (each after its override
-    # interval) to rpd, which unsubscribes at once; the hold time bounds it.
-    wait_for(
-        lambda: CHANNEL not in rp1.sent_channels(),
-        net.timers["subscription-hold"] + 10,
-        "rp1 to drop (S,G)",
-    )
-    between = Capture(g["rp1"], "rp1-eth1", net.workdir, "after-leave",
-                      "udp port 2268")
-    rp1_sent = rp1.counters()["encap-packets"]
-    src_sent = tx_packets(g["src"], "src-eth0")
-    wait_for(
-        lambda: tx_packets(g["src"], "src-eth0") >= src_sent + 100,
-        30,
-        "the source to send 100 more packets",
-    )
-    between.stop()
-    sender.stop()
+    try:
+        encapsulated = rp1.counters()["encap-packets"]
+        wait_for(
+            lambda: rp1.counters()["encap-packets"] > encapsulated,
+            20,
+            "rp1 to tunnel the stream",
+        )
+        receiver.leave()
+        # The leave travels as MLD, then as PIM Prunes (each after its
+        # override interval) to rpd, which unsubscribes at once; the hold
+        # time bounds it.
+        wait_for(
+            lambda: CHANNEL not in rp1.sent_channels(),
+            net.timers["subscription-hold"] + 10,
+            "rp1 to drop (S,G)",
+        )
+        between = Capture(g["rp1"], "rp1-eth1", net.workdir, "after-leave",
+                          "udp port 2268")
+        rp1_sent = rp1.counters()["encap-packets"]
+        src_sent = tx_packets(g["src"], "src-eth0")
+        wait_for(
+            lambda: tx_packets(g["src"], "src-eth0") >= src_sent + 100,
+            30,
+            "the source to send 100 more packets",
+        )
+        between.stop()
+    finally:
+        sender.stop()
     assert tunnel_decode(between) == []
     assert rp1.counters()["encap-packets"] == rp1_sent
 
