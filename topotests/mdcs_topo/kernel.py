@@ -31,7 +31,8 @@ def ipv6_multicast_routing():
     return done.returncode == 0
 
 MISSING = ("the kernel has no IPv6 multicast routing (CONFIG_IPV6_MROUTE): "
-           "pim6d cannot forward channels")
+           "pim6d cannot forward channels; make topotest-vm runs these "
+           "under Debian's kernel")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,18 @@
 """Waiting for a condition, bounded in time, instead of sleeping."""
 
+import os
 import time
+
+# Bounds stretch by this factor where everything runs slower than the
+# machine they were set on: under software emulation (vm/run.sh).
+TIME_SCALE = float(os.environ.get("MDCS_TIME_SCALE", "1"))
 
 
 def wait_for(check, timeout, what, interval=0.2):
     """Call check() until it returns a true value, which is returned; fail
-    after timeout seconds with what was awaited and the last value seen."""
+    after timeout seconds (times TIME_SCALE) with what was awaited and the
+    last value seen."""
+    timeout *= TIME_SCALE
     deadline = time.monotonic() + timeout
     value = None
     while True:
@@ -14,7 +21,7 @@ def wait_for(check, timeout, what, interval=0.2):
             return value
         if time.monotonic() >= deadline:
             raise AssertionError(
-                "timed out after {}s waiting for {} (last: {!r})".format(
+                "timed out after {:g}s waiting for {} (last: {!r})".format(
                     timeout, what, value
                 )
             )
