@@ -16,7 +16,6 @@ packages="
 	iproute2 nftables ethtool procps iputils-ping tcpdump tshark iperf ssmping gdb
 	valgrind python3 python3-pytest python3-matplotlib python3-ncclient
 	openssh-client
-	qemu-system-x86 busybox-static kmod
 "
 
 # Every stanza or line that fetches binary packages from a Debian archive

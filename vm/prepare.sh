@@ -6,6 +6,18 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${MDCS_VM_CACHE:-/var/cache/mdcs/vm}
 
+# What the VM needs and nothing else does: installed here, not by setup.sh,
+# so that CI, which does not run the VM, does not wait for it.
+missing=
+for p in qemu-system-x86 busybox-static kmod; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends $missing >/dev/null
+fi
+
 pkg=$(apt-cache depends linux-image-amd64 |
 	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
 if [ -z "$pkg" ]; then
