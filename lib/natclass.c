@@ -120,13 +120,6 @@ static void note_sent(struct classify *c, const struct contact *h)
 		memcpy(c->sent[c->n_sent++], h->id, MDCS_CTL_KEY_LEN);
 }
 
-static void take(struct contact *h, const struct pss_entry *e)
-{
-	memset(h, 0, sizeof(*h));
-	memcpy(h->id, e->id, MDCS_CTL_KEY_LEN);
-	h->endpoint = e->endpoint;
-}
-
 /*
  * Two helpers at random: those that found themselves so if there are two,
  * else also those of unknown class, seeds included (which includes RPs
@@ -153,9 +146,9 @@ static bool pick_helpers(struct pss *s, struct contact *a, struct contact *b,
 	if (n < 2 || !n_fresh)
 		return false;
 	j = (unsigned)rng_below(&s->rng, n_fresh);
-	take(b, cand[j]);
+	contact_of(b, cand[j]);
 	cand[j] = cand[0];
-	take(a, cand[1 + rng_below(&s->rng, n - 1)]);
+	contact_of(a, cand[1 + rng_below(&s->rng, n - 1)]);
 	return true;
 }
 
@@ -204,6 +197,16 @@ static void conclude(struct pss *s, uint64_t wall)
 	pss_sign_self(s, wall);
 }
 
+/* The third test, to B; asked again while B keeps silent. */
+static void ask_b(struct pss *s, uint64_t mono, uint64_t wall)
+{
+	struct classify *c = &s->cls;
+
+	note_sent(c, &c->b);
+	probe(s, &c->b, c->nonce[1], MDCS_PROBE_ALT_PORT, NULL, wall);
+	c->deadline = mono + patience(s);
+}
+
 /* Move on as far as the answers so far allow. */
 static void advance(struct pss *s, uint64_t mono, uint64_t wall)
 {
@@ -219,10 +222,8 @@ static void advance(struct pss *s, uint64_t mono, uint64_t wall)
 			start(s, mono, wall);
 			return;
 		}
-		note_sent(c, &c->b);
-		probe(s, &c->b, c->nonce[1], MDCS_PROBE_ALT_PORT, NULL, wall);
 		c->phase = CLS_FILTERING;
-		c->deadline = mono + patience(s);
+		ask_b(s, mono, wall);
 	} else if (c->phase == CLS_FILTERING &&
 		   (late || (c->got_b && c->got_alt))) {
 		if (c->got_b) {
@@ -230,9 +231,7 @@ static void advance(struct pss *s, uint64_t mono, uint64_t wall)
 		} else if (c->tries++ < CLS_ROUNDS) {
 			/* B may keep strangers out until it has sent to this
 			 * RP; the second test stands, as B was fresh then */
-			probe(s, &c->b, c->nonce[1], MDCS_PROBE_ALT_PORT, NULL,
-			      wall);
-			c->deadline = mono + patience(s);
+			ask_b(s, mono, wall);
 		} else {
 			c->phase = CLS_DONE; /* unknown */
 		}

@@ -184,10 +184,7 @@ static bool pick_partner(struct pss *s, struct contact *z)
 	}
 	if (!n)
 		return false;
-	n = cand[rng_below(&s->rng, n)];
-	memset(z, 0, sizeof(*z));
-	memcpy(z->id, s->view[n].id, MDCS_CTL_KEY_LEN);
-	z->endpoint = s->view[n].endpoint;
+	contact_of(z, &s->view[cand[rng_below(&s->rng, n)]]);
 	return true;
 }
 

@@ -145,6 +145,14 @@ static inline bool same_id(const uint8_t *a, const uint8_t *b)
 	return !memcmp(a, b, MDCS_CTL_KEY_LEN);
 }
 
+/* The contact of a view or fallback entry: its RP and where to reach it. */
+static inline void contact_of(struct contact *c, const struct pss_entry *e)
+{
+	memset(c, 0, sizeof(*c));
+	memcpy(c->id, e->id, MDCS_CTL_KEY_LEN);
+	c->endpoint = e->endpoint;
+}
+
 /* pss.c */
 uint64_t pss_next_ts(struct pss *s, uint64_t wall);
 void pss_send(struct pss *s, const struct desc_endpoint *to, const uint8_t *buf,
