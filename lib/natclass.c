@@ -152,12 +152,19 @@ static bool pick_helpers(struct pss *s, struct contact *a, struct contact *b,
 	return true;
 }
 
+/* Nothing learned: the class stays unknown until the next try. */
+static void give_up(struct pss *s, uint64_t mono)
+{
+	s->cls.phase = CLS_DONE;
+	s->cls.again = mono + CLS_AGAIN_MS;
+}
+
 static void start(struct pss *s, uint64_t mono, uint64_t wall)
 {
 	struct classify *c = &s->cls;
 
-	if (c->tries++ == CLS_ROUNDS || !pick_helpers(s, &c->a, &c->b, c)) {
-		c->phase = CLS_DONE; /* unknown */
+	if (c->tries++ == c->rounds || !pick_helpers(s, &c->a, &c->b, c)) {
+		give_up(s, mono);
 		return;
 	}
 	note_sent(c, &c->a);
@@ -178,10 +185,14 @@ static void conclude(struct pss *s, uint64_t wall)
 	unsigned mapping = same_endpoint(&c->m_a, &c->m_b)
 				   ? MDCS_NAT_INDEPENDENT
 				   : MDCS_NAT_ADDRESS_PORT;
-	unsigned filtering = c->got_via		? MDCS_NAT_INDEPENDENT
-			     : !c->answered_via ? MDCS_NAT_UNKNOWN
-			     : c->got_alt	? MDCS_NAT_ADDRESS
-						: MDCS_NAT_ADDRESS_PORT;
+	/* On a later try, B's answer may have come in through a hole that
+	 * this RP's shuffles opened meanwhile: it proves nothing. */
+	bool first = c->rounds == CLS_ROUNDS;
+	unsigned filtering =
+		c->got_via ? first ? MDCS_NAT_INDEPENDENT : MDCS_NAT_UNKNOWN
+		: !c->answered_via ? MDCS_NAT_UNKNOWN
+		: c->got_alt	   ? MDCS_NAT_ADDRESS
+				   : MDCS_NAT_ADDRESS_PORT;
 
 	s->self.nat = MDCS_DESC_NAT(mapping, filtering, translated);
 	/* others reach it where A saw it; behind a NAT, its own endpoint
@@ -193,6 +204,7 @@ static void conclude(struct pss *s, uint64_t wall)
 		s->self.n_endpoints = 2;
 	}
 	c->phase = CLS_DONE;
+	c->again = 0;
 	s->stats.classifications++;
 	pss_sign_self(s, wall);
 }
@@ -228,20 +240,33 @@ static void advance(struct pss *s, uint64_t mono, uint64_t wall)
 		   (late || (c->got_b && c->got_alt))) {
 		if (c->got_b) {
 			conclude(s, wall);
-		} else if (c->tries++ < CLS_ROUNDS) {
+		} else if (c->tries++ < c->rounds) {
 			/* B may keep strangers out until it has sent to this
 			 * RP; the second test stands, as B was fresh then */
 			ask_b(s, mono, wall);
 		} else {
-			c->phase = CLS_DONE; /* unknown */
+			give_up(s, mono);
 		}
 	}
 }
 
 uint64_t pss_classify_run(struct pss *s, uint64_t mono, uint64_t wall)
 {
-	advance(s, mono, wall);
-	return s->cls.deadline;
+	struct classify *c = &s->cls;
+
+	if (c->phase == CLS_DONE && c->again && mono >= c->again) {
+		c->phase = CLS_START;
+		c->rounds = CLS_AGAIN_ROUNDS;
+		c->tries = 0;
+		c->n_sent = 0;
+		c->deadline = mono;
+		c->again = 0;
+	}
+	if (c->phase != CLS_DONE)
+		advance(s, mono, wall);
+	if (c->phase != CLS_DONE)
+		return c->deadline;
+	return c->again ? c->again : UINT64_MAX;
 }
 
 bool pss_classifying(const struct pss *s)

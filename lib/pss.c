@@ -500,17 +500,15 @@ static void start_period(struct pss *s, uint64_t mono, uint64_t wall)
 uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us)
 {
 	struct round *r = &s->round;
-	uint64_t next, due;
+	uint64_t next, due, cls_due;
 
 	/* Each RP's periods start at a phase of their own. */
 	if (!s->next_period)
 		s->next_period = mono_ms + rng_below(&s->rng, s->p.period_ms);
-	/* nothing else is sent before the class is known (natclass.c) */
-	if (pss_classifying(s)) {
-		next = pss_classify_run(s, mono_ms, wall_us);
-		if (pss_classifying(s))
-			return next;
-	}
+	/* nothing else is sent while the RP classifies (natclass.c) */
+	cls_due = pss_classify_run(s, mono_ms, wall_us);
+	if (pss_classifying(s))
+		return cls_due;
 	if (r->active && mono_ms >= r->deadline) {
 		if (!r->answered) {
 			s->stats.timed_out++;
@@ -530,6 +528,8 @@ uint64_t pss_run(struct pss *s, uint64_t mono_ms, uint64_t wall_us)
 	due = pss_recheck_run(s, mono_ms, wall_us);
 	if (due < next)
 		next = due;
+	if (cls_due < next)
+		next = cls_due;
 	if (pss_needs_partners(s)) {
 		if (mono_ms >= s->next_keepalive) {
 			pss_keep_partners(s, wall_us);
@@ -870,6 +870,7 @@ struct pss *pss_new(const struct pss_params *p, const struct pss_io *io,
 	s->local = self->endpoints[0];
 	s->credit = p->quota;
 	s->cls.phase = p->classify ? CLS_START : CLS_DONE;
+	s->cls.rounds = CLS_ROUNDS;
 	rng_seed(&s->rng, seed);
 	s->view = calloc(p->view_size + MAX_OFFER, sizeof(*s->view));
 	s->fallback = calloc(p->fallback_size ? p->fallback_size : 1,

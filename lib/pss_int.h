@@ -47,6 +47,11 @@ enum cls_phase { CLS_DONE, CLS_START, CLS_MAPPING, CLS_FILTERING };
 /* Rounds of probes at most; each sends to two helpers at most. */
 #define CLS_ROUNDS   8
 #define CLS_SENT_MAX (2 * CLS_ROUNDS)
+/* After rounds that learned nothing, as when the RP started before its
+ * routes were up, it tries again this much later, in fewer rounds, since
+ * its shuffles wait meanwhile. */
+#define CLS_AGAIN_MS	 60000
+#define CLS_AGAIN_ROUNDS 2
 
 struct classify {
 	enum cls_phase phase;
@@ -54,6 +59,8 @@ struct classify {
 	uint8_t sent[CLS_SENT_MAX][MDCS_CTL_KEY_LEN]; /* helpers sent to */
 	unsigned n_sent;
 	uint64_t deadline; /* mono ms */
+	uint64_t again;	   /* mono ms, after learning nothing; 0: never */
+	unsigned rounds;   /* CLS_ROUNDS, or CLS_AGAIN_ROUNDS */
 	uint64_t nonce[2]; /* to A; to A for B to answer, then to B */
 	struct contact a, b;
 	bool got_a, got_via, got_b, got_alt, answered_via;

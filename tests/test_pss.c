@@ -1002,6 +1002,51 @@ START_TEST(classifies_itself)
 }
 END_TEST
 
+/*
+ * An RP whose helpers cannot be reached while it first classifies, as
+ * when it starts before its routes are up, learns nothing, shuffles
+ * anyway, and classifies once they can: a minute later, in fewer rounds.
+ * Its filtering then stays unknown, since anything it sent meanwhile may
+ * have opened its filter to the answer that would tell.
+ */
+START_TEST(classifies_once_reachable)
+{
+	struct pss_params classify = params;
+	uint64_t t = 1, gave_up;
+	const uint8_t *raw;
+	struct desc d;
+	size_t len;
+
+	classify.classify = true;
+	classify.lifetime = 1000; /* A and B do not renew theirs here */
+	remake(C, &classify, 0);
+	knows(C, A);
+	knows(C, B);
+	/* so that C's shuffles with either bring the other back */
+	knows(A, B);
+	knows(B, A);
+	for (; pss_classifying(rps[C]) && t < 100 * T_MS; t += 10) {
+		pss_run(rps[C], t, WALL0 + t * 1000);
+		queued = 0; /* no route yet */
+	}
+	ck_assert(!pss_classifying(rps[C]));
+	ck_assert_uint_eq(pss_stats(rps[C])->classifications, 0);
+	gave_up = t;
+	for (; !pss_stats(rps[C])->classifications && t < gave_up + 100 * T_MS;
+	     t += 10) {
+		pss_run(rps[C], t, WALL0 + t * 1000);
+		for (int hop = 0; hop < 3; hop++)
+			drain(t);
+	}
+	ck_assert_uint_eq(pss_stats(rps[C])->classifications, 1);
+	ck_assert_uint_ge(t, gave_up + 60 * T_MS);
+	raw = pss_self_desc(rps[C], &len);
+	ck_assert_int_eq(desc_parse(raw, len, &d), CTL_OK);
+	ck_assert_uint_eq(d.nat, MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT,
+					       MDCS_NAT_UNKNOWN, false));
+}
+END_TEST
+
 /* A leaving RP's newer descriptor takes its entry out of the view. */
 START_TEST(leaving_removes)
 {
@@ -1135,6 +1180,7 @@ static Suite *pss_suite(void)
 	tcase_add_test(x, needs_relay_by_class);
 	tcase_add_loop_test(x, classifies_itself, BOX_OPEN,
 			    BOX_FIRST_SILENT + 1);
+	tcase_add_test(x, classifies_once_reachable);
 	tcase_add_loop_test(x, follows_its_nat, FOLLOWS, LINK_LOCAL + 1);
 	tcase_add_test(x, replay_guard);
 	suite_add_tcase(s, x);

@@ -117,11 +117,16 @@ def test_peers_find_their_rp(net):
         assert int(mdcs_values(reply, "tunnel-peers/discoveries")[0]) > 0
 
 
-def test_every_peer_hears_every_as(net):
+@pytest.mark.parametrize("native", [
+    False, pytest.param(True, marks=pytest.mark.mroute6)],
+    ids=["tunnel", "native"])
+def test_every_peer_hears_every_as(net, native):
     """Every peer, behind open, firewalled and NATed RPs alike, hears a
-    message published in every stub AS."""
-    ears = listeners(net, "hear")
-    every_peer_hears_every_as(net, ears, "hear")
+    message published in every stub AS: in tunnel mode through its RP,
+    or natively, by MLDv2 joins that pim6d carries to the RP."""
+    tag = "native" if native else "tunnel"
+    ears = listeners(net, tag, native)
+    every_peer_hears_every_as(net, ears, tag)
     for e in ears.values():
         e.stop()
 

@@ -27,7 +27,9 @@ customers' go to peers and providers; customers get everything.
 
 An RP's tunnel address lies outside its AS's /48, as rpd routes remote
 RPs' source prefixes into its overlay.  Its channel source
-2001:db8:k:ffff::1 is routed to it inside the AS.  Behind NAT66 its link
+2001:db8:k:ffff::1 is routed to it inside the AS, and so is every other
+RP's: hosts that join a channel natively join it at their own RP.
+Behind NAT66 its link
 is not announced and its traffic leaves the AS from 2001:db8:fe:k::1,
 on the border's loopback.
 """
@@ -36,6 +38,8 @@ import os
 from collections import namedtuple
 
 from lib.topogen import TopoRouter
+
+from .ssm import link_local
 
 TIER1, TRANSIT, STUB = "tier-1", "transit", "stub"
 OPEN, FIREWALL, NAT66 = "open", "stateful firewall", "NAT66"
@@ -61,6 +65,10 @@ def rp_link(k):
 
 def channel_source(k):
     return "2001:db8:{}:ffff::1".format(k)
+
+
+def channel_prefix(k):
+    return "2001:db8:{}:ffff::/64".format(k)
 
 
 # Where peers find their RP by AMT relay discovery: every stub AS routes
@@ -226,7 +234,9 @@ class Internet:
                 tgen.add_router(h)
                 lan.add_link(g[h], nodeif=h + "-eth0")
 
-    def as_conf(self, k):
+    def as_conf(self, k, rp_ll):
+        """Stub AS k's border, or transit AS k's router; rp_ll maps each
+        stub AS to its RP's link-local address."""
         r = self.router(k)
         lines = []
         if self.wall(k) == NAT66:
@@ -245,8 +255,14 @@ class Internet:
         # goes nowhere.
         lines.append("ipv6 route {} blackhole".format(as_prefix(k)))
         if self.ases[k] == STUB:
-            lines.append("ipv6 route 2001:db8:{}:ffff::/64 {}".format(
-                k, rp_tunnel(k)))
+            # Every RP's channel source through the AS's own RP, by its
+            # link-local address so that pim6d's RPF check passes: the
+            # hosts' native joins go to the RP, which brings the remote
+            # channels over its tunnels.
+            rp_if = self.ifaces[r][-2][0]
+            lines += ["ipv6 route {} {} {}".format(channel_prefix(j),
+                                                   rp_ll[k], rp_if)
+                      for j in self.stubs]
             lines.append("ipv6 route {}/128 {}".format(DISCOVERY,
                                                        rp_tunnel(k)))
             if self.wall(k) == NAT66:
@@ -313,12 +329,14 @@ class Internet:
         """Write and load every router's frr.conf, and the walls in front
         of RPs."""
         g = tgen.gears
+        rp_ll = {k: link_local(g[self.rp(k)], self.rp(k) + "-eth0")
+                 for k in self.stubs}
         confs = {}
         for k in self.ases:
             daemons = [TopoRouter.RD_BGP]
             if self.ases[k] == STUB:
                 daemons.append(TopoRouter.RD_PIM6)
-            confs[self.router(k)] = (self.as_conf(k), daemons)
+            confs[self.router(k)] = (self.as_conf(k, rp_ll), daemons)
         if self.ixp:
             confs[ROUTE_SERVER] = (self.route_server_conf(),
                                    [TopoRouter.RD_BGP])

@@ -24,14 +24,16 @@ def directories_complete(net):
              "every RP's directory to list every RP", interval=1)
 
 
-def listeners(net, tag):
-    """A tunnel-mode listener on every peer host for every RP's channel,
-    through the RP it finds, for the channels its directory lists, once
-    every directory lists every RP."""
+def listeners(net, tag, native=False):
+    """A listener on every peer host for every RP's channel, for the
+    channels the directory of the RP it finds lists, once every directory
+    lists every RP: in tunnel mode through that RP, or with native by
+    MLDv2 joins on the host's link."""
     directories_complete(net)
     return {
         h: TunnelListener(net.gears[h], None, GROUP, net.workdir,
-                          "{}-{}".format(h, tag))
+                          "{}-{}".format(h, tag),
+                          native=h + "-eth0" if native else None)
         for h in net.inet.hosts()
     }
 

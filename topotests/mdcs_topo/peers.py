@@ -59,11 +59,16 @@ class TunnelListener:
     what the channels carry, with the time it arrived.  With relay None,
     it finds its RP by relay discovery (-u); with channels a group alone,
     it joins that group's channel of every RP the RP's directory lists
-    (-g)."""
+    (-g).  With native, an interface, it joins them there with MLDv2
+    instead, at the AS's multicast routers."""
 
-    def __init__(self, router, relay, channels, workdir, name, seconds=180):
+    def __init__(self, router, relay, channels, workdir, name, seconds=180,
+                 native=None):
         argv = [PEER, "listen", "-T", "-t", str(seconds)]
-        argv += ["-r", relay] if relay else ["-u"]
+        if native:
+            argv += ["-i", native]
+        else:
+            argv += ["-r", relay] if relay else ["-u"]
         if isinstance(channels, str):
             argv += ["-g", channels]
             self.groups = {channels}

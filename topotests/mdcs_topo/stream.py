@@ -49,6 +49,22 @@ def path_report(net):
 _at_start = []
 
 
+def wanted_by(net):
+    """Who still wants the channel: r2's MLD joins, the PIM joins of r2 and
+    rp2, and the channels rp2's rpd receives, to explain a channel that
+    outlives its receivers."""
+    g = net.gears
+    return ("r2 MLD: {}; r2 PIM: {}; rp2 PIM: {}; rp2 upstream: {}; "
+            "rp2 receives: {}; rp2's rpd: {}").format(
+        g["r2"].vtysh_cmd("show ipv6 mld joins json"),
+        g["r2"].vtysh_cmd("show ipv6 pim join json"),
+        g["rp2"].vtysh_cmd("show ipv6 pim join json"),
+        g["rp2"].vtysh_cmd("show ipv6 pim upstream json"),
+        net.rps["rp2"].received_channels(),
+        net.rps["rp2"].log_tail(),
+    )
+
+
 def rp1_view(net):
     """rp1's route toward rp2 and its neighbors there."""
     rp1 = net.gears["rp1"]

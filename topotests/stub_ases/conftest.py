@@ -3,7 +3,8 @@ The reduced lab: three stub ASes around a transit AS, an RP in each stub
 AS and two peers beside it, eBGP between the ASes (mdcs_topo/internet.py
 draws the topology).  The RPs know each other by configuration; the peers
 are tunnel-mode peers of their RP, so that the scenario runs on kernels
-without multicast routing too.  A stateful firewall on AS3's border lets
+without multicast routing too; where the kernel has it, they also listen
+natively, joining with MLDv2 at their AS's border router.  A stateful firewall on AS3's border lets
 nothing from outside reach rp3 but answers to rp3's own traffic.
 """
 

@@ -29,6 +29,7 @@ from mdcs_topo.stream import (
     joined,
     stream_through,
     wait_for_path,
+    wanted_by,
 )
 
 pytestmark = [pytest.mark.pim6d, pytest.mark.staticd]
@@ -131,6 +132,7 @@ def test_leaving_stops_the_tunnel(net):
             lambda: CHANNEL not in rp1.sent_channels(),
             net.timers["subscription-hold"] + 10,
             "rp1 to drop (S,G)",
+            explain=lambda: wanted_by(net),
         )
         between = Capture(g["rp1"], "rp1-eth1", net.workdir, "after-leave",
                           "udp port 2268")
