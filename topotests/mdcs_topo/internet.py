@@ -29,9 +29,8 @@ An RP's tunnel address lies outside its AS's /48, as rpd routes remote
 RPs' source prefixes into its overlay.  Its channel source
 2001:db8:k:ffff::1 is routed to it inside the AS, and so is every other
 RP's: hosts that join a channel natively join it at their own RP.
-Behind NAT66 its link
-is not announced and its traffic leaves the AS from 2001:db8:fe:k::1,
-on the border's loopback.
+Behind NAT66 its link is not announced and its traffic leaves the AS
+from 2001:db8:fe:k::1, on the border's loopback.
 """
 
 import os
@@ -210,6 +209,10 @@ class Internet:
         """Stub AS k's interfaces toward other ASes."""
         return [name for name, _ in self.ifaces[self.router(k)][:-2]]
 
+    def rp_iface(self, k):
+        """Stub AS k's border interface toward its RP."""
+        return self.ifaces[self.router(k)][-2][0]
+
     def build(self, tgen):
         """Routers, hosts and links."""
         for k in sorted(self.ases):
@@ -259,9 +262,8 @@ class Internet:
             # link-local address so that pim6d's RPF check passes: the
             # hosts' native joins go to the RP, which brings the remote
             # channels over its tunnels.
-            rp_if = self.ifaces[r][-2][0]
             lines += ["ipv6 route {} {} {}".format(channel_prefix(j),
-                                                   rp_ll[k], rp_if)
+                                                   rp_ll[k], self.rp_iface(k))
                       for j in self.stubs]
             lines.append("ipv6 route {}/128 {}".format(DISCOVERY,
                                                        rp_tunnel(k)))
@@ -358,10 +360,9 @@ class Internet:
     def _install_wall(self, tgen, k, workdir):
         b = self.router(k)
         out = ", ".join('"{}"'.format(u) for u in self.uplinks(k))
-        rp_if = self.ifaces[b][-2][0]
         rules = (_FIREWALL if self.wall(k) == FIREWALL else _NAT66)
         rules = rules.replace("$out", out).replace("$rp", '"{}"'.format(
-            rp_if)).replace("$public", nat_public(k))
+            self.rp_iface(k))).replace("$public", nat_public(k))
         path = os.path.join(workdir, b + ".nft")
         with open(path, "w") as f:
             f.write(rules)

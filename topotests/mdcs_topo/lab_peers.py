@@ -4,7 +4,7 @@ their RP by relay discovery and join the channels its directory lists."""
 
 from .internet import as_of, channel_source, host_address
 from .netconf import mdcs_values, session, subtree
-from .peers import TunnelListener, publish
+from .peers import PeerListener, publish
 from .poll import wait_for
 
 GROUP = "ff3e::4444"
@@ -31,9 +31,9 @@ def listeners(net, tag, native=False):
     MLDv2 joins on the host's link."""
     directories_complete(net)
     return {
-        h: TunnelListener(net.gears[h], None, GROUP, net.workdir,
-                          "{}-{}".format(h, tag),
-                          native=h + "-eth0" if native else None)
+        h: PeerListener(net.gears[h], None, GROUP, net.workdir,
+                        "{}-{}".format(h, tag),
+                        native=h + "-eth0" if native else None)
         for h in net.inet.hosts()
     }
 

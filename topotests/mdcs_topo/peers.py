@@ -1,5 +1,5 @@
-"""Peers as the mdcs-peer tool makes them: tunnel-mode listeners of an RP
-(AMT gateways), and publishers."""
+"""Peers as the mdcs-peer tool makes them: listeners, in tunnel mode
+through an RP (AMT gateways) or native, and publishers."""
 
 import os
 
@@ -53,7 +53,7 @@ def published_at(output):
     return None
 
 
-class TunnelListener:
+class PeerListener:
     """mdcs-peer listen -T -r: joins channels (source, group) through the
     RP whose tunnel address is relay, announces itself to it, and prints
     what the channels carry, with the time it arrived.  With relay None,

@@ -4,8 +4,9 @@ AS and two peers beside it, eBGP between the ASes (mdcs_topo/internet.py
 draws the topology).  The RPs know each other by configuration; the peers
 are tunnel-mode peers of their RP, so that the scenario runs on kernels
 without multicast routing too; where the kernel has it, they also listen
-natively, joining with MLDv2 at their AS's border router.  A stateful firewall on AS3's border lets
-nothing from outside reach rp3 but answers to rp3's own traffic.
+natively, joining with MLDv2 at their AS's border router.  A stateful
+firewall on AS3's border lets nothing from outside reach rp3 but answers
+to rp3's own traffic.
 """
 
 import pytest

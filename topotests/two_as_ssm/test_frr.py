@@ -17,7 +17,7 @@ import signal
 import pytest
 
 from mdcs_topo.netconf import config, mdcs_values, session, subtree
-from mdcs_topo.peers import TunnelListener
+from mdcs_topo.peers import PeerListener
 from mdcs_topo.poll import wait_for
 from mdcs_topo.stream import joined, stream_through
 
@@ -103,9 +103,9 @@ def test_show_peers(net):
     "A tunnel-mode peer announcing itself to rp1 shows in show mdcs peers."
     router = net.gears["rp1"]
     rp1 = net.rps["rp1"]
-    ear = TunnelListener(net.gears["src"], rp1.tunnel,
-                         [(net.channel_source, "ff3e::3333")], net.workdir,
-                         "frr-peer")
+    ear = PeerListener(net.gears["src"], rp1.tunnel,
+                       [(net.channel_source, "ff3e::3333")], net.workdir,
+                       "frr-peer")
     try:
         # src is behind r1, on rp1-eth0; the tunnel address is on rp1-eth1.
         wait_for(lambda: "  interface rp1-eth0\n    peers 1\n"

@@ -14,7 +14,7 @@ import struct
 
 import pytest
 
-from mdcs_topo.peers import TunnelListener
+from mdcs_topo.peers import PeerListener
 from mdcs_topo.poll import wait_for
 from mdcs_topo.ssm import Capture, publish, send_udp
 
@@ -71,10 +71,10 @@ def test_tunnel_peers_get_every_message_once(net):
     src_ch = net.channel_source
     capture = Capture(g["rcv"], "rcv-eth0", net.workdir, "tunnel-peer",
                       "udp port 2268")
-    far = TunnelListener(g["rcv"], TUNNEL["rp2"], [(src_ch, GROUP)],
-                         net.workdir, "gateway-as2")
-    near = TunnelListener(g["src"], TUNNEL["rp1"], [(src_ch, GROUP)],
-                          net.workdir, "gateway-as1")
+    far = PeerListener(g["rcv"], TUNNEL["rp2"], [(src_ch, GROUP)],
+                       net.workdir, "gateway-as2")
+    near = PeerListener(g["src"], TUNNEL["rp1"], [(src_ch, GROUP)],
+                        net.workdir, "gateway-as1")
     ears = [far, near]
     wait_for(lambda: (src_ch, GROUP) in rp1.sent_channels(), 60,
              "rp2 to subscribe to rp1's channel for its gateway")
