@@ -176,3 +176,15 @@ bool desc_newer(uint64_t a_incarnation, uint64_t a_issued,
 		return a_incarnation > b_incarnation;
 	return a_issued > b_issued;
 }
+
+const char *desc_behaviour_name(unsigned behaviour)
+{
+	static const char *const names[] = {
+		[MDCS_NAT_UNKNOWN] = "unknown",
+		[MDCS_NAT_INDEPENDENT] = "endpoint-independent",
+		[MDCS_NAT_ADDRESS] = "address-dependent",
+		[MDCS_NAT_ADDRESS_PORT] = "address-and-port-dependent",
+	};
+
+	return names[behaviour & 3];
+}

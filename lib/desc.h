@@ -77,4 +77,8 @@ enum ctl_error desc_verify(const uint8_t *buf, size_t len, const uint8_t *id,
 bool desc_newer(uint64_t a_incarnation, uint64_t a_issued,
 		uint64_t b_incarnation, uint64_t b_issued);
 
+/* The name of a NAT mapping or filtering behaviour (enum mdcs_desc_behaviour),
+ * as YANG's nat-behaviour spells it. */
+const char *desc_behaviour_name(unsigned behaviour);
+
 #endif

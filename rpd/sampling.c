@@ -33,6 +33,8 @@ struct sampling {
 	struct timer timer;
 	int alt_sock; /* another port: the second answer to a PROBE */
 	struct pss_stats folded; /* of the instances before this one */
+	bool classifying;	 /* as pss_classifying() said last */
+	uint64_t classified;	 /* its stats' classifications then */
 };
 
 static void params_of(const struct rpd_conf *c, struct pss_params *p)
@@ -81,12 +83,12 @@ static void self_of(const struct mesh *m, const struct rpd_conf *c,
 	}
 }
 
-static void send_cb(void *ctx, const struct desc_endpoint *to,
-		    const uint8_t *buf, size_t len)
+static int send_cb(void *ctx, const struct desc_endpoint *to,
+		   const uint8_t *buf, size_t len)
 {
 	struct mesh *m = ctx;
 
-	mesh_send(m, &to->addr, to->port, buf, (ssize_t)len);
+	return mesh_send(m, &to->addr, to->port, buf, (ssize_t)len);
 }
 
 static void send_alt_cb(void *ctx, const struct desc_endpoint *to,
@@ -116,12 +118,43 @@ static void learn_cb(void *ctx, const struct desc *d, const uint8_t *raw,
 	mesh_learn(ctx, d, raw, len);
 }
 
+/* Tell the operator, when the classification of this RP's NAT ends, what
+ * it found, or that it found nothing and will try again. */
+static void log_classified(struct sampling *sp)
+{
+	bool classifying = pss_classifying(sp->pss);
+	uint64_t classified = pss_stats(sp->pss)->classifications;
+	const uint8_t *raw;
+	struct desc d;
+	size_t len;
+
+	if (sp->classifying && !classifying) {
+		raw = pss_self_desc(sp->pss, &len);
+		if (classified == sp->classified)
+			log_notice("membership: the NAT classification learned "
+				   "nothing; it tries again later");
+		else if (desc_parse(raw, len, &d) == CTL_OK)
+			log_notice("membership: this RP's NAT maps %s, filters "
+				   "%s, %s",
+				   desc_behaviour_name(
+					   MDCS_DESC_NAT_MAPPING(d.nat)),
+				   desc_behaviour_name(
+					   MDCS_DESC_NAT_FILTERING(d.nat)),
+				   d.nat & MDCS_DESC_NAT_TRANSLATED
+					   ? "translates"
+					   : "does not translate");
+	}
+	sp->classifying = classifying;
+	sp->classified = classified;
+}
+
 static void due(void *arg)
 {
 	struct sampling *sp = arg;
 	uint64_t now = loop_now_ms();
 	uint64_t next = pss_run(sp->pss, now, loop_unix_us());
 
+	log_classified(sp);
 	timer_arm(sp->m->loop, &sp->timer, next > now ? next - now : 0);
 }
 
@@ -150,6 +183,8 @@ static int renew(struct sampling *sp, const struct pss_params *p,
 		pss_free(sp->pss);
 	}
 	sp->pss = fresh;
+	sp->classifying = pss_classifying(fresh);
+	sp->classified = 0;
 	sp->p = *p;
 	sp->self = *self;
 	mesh_each_rp (m, rp)
@@ -250,6 +285,7 @@ void sampling_input(struct mesh *m, const struct in6_addr *addr, uint16_t port,
 	pss_input(pss, loop_now_ms(), loop_unix_us(), &from, buf, len);
 	if (pss_stats(pss)->remapped != remapped)
 		log_mapped(pss);
+	log_classified(m->sampling);
 }
 
 void sampling_punch(struct mesh *m, const struct remote_rp *rp)

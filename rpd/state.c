@@ -239,18 +239,6 @@ static const char *member_name(const struct mesh *m, const uint8_t *id)
 	return NULL;
 }
 
-static const char *behaviour_name(unsigned b)
-{
-	static const char *const names[] = {
-		[MDCS_NAT_UNKNOWN] = "unknown",
-		[MDCS_NAT_INDEPENDENT] = "endpoint-independent",
-		[MDCS_NAT_ADDRESS] = "address-dependent",
-		[MDCS_NAT_ADDRESS_PORT] = "address-and-port-dependent",
-	};
-
-	return names[b & 3];
-}
-
 /* This RP's NAT class and endpoint, as its current descriptor says. */
 static int add_nat(struct lyd_node *top, const struct pss *pss)
 {
@@ -267,9 +255,9 @@ static int add_nat(struct lyd_node *top, const struct pss *pss)
 	if (desc_parse(raw, len, &d) != CTL_OK)
 		return -1;
 	rc |= set_str(top, leaf_in(path, nat, "mapping"),
-		      behaviour_name(MDCS_DESC_NAT_MAPPING(d.nat)));
+		      desc_behaviour_name(MDCS_DESC_NAT_MAPPING(d.nat)));
 	rc |= set_str(top, leaf_in(path, nat, "filtering"),
-		      behaviour_name(MDCS_DESC_NAT_FILTERING(d.nat)));
+		      desc_behaviour_name(MDCS_DESC_NAT_FILTERING(d.nat)));
 	rc |= set_str(top, leaf_in(path, nat, "translated"),
 		      d.nat & MDCS_DESC_NAT_TRANSLATED ? "true" : "false");
 	rc |= set_str(top, leaf_in(path, nat, "address"),

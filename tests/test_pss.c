@@ -59,17 +59,24 @@ static void endpoint(unsigned i, struct desc_endpoint *ep)
 	ep->port = 2268;
 }
 
-static void capture(void *ctx, const struct desc_endpoint *to,
-		    const uint8_t *buf, size_t len)
-{
-	struct msg *m = &queue[queued++];
+/* Whether C's messages cannot leave it: no route yet. */
+static bool c_unrouted;
 
+static int capture(void *ctx, const struct desc_endpoint *to,
+		   const uint8_t *buf, size_t len)
+{
+	struct msg *m;
+
+	if (c_unrouted && *(const unsigned *)ctx == C)
+		return -1;
+	m = &queue[queued++];
 	ck_assert_uint_lt(queued, MAX_MSGS);
 	m->from = *(const unsigned *)ctx;
 	m->to = to->addr.s6_addr[15] - 0xa;
 	ck_assert_uint_lt(m->to, RPS);
 	m->len = len;
 	memcpy(m->buf, buf, len);
+	return 0;
 }
 
 static void learn(void *ctx, const struct desc *d, const uint8_t *raw,
@@ -167,6 +174,7 @@ static void setup(void)
 	memset(met, 0, sizeof(met));
 	c_mapped = 0;
 	c_mapped_per_destination = c_mapped_link_local = false;
+	c_unrouted = false;
 }
 
 static void teardown(void)
@@ -954,13 +962,30 @@ static bool lost(struct box *x, const struct msg *m, uint64_t t)
 		(m->buf[48 + 8 + 18] & MDCS_PROBE_REPLY_ALT));
 }
 
+/* C's own descriptor, parsed. */
+static struct desc c_desc(void)
+{
+	const uint8_t *raw;
+	struct desc d;
+	size_t len;
+
+	raw = pss_self_desc(rps[C], &len);
+	ck_assert_int_eq(desc_parse(raw, len, &d), CTL_OK);
+	return d;
+}
+
+/* C's timers at t, and what follows from them, three hops deep. */
+static void run_c(uint64_t t)
+{
+	pss_run(rps[C], t, WALL0 + t * 1000);
+	for (int hop = 0; hop < 3; hop++)
+		drain(t);
+}
+
 static uint8_t classify_c(int kind)
 {
 	struct pss_params classify = params;
 	struct box box = { .kind = kind, .first = -1 };
-	const uint8_t *raw;
-	struct desc d;
-	size_t len;
 
 	classify.classify = true;
 	remake(C, &classify, 0);
@@ -978,9 +1003,7 @@ static uint8_t classify_c(int kind)
 	}
 	ck_assert(!pss_classifying(rps[C]));
 	ck_assert_uint_eq(pss_stats(rps[C])->classifications, 1);
-	raw = pss_self_desc(rps[C], &len);
-	ck_assert_int_eq(desc_parse(raw, len, &d), CTL_OK);
-	return d.nat;
+	return c_desc().nat;
 }
 
 START_TEST(classifies_itself)
@@ -1004,8 +1027,9 @@ END_TEST
 
 /*
  * An RP whose helpers cannot be reached while it first classifies, as
- * when it starts before its routes are up, learns nothing, shuffles
- * anyway, and classifies once they can: a minute later, in fewer rounds.
+ * when the network beyond it is not up yet (its messages leave and are
+ * lost), learns nothing, shuffles anyway, and classifies once they can: a
+ * minute later, in fewer rounds.
  * Its filtering then stays unknown, since anything it sent meanwhile may
  * have opened its filter to the answer that would tell.
  */
@@ -1013,9 +1037,6 @@ START_TEST(classifies_once_reachable)
 {
 	struct pss_params classify = params;
 	uint64_t t = 1, gave_up;
-	const uint8_t *raw;
-	struct desc d;
-	size_t len;
 
 	classify.classify = true;
 	classify.lifetime = 1000; /* A and B do not renew theirs here */
@@ -1033,17 +1054,44 @@ START_TEST(classifies_once_reachable)
 	ck_assert_uint_eq(pss_stats(rps[C])->classifications, 0);
 	gave_up = t;
 	for (; !pss_stats(rps[C])->classifications && t < gave_up + 100 * T_MS;
-	     t += 10) {
-		pss_run(rps[C], t, WALL0 + t * 1000);
-		for (int hop = 0; hop < 3; hop++)
-			drain(t);
-	}
+	     t += 10)
+		run_c(t);
 	ck_assert_uint_eq(pss_stats(rps[C])->classifications, 1);
 	ck_assert_uint_ge(t, gave_up + 60 * T_MS);
-	raw = pss_self_desc(rps[C], &len);
-	ck_assert_int_eq(desc_parse(raw, len, &d), CTL_OK);
-	ck_assert_uint_eq(d.nat, MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT,
-					       MDCS_NAT_UNKNOWN, false));
+	ck_assert_uint_eq(c_desc().nat, MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT,
+						      MDCS_NAT_UNKNOWN, false));
+}
+END_TEST
+
+/*
+ * An RP whose messages cannot leave it at first, as when it starts before
+ * its address or routes are up, spends no rounds meanwhile: once they
+ * leave, it classifies at its first try, its filtering test intact,
+ * however long the wait was.
+ */
+START_TEST(classifies_once_routed)
+{
+	struct pss_params classify = params;
+	uint64_t t = 1, routed = 100 * T_MS;
+
+	classify.classify = true;
+	remake(C, &classify, 0);
+	knows(C, A);
+	knows(C, B);
+	c_unrouted = true;
+	for (; t < routed; t += 10) {
+		pss_run(rps[C], t, WALL0 + t * 1000);
+		ck_assert_uint_eq(queued, 0);
+	}
+	ck_assert(pss_classifying(rps[C]));
+	c_unrouted = false;
+	for (; pss_classifying(rps[C]) && t < 2 * routed; t += 10)
+		run_c(t);
+	ck_assert_uint_eq(pss_stats(rps[C])->classifications, 1);
+	ck_assert_uint_lt(t, routed + 60 * T_MS);
+	ck_assert_uint_eq(c_desc().nat,
+			  MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT,
+					MDCS_NAT_INDEPENDENT, false));
 }
 END_TEST
 
@@ -1105,13 +1153,7 @@ static uint64_t run_all(uint64_t t, uint64_t until)
 
 static struct desc_endpoint c_advertised(void)
 {
-	const uint8_t *raw;
-	struct desc d;
-	size_t len;
-
-	raw = pss_self_desc(rps[C], &len);
-	ck_assert_int_eq(desc_parse(raw, len, &d), CTL_OK);
-	return d.endpoints[0];
+	return c_desc().endpoints[0];
 }
 
 /*
@@ -1181,6 +1223,7 @@ static Suite *pss_suite(void)
 	tcase_add_loop_test(x, classifies_itself, BOX_OPEN,
 			    BOX_FIRST_SILENT + 1);
 	tcase_add_test(x, classifies_once_reachable);
+	tcase_add_test(x, classifies_once_routed);
 	tcase_add_loop_test(x, follows_its_nat, FOLLOWS, LINK_LOCAL + 1);
 	tcase_add_test(x, replay_guard);
 	suite_add_tcase(s, x);

@@ -1,7 +1,9 @@
 """
 mdcs against the gossip baselines in a lab (lab.py), with the same peers
 and the same messages: every peer publishes its messages, first through
-mdcs (tunnel-mode peers of their RPs), then by mdcs-gossip among all
+mdcs (peers that listen natively with MLDv2 joins where the kernel
+forwards IPv6 multicast, else tunnel-mode peers of their RPs; or as
+MDCS_LAB_LISTEN, native or tunnel, says), then by mdcs-gossip among all
 peers, as iterative diffusion and, given more than 8 peers, in
 gossipsub-style meshes of 8.  nftables counters on one end of every
 inter-AS link (and on every member's side of an IXP) count the IPv6
@@ -22,7 +24,7 @@ import signal
 import statistics
 from concurrent.futures import ThreadPoolExecutor
 
-from . import plots
+from . import kernel, plots
 from .internet import host_address
 from .lab_peers import every_peer_hears_every_as, listeners, publish_from, \
     tagged
@@ -42,7 +44,7 @@ KINDS = {
     "mdcs-all": "udp dport 2268",
     "gossip": "udp dport {}".format(GOSSIP_PORT),
 }
-MDCS, BASELINE = "mdcs (tunnel-mode peers)", "iterative diffusion"
+MDCS, BASELINE = "mdcs", "iterative diffusion"
 MESH_D = 8  # the gossipsub-style meshes' degree, gossipsub's default
 MESH = "gossipsub-style mesh (D = {})".format(MESH_D)
 
@@ -124,9 +126,24 @@ def latencies(sent, heard):
     return out
 
 
-def run_mdcs(net, texts):
-    """Every peer publishes texts(h) through mdcs, all at once."""
-    ears = listeners(net, "eval")
+def native_peers():
+    """Whether the mdcs peers listen natively rather than in tunnel mode:
+    as MDCS_LAB_LISTEN says (native, tunnel), or by default (auto) where
+    the kernel forwards IPv6 multicast."""
+    how = os.environ.get("MDCS_LAB_LISTEN") or "auto"
+    if how not in ("auto", "native", "tunnel"):
+        raise ValueError("MDCS_LAB_LISTEN is auto, native or tunnel, not "
+                         "{!r}".format(how))
+    if how == "native" and not kernel.ipv6_multicast_routing():
+        raise RuntimeError(kernel.MISSING)
+    return how == "native" or (how == "auto" and
+                               kernel.ipv6_multicast_routing())
+
+
+def run_mdcs(net, texts, native=False):
+    """Every peer publishes texts(h) through mdcs, all at once; with
+    native, the peers listen with MLDv2 joins, else in tunnel mode."""
+    ears = listeners(net, "eval", native)
     every_peer_hears_every_as(net, ears, "probe")
     want = wanted(net, texts)
     before = counted(net)
@@ -219,13 +236,15 @@ def delivery(net, result, want):
             (len(want) * len(result.got)))
 
 
-def environment(net, messages, size):
+def environment(net, messages, size, native):
     n = len(net.inet.hosts()) - 1
     return ("{} ASes, {} stub ASes with {} peers each; {} messages of {} "
-          "octets per peer; baseline n = {}, full to ceil(sqrt(n)) = {}; "
-          "Linux {}, {} CPUs".format(
+          "octets per peer; mdcs peers {}; baseline n = {}, full to "
+          "ceil(sqrt(n)) = {}; Linux {}, {} CPUs".format(
               len(net.inet.ases), len(net.inet.stubs), net.inet.peers,
-              messages, size, n, math.ceil(math.sqrt(n)), platform.release(),
+              messages, size,
+              "listen natively (MLDv2)" if native else "in tunnel mode",
+              n, math.ceil(math.sqrt(n)), platform.release(),
               os.cpu_count()))
 
 
@@ -284,10 +303,12 @@ def compare(net, messages, size, outdir=None):
     texts = message_texts(messages, size)
     install_counters(net)
     want = wanted(net, texts)
-    rows = {MDCS: run_mdcs(net, texts), BASELINE: run_gossip(net, texts)}
+    native = native_peers()
+    rows = {MDCS: run_mdcs(net, texts, native),
+            BASELINE: run_gossip(net, texts)}
     if len(net.inet.hosts()) > MESH_D:
         rows[MESH] = run_gossip(net, texts, MESH_D)
-    report = ([environment(net, messages, size), "",
+    report = ([environment(net, messages, size, native), "",
                "Delivery through mdcs, per AS:", ""] +
               delivery_table(net, rows[MDCS], want) +
               ["", "mdcs and the baselines side by side:", ""] +

@@ -65,6 +65,14 @@ def wanted_by(net):
     )
 
 
+def stream_seen(router):
+    """Whether pim6d on router has seen the channel's packets flow: its
+    scan of the kernel's counters, every 31 s, then marks the upstream
+    (S,G) a stream's and starts its keepalive timer."""
+    up = router.vtysh_cmd("show ipv6 pim upstream json", isjson=True)
+    return up.get(GROUP, {}).get(SOURCE, {}).get("sourceStream", False)
+
+
 def rp1_view(net):
     """rp1's route toward rp2 and its neighbors there."""
     rp1 = net.gears["rp1"]

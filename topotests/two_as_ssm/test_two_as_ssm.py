@@ -27,6 +27,7 @@ from mdcs_topo.stream import (
     STREAM,
     explain_loss,
     joined,
+    stream_seen,
     stream_through,
     wait_for_path,
     wanted_by,
@@ -124,6 +125,11 @@ def test_leaving_stops_the_tunnel(net):
             20,
             "rp1 to tunnel the stream",
         )
+        # The leave comes once pim6d on rp2 has seen the stream, its
+        # keepalive timer running: then pim6d 8.4.4 stayed joined toward
+        # rpd (docs/decisions.md).
+        wait_for(lambda: stream_seen(g["rp2"]), 40,
+                 "pim6d on rp2 to see the stream")
         receiver.leave()
         # The leave travels as MLD, then as PIM Prunes (each after its
         # override interval) to rpd, which unsubscribes at once; the hold
