@@ -89,15 +89,16 @@ def test_channel_between_rps_never_configured_together(net):
     send_stream(g["src"], STREAM)
     wait_for(lambda: iperf_report(receiver.proc.output()), 30,
              "iperf's report of the stream")
+    # asked while rcv is still joined: its leave ends the subscription
+    with session(rp2) as m:
+        reply = m.get(filter=subtree(
+            "<subscription><remote-rp/></subscription>")).data_xml
     report = iperf_report(receiver.leave())
     sent = stream_payloads(at_src.stop())
     received = stream_payloads(at_rcv.stop())
     assert len(sent) >= STREAM
     assert received == sent, stream_gaps(sent, received)
     assert report[0] == 0
-    with session(rp2) as m:
-        reply = m.get(filter=subtree(
-            "<subscription><remote-rp/></subscription>")).data_xml
     assert mdcs_values(reply, "subscription/remote-rp") == [
         "rp-" + rp1.public_key[:8]]
 
