@@ -64,9 +64,9 @@ struct pss_io {
 	void (*learn)(void *ctx, const struct desc *d, const uint8_t *raw,
 		      size_t len);
 	/* NULL, or sends from another port of this RP's address: the
-	 * answer to a probe that asks for one. */
-	void (*send_alt)(void *ctx, const struct desc_endpoint *to,
-			 const uint8_t *buf, size_t len);
+	 * answer to a probe that asks for one.  Returns as send does. */
+	int (*send_alt)(void *ctx, const struct desc_endpoint *to,
+			const uint8_t *buf, size_t len);
 	/* NULL, or told of every PUNCH that verified: where its sender's
 	 * NAT let it out, which is where the sender is reached now. */
 	void (*punched)(void *ctx, const uint8_t *id,
