@@ -124,25 +124,22 @@ static void log_classified(struct sampling *sp)
 {
 	bool classifying = pss_classifying(sp->pss);
 	uint64_t classified = pss_stats(sp->pss)->classifications;
-	const uint8_t *raw;
-	struct desc d;
-	size_t len;
+	uint8_t nat = pss_self_nat(sp->pss);
 
 	if (sp->classifying && !classifying) {
-		raw = pss_self_desc(sp->pss, &len);
 		if (classified == sp->classified)
 			log_notice("membership: the NAT classification learned "
 				   "nothing; it tries again later");
-		else if (desc_parse(raw, len, &d) == CTL_OK)
-			log_notice("membership: this RP's NAT maps %s, filters "
-				   "%s, %s",
-				   desc_behaviour_name(
-					   MDCS_DESC_NAT_MAPPING(d.nat)),
-				   desc_behaviour_name(
-					   MDCS_DESC_NAT_FILTERING(d.nat)),
-				   d.nat & MDCS_DESC_NAT_TRANSLATED
-					   ? "translates"
-					   : "does not translate");
+		else
+			log_notice(
+				"membership: this RP's NAT maps %s, filters "
+				"%s, %s",
+				desc_behaviour_name(MDCS_DESC_NAT_MAPPING(nat)),
+				desc_behaviour_name(
+					MDCS_DESC_NAT_FILTERING(nat)),
+				nat & MDCS_DESC_NAT_TRANSLATED
+					? "translates"
+					: "does not translate");
 	}
 	sp->classifying = classifying;
 	sp->classified = classified;

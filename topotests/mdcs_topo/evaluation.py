@@ -134,10 +134,11 @@ def native_peers():
     if how not in ("auto", "native", "tunnel"):
         raise ValueError("MDCS_LAB_LISTEN is auto, native or tunnel, not "
                          "{!r}".format(how))
+    if how == "tunnel":
+        return False
     if how == "native" and not kernel.ipv6_multicast_routing():
         raise RuntimeError(kernel.MISSING)
-    return how == "native" or (how == "auto" and
-                               kernel.ipv6_multicast_routing())
+    return kernel.ipv6_multicast_routing()
 
 
 def run_mdcs(net, texts, native=False):
