@@ -27,7 +27,10 @@
  * asked again, as a firewalled B answers only once it has sent to the RP.
  * That takes up to 8 rounds, each waiting longer; with no two helpers in
  * the view, none that is fresh for B, or after the last round, the class
- * stays unknown, which others take as reachable.
+ * stays unknown, which others take as reachable.  A round whose first
+ * probe cannot leave the RP (no address or route yet, as at boot) is no
+ * round: it is tried again after an exchange timeout, for as long as it
+ * takes, since nothing else could be sent meanwhile either.
  *
  * A NAT may later map the RP elsewhere: it restarted, its mapping timed
  * out, its prefix was renumbered.  Behind one that maps independently of
@@ -58,7 +61,8 @@ static uint64_t patience(const struct pss *s)
 	return s->p.timeout_ms << (k < MAX_DOUBLING ? k : MAX_DOUBLING);
 }
 
-static void probe(struct pss *s, const struct contact *to, uint64_t nonce,
+/* Whether the probe left this RP. */
+static bool probe(struct pss *s, const struct contact *to, uint64_t nonce,
 		  uint8_t flags, const struct contact *peer, uint64_t wall)
 {
 	struct mdcs_ctl_endpoint ep;
@@ -70,8 +74,7 @@ static void probe(struct pss *s, const struct contact *to, uint64_t nonce,
 	len = ctl_build_probe(buf, sizeof(buf), nonce, flags,
 			      peer ? peer->id : NULL, peer ? &ep : NULL,
 			      pss_next_ts(s, wall), s->io.signer, to->id);
-	if (len > 0)
-		pss_send(s, &to->endpoint, buf, (size_t)len);
+	return len > 0 && pss_send(s, &to->endpoint, buf, (size_t)len);
 }
 
 /* Whether e can help: it takes anyone's messages, and with known set,
@@ -167,12 +170,19 @@ static void start(struct pss *s, uint64_t mono, uint64_t wall)
 		give_up(s, mono);
 		return;
 	}
-	note_sent(c, &c->a);
 	for (unsigned k = 0; k < 2; k++)
 		c->nonce[k] = rng_next(&s->rng);
 	c->got_a = c->got_via = c->got_b = c->got_alt = false;
 	c->answered_via = false;
-	probe(s, &c->a, c->nonce[0], 0, NULL, wall);
+	if (!probe(s, &c->a, c->nonce[0], 0, NULL, wall)) {
+		/* Nothing left, as while the RP's address or routes are not
+		 * up yet: no round spent, A still fresh; try again soon. */
+		c->tries--;
+		c->phase = CLS_START;
+		c->deadline = mono + s->p.timeout_ms;
+		return;
+	}
+	note_sent(c, &c->a);
 	probe(s, &c->a, c->nonce[1], MDCS_PROBE_VIA_OTHER, &c->b, wall);
 	c->phase = CLS_MAPPING;
 	c->deadline = mono + patience(s);

@@ -251,12 +251,12 @@ uint64_t pss_next_ts(struct pss *s, uint64_t wall)
 	return s->last_ts;
 }
 
-void pss_send(struct pss *s, const struct desc_endpoint *to, const uint8_t *buf,
+bool pss_send(struct pss *s, const struct desc_endpoint *to, const uint8_t *buf,
 	      size_t len)
 {
 	s->stats.sent++;
 	s->stats.sent_bytes += len;
-	s->io.send(s->io.ctx, to, buf, len);
+	return s->io.send(s->io.ctx, to, buf, len) == 0;
 }
 
 /* Lay out one entry; false if it does not fit the room. */

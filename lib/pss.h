@@ -55,16 +55,18 @@ struct pss_params {
 struct pss_io {
 	void *ctx;
 	const struct ctl_signer *signer; /* this RP's: signs what it sends */
-	void (*send)(void *ctx, const struct desc_endpoint *to,
-		     const uint8_t *buf, size_t len);
+	/* 0 once the message left this RP; -1 if it could not, as when the
+	 * RP has no route or address yet. */
+	int (*send)(void *ctx, const struct desc_endpoint *to,
+		    const uint8_t *buf, size_t len);
 	/* NULL, or told of every descriptor that passed its checks, whether
 	 * or not the view keeps it: the RPs a directory can learn. */
 	void (*learn)(void *ctx, const struct desc *d, const uint8_t *raw,
 		      size_t len);
 	/* NULL, or sends from another port of this RP's address: the
-	 * answer to a probe that asks for one. */
-	void (*send_alt)(void *ctx, const struct desc_endpoint *to,
-			 const uint8_t *buf, size_t len);
+	 * answer to a probe that asks for one.  Returns as send does. */
+	int (*send_alt)(void *ctx, const struct desc_endpoint *to,
+			const uint8_t *buf, size_t len);
 	/* NULL, or told of every PUNCH that verified: where its sender's
 	 * NAT let it out, which is where the sender is reached now. */
 	void (*punched)(void *ctx, const uint8_t *id,

@@ -162,7 +162,8 @@ static inline void contact_of(struct contact *c, const struct pss_entry *e)
 
 /* pss.c */
 uint64_t pss_next_ts(struct pss *s, uint64_t wall);
-void pss_send(struct pss *s, const struct desc_endpoint *to, const uint8_t *buf,
+/* Whether the message left this RP (io.send). */
+bool pss_send(struct pss *s, const struct desc_endpoint *to, const uint8_t *buf,
 	      size_t len);
 void pss_sign_self(struct pss *s, uint64_t wall);
 int pss_take_desc(struct pss *s, const uint8_t *raw, size_t len, unsigned age,

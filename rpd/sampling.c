@@ -83,21 +83,21 @@ static void self_of(const struct mesh *m, const struct rpd_conf *c,
 	}
 }
 
-static void send_cb(void *ctx, const struct desc_endpoint *to,
-		    const uint8_t *buf, size_t len)
+static int send_cb(void *ctx, const struct desc_endpoint *to,
+		   const uint8_t *buf, size_t len)
 {
 	struct mesh *m = ctx;
 
-	mesh_send(m, &to->addr, to->port, buf, (ssize_t)len);
+	return mesh_send(m, &to->addr, to->port, buf, (ssize_t)len);
 }
 
-static void send_alt_cb(void *ctx, const struct desc_endpoint *to,
-			const uint8_t *buf, size_t len)
+static int send_alt_cb(void *ctx, const struct desc_endpoint *to,
+		       const uint8_t *buf, size_t len)
 {
 	struct mesh *m = ctx;
 
-	mesh_send_from(m, m->sampling->alt_sock, &to->addr, to->port, buf,
-		       (ssize_t)len);
+	return mesh_send_from(m, m->sampling->alt_sock, &to->addr, to->port,
+			      buf, (ssize_t)len);
 }
 
 static void punched_cb(void *ctx, const uint8_t *id,

@@ -192,16 +192,18 @@ static void send_from(struct node *src, uint16_t port,
 		free(pkt);
 }
 
-static void send_cb(void *ctx, const struct desc_endpoint *to,
-		    const uint8_t *buf, size_t len)
+static int send_cb(void *ctx, const struct desc_endpoint *to,
+		   const uint8_t *buf, size_t len)
 {
 	send_from(ctx, PORT, to, buf, len);
+	return 0;
 }
 
-static void send_alt_cb(void *ctx, const struct desc_endpoint *to,
-			const uint8_t *buf, size_t len)
+static int send_alt_cb(void *ctx, const struct desc_endpoint *to,
+		       const uint8_t *buf, size_t len)
 {
 	send_from(ctx, PORT + 1, to, buf, len);
+	return 0;
 }
 
 static void drop_event(struct event *e)

@@ -59,17 +59,24 @@ static void endpoint(unsigned i, struct desc_endpoint *ep)
 	ep->port = 2268;
 }
 
-static void capture(void *ctx, const struct desc_endpoint *to,
-		    const uint8_t *buf, size_t len)
-{
-	struct msg *m = &queue[queued++];
+/* Whether C's messages cannot leave it: no route yet. */
+static bool c_unrouted;
 
+static int capture(void *ctx, const struct desc_endpoint *to,
+		   const uint8_t *buf, size_t len)
+{
+	struct msg *m;
+
+	if (c_unrouted && *(const unsigned *)ctx == C)
+		return -1;
+	m = &queue[queued++];
 	ck_assert_uint_lt(queued, MAX_MSGS);
 	m->from = *(const unsigned *)ctx;
 	m->to = to->addr.s6_addr[15] - 0xa;
 	ck_assert_uint_lt(m->to, RPS);
 	m->len = len;
 	memcpy(m->buf, buf, len);
+	return 0;
 }
 
 static void learn(void *ctx, const struct desc *d, const uint8_t *raw,
@@ -167,6 +174,7 @@ static void setup(void)
 	memset(met, 0, sizeof(met));
 	c_mapped = 0;
 	c_mapped_per_destination = c_mapped_link_local = false;
+	c_unrouted = false;
 }
 
 static void teardown(void)
@@ -1055,6 +1063,38 @@ START_TEST(classifies_once_reachable)
 }
 END_TEST
 
+/*
+ * An RP whose messages cannot leave it at first, as when it starts before
+ * its address or routes are up, spends no rounds meanwhile: once they
+ * leave, it classifies at its first try, its filtering test intact,
+ * however long the wait was.
+ */
+START_TEST(classifies_once_routed)
+{
+	struct pss_params classify = params;
+	uint64_t t = 1, routed = 100 * T_MS;
+
+	classify.classify = true;
+	remake(C, &classify, 0);
+	knows(C, A);
+	knows(C, B);
+	c_unrouted = true;
+	for (; t < routed; t += 10) {
+		pss_run(rps[C], t, WALL0 + t * 1000);
+		ck_assert_uint_eq(queued, 0);
+	}
+	ck_assert(pss_classifying(rps[C]));
+	c_unrouted = false;
+	for (; pss_classifying(rps[C]) && t < 2 * routed; t += 10)
+		run_c(t);
+	ck_assert_uint_eq(pss_stats(rps[C])->classifications, 1);
+	ck_assert_uint_lt(t, routed + 60 * T_MS);
+	ck_assert_uint_eq(c_desc().nat,
+			  MDCS_DESC_NAT(MDCS_NAT_INDEPENDENT,
+					MDCS_NAT_INDEPENDENT, false));
+}
+END_TEST
+
 /* A leaving RP's newer descriptor takes its entry out of the view. */
 START_TEST(leaving_removes)
 {
@@ -1183,6 +1223,7 @@ static Suite *pss_suite(void)
 	tcase_add_loop_test(x, classifies_itself, BOX_OPEN,
 			    BOX_FIRST_SILENT + 1);
 	tcase_add_test(x, classifies_once_reachable);
+	tcase_add_test(x, classifies_once_routed);
 	tcase_add_loop_test(x, follows_its_nat, FOLLOWS, LINK_LOCAL + 1);
 	tcase_add_test(x, replay_guard);
 	suite_add_tcase(s, x);

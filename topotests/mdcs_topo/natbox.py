@@ -150,6 +150,11 @@ def install(box, profile, workdir, inside, out, public, host):
     """Load profile's rule set on box: inside and out are its interfaces,
     public its outside address, host the RP's tunnel address.  The rule
     set is left in workdir."""
+    # The outside address is valid at once: while duplicate address
+    # detection ran, masquerade would take the inside link's address,
+    # which the Internet has no route to, and an RP that sends again
+    # within conntrack's timeout would keep that mapping for as long.
+    box.cmd_raises("sysctl -qw net.ipv6.conf.{}.accept_dad=0".format(out))
     rules = _RULES[profile]
     for name, value in (("$inside", inside), ("$out", out),
                         ("$public", public), ("$host", host)):
