@@ -254,9 +254,11 @@ uint64_t pss_next_ts(struct pss *s, uint64_t wall)
 bool pss_send(struct pss *s, const struct desc_endpoint *to, const uint8_t *buf,
 	      size_t len)
 {
+	if (s->io.send(s->io.ctx, to, buf, len))
+		return false;
 	s->stats.sent++;
 	s->stats.sent_bytes += len;
-	return s->io.send(s->io.ctx, to, buf, len) == 0;
+	return true;
 }
 
 /* Lay out one entry; false if it does not fit the room. */

@@ -80,7 +80,7 @@ struct pss_io {
 /* Why messages and descriptors were refused, and what was done. */
 struct pss_stats {
 	uint64_t started, completed, timed_out, fallbacks, served;
-	uint64_t sent, sent_bytes, received;
+	uint64_t sent, sent_bytes, received; /* sent: that left this RP */
 	uint64_t malformed, bad_signature, replayed, stale, unsolicited;
 	uint64_t desc_malformed, desc_bad_signature, desc_expired, desc_future;
 	uint64_t relayed_out;	  /* shuffle messages sent through a partner */

@@ -1084,6 +1084,7 @@ START_TEST(classifies_once_routed)
 		ck_assert_uint_eq(queued, 0);
 	}
 	ck_assert(pss_classifying(rps[C]));
+	ck_assert_uint_eq(pss_stats(rps[C])->sent, 0);
 	c_unrouted = false;
 	for (; pss_classifying(rps[C]) && t < 2 * routed; t += 10)
 		run_c(t);
