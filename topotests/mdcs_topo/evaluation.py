@@ -136,9 +136,10 @@ def native_peers():
                          "{!r}".format(how))
     if how == "tunnel":
         return False
-    if how == "native" and not kernel.ipv6_multicast_routing():
+    routing = kernel.ipv6_multicast_routing()
+    if how == "native" and not routing:
         raise RuntimeError(kernel.MISSING)
-    return kernel.ipv6_multicast_routing()
+    return routing
 
 
 def run_mdcs(net, texts, native=False):
